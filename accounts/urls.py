@@ -1,0 +1,11 @@
+from django.urls import path
+
+from accounts import views
+
+urlpatterns = [
+    path("register", views.RegisterView.as_view(), name="auth-register"),
+    path("login", views.LoginView.as_view(), name="auth-login"),
+    path("refresh", views.RefreshView.as_view(), name="auth-refresh"),
+    path("logout", views.LogoutView.as_view(), name="auth-logout"),
+    path("profile", views.ProfileView.as_view(), name="auth-profile"),
+]

@@ -1,0 +1,83 @@
+from rest_framework import status
+
+from securebank.errors import DomainError
+
+
+class InsufficientFunds(DomainError):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    code = "insufficient_funds"
+    message = "Insufficient funds."
+
+
+class AccountFrozen(DomainError):
+    status_code = status.HTTP_403_FORBIDDEN
+    code = "account_frozen"
+    message = "The account is frozen."
+
+
+class SelfTransfer(DomainError):
+    code = "self_transfer"
+    message = "You cannot send money to your own account."
+
+
+class LimitExceeded(DomainError):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    code = "limit_exceeded"
+    message = "The daily transfer limit would be exceeded."
+
+
+class PayeeNotFound(DomainError):
+    status_code = status.HTTP_404_NOT_FOUND
+    code = "payee_not_found"
+    message = "No customer matches that payee."
+
+
+class AccountNotFound(DomainError):
+    status_code = status.HTTP_404_NOT_FOUND
+    code = "account_not_found"
+    message = "Account not found."
+
+
+class TransactionNotFound(DomainError):
+    status_code = status.HTTP_404_NOT_FOUND
+    code = "not_found"
+    message = "Transaction not found."
+
+
+class TransactionStateConflict(DomainError):
+    status_code = status.HTTP_409_CONFLICT
+    code = "invalid_state"
+    message = "The transaction is not in a state that allows this."
+
+
+class TransactionDeclined(DomainError):
+    """Raised to the API after a declined transaction has been recorded (and committed)."""
+
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    code = "transaction_declined"
+    message = "The payment was declined by risk checks."
+
+
+class IdempotencyConflict(DomainError):
+    status_code = status.HTTP_409_CONFLICT
+    code = "idempotency_conflict"
+    message = "This Idempotency-Key was already used with a different request."
+
+
+class RequestInProgress(DomainError):
+    status_code = status.HTTP_409_CONFLICT
+    code = "request_in_progress"
+    message = "A request with this Idempotency-Key is still being processed. Retry shortly."
+
+
+class InvalidIdempotencyKey(DomainError):
+    code = "invalid_idempotency_key"
+    message = "Idempotency-Key must be 1-255 printable ASCII characters."
+
+
+class AlreadyExecuted(Exception):
+    """Internal: the idempotency record already owns a transaction (never reaches a client)."""
+
+    def __init__(self, transaction_id):  # noqa: ANN001
+        self.transaction_id = transaction_id
+        super().__init__(str(transaction_id))

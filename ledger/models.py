@@ -1,0 +1,169 @@
+"""Double-entry ledger: accounts, transactions and their (append-only) entries.
+
+Invariants, backed by CHECK constraints where the database can hold them:
+- a customer account never goes below zero, and 0 <= held <= balance;
+- every completed transaction has entries summing to zero (checked by `check_ledger`);
+- entries are never updated or deleted; a correction is a reversal transaction;
+- the treasury (a system account) is the only account that may go negative: it is the source
+  of all money in the system, so the sum of all balances is always zero.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+MONEY = {"max_digits": 18, "decimal_places": 2}
+
+
+class Account(models.Model):
+    class Kind(models.TextChoices):
+        CUSTOMER = "customer", "Customer"
+        SYSTEM = "system", "System (bank-owned)"
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        FROZEN = "frozen", "Frozen"
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="accounts"
+    )
+    number = models.CharField(max_length=20, unique=True)
+    name = models.CharField(max_length=64, default="Savings")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.CUSTOMER)
+    is_primary = models.BooleanField(default=False)
+    currency = models.CharField(max_length=3, default="INR")
+    balance = models.DecimalField(default=0, **MONEY)
+    held = models.DecimalField(default=0, **MONEY)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="system") | Q(balance__gte=0), name="account_customer_balance_non_negative"
+            ),
+            models.CheckConstraint(condition=Q(held__gte=0), name="account_held_non_negative"),
+            models.CheckConstraint(
+                condition=Q(kind="system") | Q(held__lte=F("balance")), name="account_held_within_balance"
+            ),
+            models.UniqueConstraint(
+                fields=["owner"], condition=Q(is_primary=True), name="account_one_primary_per_owner"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} ({self.owner or self.name})"
+
+    @property
+    def available(self):  # noqa: ANN201 - Decimal
+        return self.balance - self.held
+
+
+class Transaction(models.Model):
+    class Kind(models.TextChoices):
+        TRANSFER = "transfer", "Transfer"
+        PAYMENT = "payment", "Payment"
+        QR_PAYMENT = "qr_payment", "QR payment"
+        VOICE_PAYMENT = "voice_payment", "Voice payment"
+        REQUEST_PAYMENT = "request_payment", "Money request payment"
+        DEPOSIT = "deposit", "Deposit"
+        REVERSAL = "reversal", "Reversal"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        HELD = "held", "Held for review"
+        COMPLETED = "completed", "Completed"
+        DECLINED = "declined", "Declined"
+        REVERSED = "reversed", "Reversed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    reference = models.CharField(max_length=12, unique=True)  # 12 digits, like a UPI RRN
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    amount = models.DecimalField(**MONEY)
+    description = models.CharField(max_length=255, blank=True)
+    payer_account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="outgoing")
+    payee_account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="incoming")
+    channel = models.CharField(max_length=16, default="api")
+    initiated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reversal_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversals")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    completed_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    hold_expires_at = models.DateTimeField(null=True, blank=True)
+    status_reason = models.CharField(max_length=255, blank=True)
+    # Filled by the fraud scorer (see ledger.risk); null where no scoring happened (deposits).
+    fraud_score = models.DecimalField(max_digits=6, decimal_places=5, null=True, blank=True)
+    fraud_decision = models.CharField(max_length=10, null=True, blank=True)
+    fraud_model_version = models.CharField(max_length=64, null=True, blank=True)
+    fraud_reasons = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["payer_account", "created_at"]),
+            models.Index(fields=["payee_account", "created_at"]),
+            models.Index(fields=["status", "hold_expires_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="transaction_amount_positive"),
+            models.CheckConstraint(
+                condition=~Q(payer_account=F("payee_account")), name="transaction_distinct_accounts"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.kind} {self.amount} {self.status}"
+
+
+class Entry(models.Model):
+    """One posting. Debits are negative, credits positive. Never updated or deleted."""
+
+    transaction = models.ForeignKey(Transaction, on_delete=models.PROTECT, related_name="entries")
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="entries")
+    amount = models.DecimalField(**MONEY)
+    balance_after = models.DecimalField(**MONEY)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name_plural = "entries"
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount=0), name="entry_amount_non_zero"),
+            models.UniqueConstraint(fields=["transaction", "account"], name="entry_one_per_account"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.amount}"
+
+
+class IdempotencyKey(models.Model):
+    """The first response to (user, key), replayed for retries. See ledger.idempotency."""
+
+    class State(models.TextChoices):
+        IN_PROGRESS = "in_progress", "In progress"
+        COMPLETED = "completed", "Completed"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    scope = models.CharField(max_length=64)
+    fingerprint = models.CharField(max_length=64)
+    state = models.CharField(max_length=12, choices=State.choices, default=State.IN_PROGRESS)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.JSONField(null=True, blank=True)
+    # Set in the same database transaction that moves the money: proof that it ran.
+    transaction = models.ForeignKey(Transaction, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_user_key_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.key} {self.state}"

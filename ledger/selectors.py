@@ -1,0 +1,124 @@
+"""Ledger reads. Ownership is checked here: another user's transaction does not exist (404)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Case, DecimalField, F, OuterRef, Q, QuerySet, Subquery, Value, When
+
+from ledger.exceptions import AccountNotFound, TransactionNotFound
+from ledger.models import Account, Entry, Transaction
+from securebank.money import format_amount
+
+
+def account_for_user(*, user: Any) -> Account:
+    account = Account.objects.filter(owner=user, is_primary=True).first()
+    if account is None:
+        raise AccountNotFound("You have no account.")
+    return account
+
+
+def account_summary(account: Account) -> dict[str, Any]:
+    return {
+        "account_number": account.number,
+        "currency": account.currency,
+        "balance": format_amount(account.balance),
+        "held": format_amount(account.held),
+        "available": format_amount(account.available),
+        "status": account.status,
+    }
+
+
+def account_summary_for_user(*, user: Any) -> dict[str, Any] | None:
+    account = Account.objects.filter(owner=user, is_primary=True).first()
+    return account_summary(account) if account else None
+
+
+def account_find_by_number(*, number: str) -> Account | None:
+    return Account.objects.filter(number=number.strip(), kind=Account.Kind.CUSTOMER).select_related("owner").first()
+
+
+def transactions_for_user(*, user: Any) -> QuerySet[Transaction]:
+    """The caller's transactions (as payer or payee), annotated from the caller's side:
+    `my_account_id`, `signed_amount` and `my_balance_after`."""
+    account_ids = list(Account.objects.filter(owner=user).values_list("pk", flat=True))
+    my_entry = Entry.objects.filter(transaction=OuterRef("pk"), account_id__in=account_ids)
+    money = DecimalField(max_digits=18, decimal_places=2)
+    return (
+        Transaction.objects.filter(Q(payer_account_id__in=account_ids) | Q(payee_account_id__in=account_ids))
+        .select_related("payer_account__owner", "payee_account__owner")
+        .annotate(
+            is_outgoing=Case(When(payer_account_id__in=account_ids, then=Value(True)), default=Value(False)),
+            signed_amount=Case(
+                When(payer_account_id__in=account_ids, then=-F("amount")), default=F("amount"), output_field=money
+            ),
+            my_balance_after=Subquery(my_entry.values("balance_after")[:1], output_field=money),
+        )
+    )
+
+
+def transaction_history(
+    *,
+    user: Any,
+    direction: str | None = None,
+    status: str | None = None,
+    kind: str | None = None,
+    date_from: datetime | None = None,
+    date_to: datetime | None = None,
+    min_amount: Decimal | None = None,
+    max_amount: Decimal | None = None,
+) -> QuerySet[Transaction]:
+    qs = transactions_for_user(user=user)
+    if direction == "out":
+        qs = qs.filter(is_outgoing=True)
+    elif direction == "in":
+        qs = qs.filter(is_outgoing=False)
+    if status:
+        qs = qs.filter(status=status)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if date_from:
+        qs = qs.filter(created_at__gte=date_from)
+    if date_to:
+        qs = qs.filter(created_at__lte=date_to)
+    if min_amount is not None:
+        qs = qs.filter(amount__gte=min_amount)
+    if max_amount is not None:
+        qs = qs.filter(amount__lte=max_amount)
+    return qs
+
+
+def transaction_get_for_user(*, user: Any, transaction_id: Any) -> Transaction:
+    """The transaction if `user` is its payer or payee; otherwise TransactionNotFound (404)."""
+    try:
+        return transactions_for_user(user=user).get(pk=transaction_id)
+    except (Transaction.DoesNotExist, ValueError, TypeError) as exc:
+        raise TransactionNotFound() from exc
+
+
+def counterparty(txn: Transaction, *, outgoing: bool) -> dict[str, Any]:
+    account = txn.payee_account if outgoing else txn.payer_account
+    owner = account.owner
+    if owner is None:
+        return {"name": "SecureBank", "vpa": None, "account_number": None}
+    return {"name": owner.display_name, "vpa": owner.vpa, "username": owner.username,
+            "account_number": mask_account_number(account.number)}
+
+
+def mask_account_number(number: str) -> str:
+    """Counterparties see the last four digits only."""
+    return "X" * (len(number) - 4) + number[-4:]
+
+
+def account_find_by_username(*, username: str) -> Account | None:
+    return (
+        Account.objects.filter(owner__username__iexact=username.strip(), owner__is_active=True, is_primary=True)
+        .select_related("owner")
+        .first()
+    )
+
+
+def account_primary_for_user_id(*, user_id: int) -> Account | None:
+    return Account.objects.filter(owner_id=user_id, is_primary=True).select_related("owner").first()

@@ -1,0 +1,86 @@
+"""Input/output shapes for ledger endpoints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from ledger import selectors
+from ledger.models import Transaction
+from securebank.money import MoneyField, format_amount
+from securebank.serializers import StrictSerializer
+
+
+class TransferInput(StrictSerializer):
+    to_account = serializers.CharField(max_length=20, required=False)
+    to_username = serializers.CharField(max_length=254, required=False)
+    amount = MoneyField()
+    description = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+
+    def validate(self, attrs: dict) -> dict:
+        if bool(attrs.get("to_account")) == bool(attrs.get("to_username")):
+            raise serializers.ValidationError({"to_account": ["Give exactly one of to_account or to_username."]})
+        return attrs
+
+
+class HistoryFilter(StrictSerializer):
+    direction = serializers.ChoiceField(choices=["in", "out"], required=False)
+    status = serializers.ChoiceField(choices=Transaction.Status.values, required=False)
+    kind = serializers.ChoiceField(choices=Transaction.Kind.values, required=False)
+    date_from = serializers.DateTimeField(required=False)
+    date_to = serializers.DateTimeField(required=False)
+    min_amount = MoneyField(required=False, maximum=None, allow_zero=True)
+    max_amount = MoneyField(required=False, allow_zero=True)
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=100)
+    cursor = serializers.CharField(required=False)
+
+
+class TransactionOutput(serializers.Serializer):
+    """A transaction from the caller's side (needs `transactions_for_user` annotations)."""
+
+    id = serializers.UUIDField()
+    reference = serializers.CharField()
+    kind = serializers.CharField()
+    status = serializers.CharField()
+    direction = serializers.SerializerMethodField()
+    amount = serializers.SerializerMethodField()
+    signed_amount = serializers.SerializerMethodField()
+    counterparty = serializers.SerializerMethodField()
+    description = serializers.CharField()
+    channel = serializers.CharField()
+    balance_after = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField()
+    completed_at = serializers.DateTimeField(allow_null=True)
+    status_reason = serializers.CharField()
+    fraud = serializers.SerializerMethodField()
+
+    def _outgoing(self, txn: Transaction) -> bool:
+        return bool(getattr(txn, "is_outgoing", False))
+
+    def get_direction(self, txn: Transaction) -> str:
+        return "out" if self._outgoing(txn) else "in"
+
+    def get_amount(self, txn: Transaction) -> str:
+        return format_amount(txn.amount)
+
+    def get_signed_amount(self, txn: Transaction) -> str:
+        return format_amount(-txn.amount if self._outgoing(txn) else txn.amount)
+
+    def get_counterparty(self, txn: Transaction) -> dict[str, Any]:
+        return selectors.counterparty(txn, outgoing=self._outgoing(txn))
+
+    def get_balance_after(self, txn: Transaction) -> str | None:
+        return format_amount(getattr(txn, "my_balance_after", None))
+
+    def get_fraud(self, txn: Transaction) -> dict[str, Any] | None:
+        # The payer sees the decision and its reasons; the score and model stay internal.
+        if not self._outgoing(txn) or txn.fraud_decision is None:
+            return None
+        return {"decision": txn.fraud_decision, "reasons": txn.fraud_reasons}
+
+
+class TransferOutput(serializers.Serializer):
+    transaction = TransactionOutput()
+    balance = serializers.CharField()
+    available = serializers.CharField()

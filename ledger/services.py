@@ -1,0 +1,409 @@
+"""Ledger writes: opening accounts, deposits, transfers, holds, reversals, freezing.
+
+Every function that moves money takes row locks through `accounts_lock` (primary-key order, so
+two transfers in opposite directions cannot deadlock), re-reads balances after locking, writes
+one Transaction with its Entries, and registers `transaction_committed` for after the commit.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from ledger.exceptions import (
+    AccountFrozen,
+    AccountNotFound,
+    AlreadyExecuted,
+    InsufficientFunds,
+    LimitExceeded,
+    SelfTransfer,
+    TransactionNotFound,
+    TransactionStateConflict,
+)
+from ledger.models import Account, Entry, IdempotencyKey, Transaction
+from ledger.risk import AllowAll, RiskVerdict, TransferContext, get_risk_assessor
+from ledger.signals import transaction_committed
+from securebank.audit import audit_record
+from securebank.errors import InvalidAmount
+from securebank.money import TWO_PLACES
+
+TREASURY_NUMBER = "00000000000001"
+Balances = dict[int, tuple[Decimal, Decimal]]
+
+
+@dataclass(frozen=True)
+class TransferOutcome:
+    transaction: Transaction
+    payer_account: Account  # as left by the transfer (balance, held)
+    payee_account: Account
+
+
+# --- Locks ---------------------------------------------------------------------------------------
+def accounts_lock(*, account_ids: list[int]) -> dict[int, Account]:
+    """Lock accounts FOR UPDATE in primary-key order and return them freshly read.
+
+    The caller must be inside `transaction.atomic`. Always lock through this helper: one global
+    order is what makes concurrent transfers deadlock-free.
+    """
+    ids = sorted(set(account_ids))
+    locked = {a.pk: a for a in Account.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
+    if len(locked) != len(ids):
+        raise AccountNotFound()
+    return locked
+
+
+# --- Numbers -------------------------------------------------------------------------------------
+def _new_reference() -> str:
+    return f"{secrets.randbelow(10**12):012d}"
+
+
+def _new_account_number() -> str:
+    # 14 digits, first never 0 (the treasury's range), unique by constraint; retried on a clash.
+    return str(secrets.randbelow(9 * 10**13) + 10**13)
+
+
+def _save_with_unique(obj: Any, field: str, make: Any, attempts: int = 5) -> None:
+    for _ in range(attempts):
+        setattr(obj, field, make())
+        try:
+            with transaction.atomic():
+                obj.save(force_insert=True)
+            return
+        except IntegrityError:
+            if type(obj).objects.filter(**{field: getattr(obj, field)}).exists():
+                continue
+            raise
+    raise RuntimeError(f"could not allocate a unique {field}")
+
+
+# --- Accounts ------------------------------------------------------------------------------------
+def treasury_account() -> Account:
+    """The bank's own account, source of deposits (created by migration 0002)."""
+    account, _ = Account.objects.get_or_create(
+        number=TREASURY_NUMBER, defaults={"kind": Account.Kind.SYSTEM, "name": "Treasury"}
+    )
+    return account
+
+
+def account_open_primary(*, user: Any) -> Account:
+    """Open the user's primary savings account and credit OPENING_BALANCE from the treasury.
+
+    Runs inside the registration's transaction (plain atomic, not durable).
+    """
+    with transaction.atomic():
+        account = Account(owner=user, is_primary=True, name="Savings")
+        _save_with_unique(account, "number", _new_account_number)
+        if settings.OPENING_BALANCE > 0:
+            _deposit(account=account, amount=settings.OPENING_BALANCE, description="Opening balance", actor=None)
+    return account
+
+
+def deposit_create(*, account: Account, amount: Decimal, description: str = "Deposit", actor: Any = None) -> Transaction:
+    """Staff deposit from the treasury (admin action, `manage.py deposit`). No customer path."""
+    if amount <= 0 or amount != amount.quantize(TWO_PLACES):
+        raise InvalidAmount()
+    with transaction.atomic(durable=True):
+        txn = _deposit(account=account, amount=amount, description=description, actor=actor)
+        if actor is not None:
+            audit_record(actor=actor, action="ledger.deposit", obj=txn, after={"amount": str(amount), "account": account.number})
+    return txn
+
+
+def _deposit(*, account: Account, amount: Decimal, description: str, actor: Any) -> Transaction:
+    treasury = treasury_account()
+    outcome = _post(
+        payer_id=treasury.pk,
+        payee_id=account.pk,
+        amount=amount,
+        kind=Transaction.Kind.DEPOSIT,
+        channel="system",
+        description=description,
+        initiated_by=actor,
+        assessor=AllowAll(),
+        enforce_limits=False,
+    )
+    return outcome.transaction
+
+
+def account_set_status(*, account: Account, status: str, actor: Any, note: str = "") -> Account:
+    """Freeze or unfreeze, with an audit row in the same transaction."""
+    with transaction.atomic(durable=True):
+        locked = accounts_lock(account_ids=[account.pk])[account.pk]
+        before = locked.status
+        if before != status:
+            locked.status = status
+            locked.save(update_fields=["status", "updated_at"])
+            audit_record(
+                actor=actor, action=f"account.{'freeze' if status == Account.Status.FROZEN else 'unfreeze'}",
+                obj=locked, before={"status": before}, after={"status": status}, note=note,
+            )
+    return locked
+
+
+def primary_account_for(*, user: Any) -> Account:
+    account = Account.objects.filter(owner=user, is_primary=True).first()
+    if account is None:
+        raise AccountNotFound("You have no account.")
+    return account
+
+
+# --- Transfers -----------------------------------------------------------------------------------
+def transfer_create(
+    *,
+    payer: Any,
+    payee_account: Account,
+    amount: Decimal,
+    kind: str = Transaction.Kind.TRANSFER,
+    channel: str = "api",
+    description: str = "",
+    idempotency: IdempotencyKey | None = None,
+) -> TransferOutcome:
+    """Move `amount` from `payer`'s primary account to `payee_account`: the one customer path.
+
+    One atomic block (the outermost use case's; QR and money requests call this inside theirs
+    so that consuming the QR / paying the request commits with the money). Checks, in order:
+    self-transfer, frozen accounts, daily limit, available funds; then the risk assessor
+    decides allow (completed), hold (funds reserved, payee not credited) or decline (recorded,
+    nothing moves). `idempotency`, when given, is locked and linked in the same transaction,
+    so a key can never move money twice.
+    """
+    payer_account = primary_account_for(user=payer)
+    if payer_account.pk == payee_account.pk:
+        raise SelfTransfer()
+    with transaction.atomic():
+        if idempotency is not None:
+            record = IdempotencyKey.objects.select_for_update().get(pk=idempotency.pk)
+            if record.transaction_id is not None:
+                raise AlreadyExecuted(record.transaction_id)
+        outcome = _post(
+            payer_id=payer_account.pk,
+            payee_id=payee_account.pk,
+            amount=amount,
+            kind=kind,
+            channel=channel,
+            description=description,
+            initiated_by=payer,
+            assessor=get_risk_assessor(),
+            enforce_limits=True,
+        )
+        if idempotency is not None:
+            IdempotencyKey.objects.filter(pk=idempotency.pk).update(transaction=outcome.transaction)
+    return outcome
+
+
+def _local_midnight(now: datetime) -> datetime:
+    local = timezone.localtime(now)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def daily_outgoing_total(*, account_id: int, now: datetime) -> Decimal:
+    """Completed and held outgoing customer transfers since local midnight (Asia/Kolkata)."""
+    total = (
+        Transaction.objects.filter(
+            payer_account_id=account_id,
+            status__in=[Transaction.Status.COMPLETED, Transaction.Status.HELD],
+            created_at__gte=_local_midnight(now),
+        )
+        .exclude(kind__in=[Transaction.Kind.DEPOSIT, Transaction.Kind.REVERSAL])
+        .aggregate(total=Sum("amount"))["total"]
+    )
+    return total or Decimal("0.00")
+
+
+def _post(
+    *,
+    payer_id: int,
+    payee_id: int,
+    amount: Decimal,
+    kind: str,
+    channel: str,
+    description: str,
+    initiated_by: Any,
+    assessor: Any,
+    enforce_limits: bool,
+    reversal_of: Transaction | None = None,
+) -> TransferOutcome:
+    """Lock, check, score and write. Caller is inside transaction.atomic."""
+    if payer_id == payee_id:
+        raise SelfTransfer()
+    locked = accounts_lock(account_ids=[payer_id, payee_id])
+    payer, payee = locked[payer_id], locked[payee_id]
+    now = timezone.now()
+    if payer.status == Account.Status.FROZEN:
+        raise AccountFrozen("Your account is frozen.")
+    if payee.status == Account.Status.FROZEN:
+        raise AccountFrozen("The payee's account cannot receive money right now.")
+    if enforce_limits:
+        spent = daily_outgoing_total(account_id=payer.pk, now=now)
+        if spent + amount > settings.DAILY_TRANSFER_LIMIT:
+            remaining = max(settings.DAILY_TRANSFER_LIMIT - spent, Decimal("0.00"))
+            raise LimitExceeded(
+                f"The daily limit of {settings.DAILY_TRANSFER_LIMIT:.2f} would be exceeded; "
+                f"{remaining:.2f} remains today.",
+                remaining=f"{remaining:.2f}",
+            )
+    if payer.kind == Account.Kind.CUSTOMER and payer.available < amount:
+        raise InsufficientFunds(available=f"{payer.available:.2f}")
+
+    verdict: RiskVerdict = assessor.assess(
+        TransferContext(
+            payer_user_id=payer.owner_id,
+            payee_user_id=payee.owner_id,
+            payer_account_id=payer.pk,
+            payee_account_id=payee.pk,
+            amount=amount,
+            kind=kind,
+            channel=channel,
+            payer_balance=payer.balance,
+            payer_available=payer.available,
+            payee_balance=payee.balance,
+            at=now,
+        )
+    )
+    txn = Transaction(
+        kind=kind,
+        amount=amount,
+        description=description[:255],
+        payer_account=payer,
+        payee_account=payee,
+        channel=channel,
+        initiated_by=initiated_by if getattr(initiated_by, "pk", None) else None,
+        reversal_of=reversal_of,
+        fraud_score=None if verdict.score is None else Decimal(str(round(verdict.score, 5))),
+        fraud_decision=None if isinstance(assessor, AllowAll) else verdict.decision,
+        fraud_model_version=verdict.model_version,
+        fraud_reasons=list(verdict.reasons),
+    )
+    balances: Balances = {}
+    if verdict.decision == "decline":
+        txn.status = Transaction.Status.DECLINED
+        txn.status_reason = "Declined by risk checks."
+        _save_with_unique(txn, "reference", _new_reference)
+        event = "declined"
+    elif verdict.decision == "hold":
+        txn.status = Transaction.Status.HELD
+        txn.status_reason = "Held for review."
+        txn.hold_expires_at = now + timedelta(hours=settings.FRAUD_HOLD_TTL_HOURS)
+        _save_with_unique(txn, "reference", _new_reference)
+        payer.held += amount
+        payer.save(update_fields=["held", "updated_at"])
+        event = "held"
+    else:
+        txn.status = Transaction.Status.COMPLETED
+        txn.completed_at = now
+        _save_with_unique(txn, "reference", _new_reference)
+        balances = _write_entries(txn=txn, payer=payer, payee=payee, amount=amount)
+        event = "completed"
+    assessor.record(transaction=txn, verdict=verdict)
+    _after_commit(txn, event, balances)
+    return TransferOutcome(transaction=txn, payer_account=payer, payee_account=payee)
+
+
+def _write_entries(*, txn: Transaction, payer: Account, payee: Account, amount: Decimal, release_held: bool = False) -> Balances:
+    """Debit payer, credit payee, two entries. Caller holds both account locks."""
+    balances: Balances = {payer.pk: (payer.balance, payer.balance - amount), payee.pk: (payee.balance, payee.balance + amount)}
+    payer.balance -= amount
+    if release_held:
+        payer.held -= amount
+    payee.balance += amount
+    payer.save(update_fields=["balance", "held", "updated_at"])
+    payee.save(update_fields=["balance", "updated_at"])
+    Entry.objects.bulk_create(
+        [
+            Entry(transaction=txn, account=payer, amount=-amount, balance_after=payer.balance),
+            Entry(transaction=txn, account=payee, amount=amount, balance_after=payee.balance),
+        ]
+    )
+    return balances
+
+
+def _after_commit(txn: Transaction, event: str, balances: Balances) -> None:
+    txn_id = txn.pk
+
+    def send() -> None:
+        fresh = Transaction.objects.select_related("payer_account__owner", "payee_account__owner").get(pk=txn_id)
+        transaction_committed.send(sender=Transaction, transaction=fresh, event=event, balances=balances)
+
+    transaction.on_commit(send, robust=True)
+
+
+# --- Holds ---------------------------------------------------------------------------------------
+def _lock_transaction(transaction_id: Any) -> Transaction:
+    try:
+        return Transaction.objects.select_for_update().get(pk=transaction_id)
+    except (Transaction.DoesNotExist, ValueError, TypeError) as exc:
+        raise TransactionNotFound() from exc
+
+
+def hold_complete(*, transaction_id: Any, actor: Any = None, note: str = "") -> Transaction:
+    """Complete a held transaction: the reserved funds move to the payee.
+
+    Plain atomic: the fraud review service wraps it with its alert update and audit row.
+    """
+    with transaction.atomic():
+        txn = _lock_transaction(transaction_id)
+        if txn.status != Transaction.Status.HELD:
+            raise TransactionStateConflict(f"The transaction is {txn.status}.", status=txn.status)
+        locked = accounts_lock(account_ids=[txn.payer_account_id, txn.payee_account_id])
+        payer, payee = locked[txn.payer_account_id], locked[txn.payee_account_id]
+        if payee.status == Account.Status.FROZEN:
+            raise AccountFrozen("The payee's account cannot receive money right now.")
+        balances = _write_entries(txn=txn, payer=payer, payee=payee, amount=txn.amount, release_held=True)
+        txn.status = Transaction.Status.COMPLETED
+        txn.completed_at = timezone.now()
+        txn.status_reason = note[:255] or "Approved after review."
+        txn.save(update_fields=["status", "completed_at", "status_reason"])
+        _after_commit(txn, "completed", balances)
+    return txn
+
+
+def hold_release(*, transaction_id: Any, actor: Any = None, reason: str = "Released after review.") -> Transaction:
+    """Release a held transaction: the reservation is lifted, nothing moves (status declined)."""
+    with transaction.atomic():
+        txn = _lock_transaction(transaction_id)
+        if txn.status != Transaction.Status.HELD:
+            raise TransactionStateConflict(f"The transaction is {txn.status}.", status=txn.status)
+        payer = accounts_lock(account_ids=[txn.payer_account_id])[txn.payer_account_id]
+        payer.held -= txn.amount
+        payer.save(update_fields=["held", "updated_at"])
+        txn.status = Transaction.Status.DECLINED
+        txn.status_reason = reason[:255]
+        txn.save(update_fields=["status", "status_reason"])
+        _after_commit(txn, "released", {})
+    return txn
+
+
+# --- Reversals -----------------------------------------------------------------------------------
+def transfer_reverse(*, transaction_id: Any, actor: Any, reason: str) -> Transaction:
+    """Staff correction: a new reversal transaction moves the money back; the original is
+    marked reversed. The payee must still have the funds (no customer goes negative)."""
+    with transaction.atomic(durable=True):
+        original = _lock_transaction(transaction_id)
+        if original.status != Transaction.Status.COMPLETED or original.kind == Transaction.Kind.REVERSAL:
+            raise TransactionStateConflict(f"Only completed transactions can be reversed (this one is {original.status}).")
+        outcome = _post(
+            payer_id=original.payee_account_id,
+            payee_id=original.payer_account_id,
+            amount=original.amount,
+            kind=Transaction.Kind.REVERSAL,
+            channel="admin",
+            description=f"Reversal of {original.reference}: {reason}",
+            initiated_by=actor,
+            assessor=AllowAll(),
+            enforce_limits=False,
+            reversal_of=original,
+        )
+        original.status = Transaction.Status.REVERSED
+        original.status_reason = reason[:255]
+        original.save(update_fields=["status", "status_reason"])
+        audit_record(actor=actor, action="ledger.reverse", obj=original, before={"status": "completed"},
+                     after={"status": "reversed", "reversal": str(outcome.transaction.pk)}, note=reason)
+    return outcome.transaction

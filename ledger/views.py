@@ -1,0 +1,110 @@
+"""Ledger endpoints: transfer, history, detail, own account."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.pagination import CursorPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from ledger import selectors, services
+from ledger.exceptions import PayeeNotFound
+from ledger.idempotency import idempotent_call
+from ledger.presenters import transaction_replay, transfer_result
+from ledger.serializers import HistoryFilter, TransactionOutput, TransferInput, TransferOutput
+from securebank.openapi import ERRORS, error_response
+
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
+    description="1-255 printable characters, unique per user. A retry with the same key and body "
+    "replays the first response; a different body gets 409.",
+)
+MONEY_ERRORS = {
+    400: ERRORS[400],
+    401: ERRORS[401],
+    403: error_response("Account frozen", "account_frozen", "The account is frozen."),
+    404: error_response("Payee not found", "payee_not_found", "No customer matches that payee."),
+    409: ERRORS[409],
+    422: error_response("Refused", "insufficient_funds", "Insufficient funds."),
+    429: ERRORS[429],
+}
+
+
+class TransferView(APIView):
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "payments"
+
+    @extend_schema(
+        summary="Transfer to an account number or username",
+        description="201 completed; 202 held for fraud review (funds reserved); 422 "
+        "`transaction_declined`, `insufficient_funds` or `limit_exceeded`; 400 `self_transfer`.",
+        request=TransferInput,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={201: TransferOutput, 202: TransferOutput, **MONEY_ERRORS},
+    )
+    def post(self, request: Request) -> Response:
+        data = TransferInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        params = data.validated_data
+
+        def execute(record):  # noqa: ANN001, ANN202
+            if params.get("to_account"):
+                payee = selectors.account_find_by_number(number=params["to_account"])
+            else:
+                payee = selectors.account_find_by_username(username=params["to_username"])
+            if payee is None:
+                raise PayeeNotFound()
+            outcome = services.transfer_create(
+                payer=request.user, payee_account=payee, amount=params["amount"],
+                description=params["description"], channel="api", idempotency=record,
+            )
+            return transfer_result(outcome)
+
+        return idempotent_call(
+            request, scope="ledger.transfer", execute=execute,
+            replay=lambda txn_id: transaction_replay(user=request.user, transaction_id=txn_id),
+        )
+
+
+class HistoryPagination(CursorPagination):
+    ordering = ("-created_at", "-id")
+    page_size = 20
+    page_size_query_param = "limit"
+    max_page_size = 100
+
+
+class HistoryView(APIView):
+    @extend_schema(
+        summary="Own transactions, newest first (cursor-paginated)",
+        parameters=[HistoryFilter],
+        responses={200: TransactionOutput(many=True), 400: ERRORS[400], 401: ERRORS[401]},
+    )
+    def get(self, request: Request) -> Response:
+        filters = HistoryFilter(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        params = {k: v for k, v in filters.validated_data.items() if k not in {"limit", "cursor"}}
+        qs = selectors.transaction_history(user=request.user, **params)
+        paginator = HistoryPagination()
+        page = paginator.paginate_queryset(qs, request, view=self)
+        return paginator.get_paginated_response(TransactionOutput(page, many=True).data)
+
+
+class TransactionDetailView(APIView):
+    @extend_schema(
+        summary="One transaction (payer or payee only; anyone else gets 404)",
+        responses={200: TransactionOutput, 401: ERRORS[401], 404: ERRORS[404]},
+    )
+    def get(self, request: Request, transaction_id: str) -> Response:
+        txn = selectors.transaction_get_for_user(user=request.user, transaction_id=transaction_id)
+        return Response(TransactionOutput(txn).data)
+
+
+class AccountMeView(APIView):
+    @extend_schema(
+        summary="Own primary account: number, balance, held, available",
+        responses={200: OpenApiResponse(description="Account summary"), 401: ERRORS[401], 404: ERRORS[404]},
+    )
+    def get(self, request: Request) -> Response:
+        return Response(selectors.account_summary(selectors.account_for_user(user=request.user)))

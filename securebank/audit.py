@@ -1,0 +1,19 @@
+"""Write an audit row in the caller's transaction (so the row and the change commit together)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from securebank.models import AuditEvent
+
+
+def audit_record(*, actor: Any, action: str, obj: Any, before: dict | None = None, after: dict | None = None, note: str = "") -> AuditEvent:
+    return AuditEvent.objects.create(
+        actor=actor if getattr(actor, "pk", None) else None,
+        action=action,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        before=before or {},
+        after=after or {},
+        note=note,
+    )

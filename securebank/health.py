@@ -1,0 +1,67 @@
+"""Health checks. Each check returns ("ok" | "degraded" | "down", detail).
+
+Apps may register extra checks (the fraud model, say) with `register_check`; a `down` check
+makes the service unavailable (503), a `degraded` one is reported but still serves (200).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import connection
+
+logger = logging.getLogger(__name__)
+
+Check = Callable[[], tuple[str, str]]
+_checks: dict[str, Check] = {}
+
+
+def register_check(name: str, check: Check) -> None:
+    _checks[name] = check
+
+
+def check_database() -> tuple[str, str]:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        return "ok", connection.vendor
+    except Exception:
+        logger.warning("health: database unreachable", exc_info=True)
+        return "down", "database unreachable"
+
+
+def check_channel_layer() -> tuple[str, str]:
+    layer = get_channel_layer()
+    if layer is None:
+        return "down", "no channel layer configured"
+    try:
+        # A round trip through the layer proves it is reachable (Redis or in-memory).
+        async def roundtrip() -> None:
+            channel = await layer.new_channel("health.")
+            await layer.send(channel, {"type": "health.ping", "id": uuid.uuid4().hex})
+            await layer.receive(channel)
+
+        async_to_sync(roundtrip)()
+        return "ok", type(layer).__name__
+    except Exception:
+        logger.warning("health: channel layer unreachable", exc_info=True)
+        return "down", "channel layer unreachable"
+
+
+register_check("database", check_database)
+register_check("channel_layer", check_channel_layer)
+
+
+def health_report() -> dict:
+    checks = {}
+    for name, check in _checks.items():
+        state, detail = check()
+        checks[name] = {"status": state, "detail": detail}
+    states = {c["status"] for c in checks.values()}
+    overall = "unavailable" if "down" in states else "degraded" if "degraded" in states else "ok"
+    return {"status": overall, "checks": checks}

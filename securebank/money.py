@@ -1,0 +1,85 @@
+"""Money in and out: parsed once, exactly, into Decimal; rendered as two-place strings.
+
+Never float: `securebank.parsers.JSONParser` reads JSON numbers with a fraction as Decimal,
+keeping their exact text, so "10.10", 10.10 and 1e3 are told apart here. Floats are refused.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from typing import Any
+
+from django.conf import settings
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from securebank.errors import InvalidAmount
+
+TWO_PLACES = Decimal("0.01")
+# Plain decimal notation only: digits, optional dot with 1-2 digits. No sign, no exponent.
+_AMOUNT_RE = re.compile(r"^(?:0|[1-9]\d{0,15})(?:\.\d{1,2})?$")
+
+
+def parse_amount(value: Any, *, maximum: Decimal | None = None, allow_zero: bool = False) -> Decimal:
+    """Parse a client-supplied amount into a Decimal with two places, or raise InvalidAmount.
+
+    Accepts strings like "500", "500.5", "500.50" and JSON numbers written the same way. Rejects booleans, NaN, Infinity, exponents,
+    signs, empties, more than two decimals, zero (unless allow_zero) and values above `maximum`
+    (default settings.MAX_TRANSFER_AMOUNT).
+    """
+    if isinstance(value, bool) or value is None:
+        raise InvalidAmount()
+    if isinstance(value, int):
+        text = str(value)
+    elif isinstance(value, Decimal):
+        # JSON numbers arrive as Decimal (securebank.parsers); str keeps "1E+3" so exponents fail.
+        text = str(value)
+    elif isinstance(value, str):
+        text = value.strip()
+    else:
+        raise InvalidAmount()
+    if not _AMOUNT_RE.match(text):
+        raise InvalidAmount()
+    try:
+        amount = Decimal(text).quantize(TWO_PLACES)
+    except InvalidOperation as exc:  # pragma: no cover - regex already guards
+        raise InvalidAmount() from exc
+    if amount == 0 and not allow_zero:
+        raise InvalidAmount("Amount must be greater than zero.")
+    limit = settings.MAX_TRANSFER_AMOUNT if maximum is None else maximum
+    if amount > limit:
+        raise InvalidAmount(f"Amount exceeds the per-transaction limit of {format_amount(limit)}.")
+    return amount
+
+
+def format_amount(value: Decimal | int | None) -> str | None:
+    """Two-place string for responses; None stays None."""
+    if value is None:
+        return None
+    return str(Decimal(value).quantize(TWO_PLACES, rounding=ROUND_HALF_EVEN))
+
+
+@extend_schema_field({"type": "string", "format": "decimal", "pattern": r"^\d+(\.\d{1,2})?$", "example": "500.00"})
+class MoneyField(serializers.Field):
+    """Serializer field for amounts: exact parsing in, two-place string out.
+
+    Business limits beyond shape (per-transaction maximum) are applied here because they are
+    the same for every money input; balances and daily limits are checked by services.
+    """
+
+    default_error_messages = {"invalid_amount": InvalidAmount.message}
+
+    def __init__(self, *, maximum: Decimal | None = None, allow_zero: bool = False, **kwargs: Any):
+        self.maximum = maximum
+        self.allow_zero = allow_zero
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> Decimal:
+        try:
+            return parse_amount(data, maximum=self.maximum, allow_zero=self.allow_zero)
+        except InvalidAmount as exc:
+            raise serializers.ValidationError(exc.message, code="invalid_amount") from exc
+
+    def to_representation(self, value: Decimal) -> str | None:
+        return format_amount(value)

@@ -1,0 +1,9 @@
+"""WebSocket routes (consumers live in their apps)."""
+
+from django.urls import path
+
+from accounts.consumers import NotificationConsumer
+
+websocket_urlpatterns = [
+    path("ws/notifications/", NotificationConsumer.as_asgi()),
+]

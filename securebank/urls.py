@@ -1,0 +1,27 @@
+"""URL map. Each app owns its routes; paths follow the original SecureBank API."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from securebank.views import HealthView
+
+handler400 = "securebank.middleware.json_400"
+handler403 = "securebank.middleware.json_403"
+handler404 = "securebank.middleware.json_404"
+handler500 = "securebank.middleware.json_500"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/health", HealthView.as_view(), name="health"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("api/auth/", include("accounts.urls")),
+    path("api/accounts/", include("ledger.urls_accounts")),
+    path("api/transactions/", include("ledger.urls")),
+    path("api/payments/", include("payments.urls")),
+    path("api/notifications", include("payments.urls_notifications")),
+    path("api/fraud/", include("fraud.urls")),
+    path("api/blockchain/", include("chain.urls")),
+    path("api/speech/", include("voice.urls")),
+]
