@@ -64,7 +64,8 @@ class AllowAll:
 
 @lru_cache(maxsize=4)
 def _load(path: str) -> RiskAssessor:
-    return import_string(path)
+    target = import_string(path)
+    return target() if isinstance(target, type) else target  # a class or a ready instance
 
 
 def get_risk_assessor() -> RiskAssessor:
