@@ -21,3 +21,24 @@ def _fresh_cache():
 
     cache.clear()
     yield
+
+
+@pytest.fixture
+def api_client():
+    from rest_framework.test import APIClient
+
+    return APIClient()
+
+
+@pytest.fixture
+def auth_client():
+    """`auth_client(user)` -> an APIClient authenticated with a real JWT access token."""
+    from rest_framework.test import APIClient
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    def make(user):  # noqa: ANN001, ANN202
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
+        return client
+
+    return make
