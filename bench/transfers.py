@@ -1,0 +1,657 @@
+#!/usr/bin/env python
+"""SecureBank transfer benchmark: authenticated, idempotent HTTP transfers against the same work
+done in raw SQL, on one fresh PostgreSQL database, in one run.
+
+    .venv/bin/python bench/transfers.py                      # defaults: about 1.5 minutes
+    .venv/bin/python bench/transfers.py --workers 2 --db-pool --profile bench/out
+
+Steps: drop and recreate the database (its name must start with `securebank_bench`), migrate,
+register N users (the real registration service, opening balance included), start daphne
+(one process per `--workers`, on consecutive ports), log every user in over HTTP, then drive K
+keep-alive clients doing `POST /api/transactions/transfer` with an Idempotency-Key between
+random users for T seconds. Prints transfers/s, latency percentiles and errors by status/code;
+replays a sample of keys (no money may move); checks the ledger (`manage.py check_ledger` when
+it exists, and always the invariants in SQL); then K psycopg connections loop the bare
+transaction (lock two accounts in id order, update both, insert one transaction and two
+entries) for T seconds, and the HTTP rate is printed as a ratio of that raw-SQL rate.
+
+`--profile DIR` samples every server process with py-spy during the measured window (py-spy is
+not a requirement: `pip install py-spy`) and prints where the server's Python time goes.
+Servers and samplers are stopped at the end, on errors and on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import re
+import resource
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv" / "bin" / "python").exists() else sys.executable
+PASSWORD = "bench-Passw0rd-7319"  # noqa: S105 - throwaway users in a throwaway database
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+# --- Database ------------------------------------------------------------------------------------
+def db_name(url: str) -> str:
+    return urlparse(url).path.lstrip("/")
+
+
+def admin_url(url: str) -> str:
+    return urlunparse(urlparse(url)._replace(path="/postgres"))
+
+
+def db_recreate(url: str) -> None:
+    name = db_name(url)
+    if not re.fullmatch(r"securebank_bench\w*", name):
+        raise SystemExit(f"refusing to drop {name!r}: the benchmark database must be named securebank_bench*")
+    with psycopg.connect(admin_url(url), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def manage(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    return subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=check, capture_output=True, text=True)
+
+
+USERS_CODE = """
+import os
+from django.contrib.auth.hashers import make_password
+from accounts.models import User
+from accounts.services import user_register
+# One real Argon2 hash of the shared password, reused: registration stays the real service
+# (validation, VPA, primary account, opening deposit) without N slow hashes.
+hashed = make_password(os.environ["BENCH_PASSWORD"])
+User.set_password = lambda self, raw: setattr(self, "password", hashed)
+for i in range(int(os.environ["BENCH_USERS"])):
+    user_register(username=f"bench{i:05d}", email=f"bench{i:05d}@bench.example", password=os.environ["BENCH_PASSWORD"],
+                  full_name=f"Bench User {i}")
+"""
+
+
+@dataclass
+class Customer:
+    username: str
+    account_id: int
+    number: str
+    token: str = ""
+
+
+def users_create(env: dict[str, str], url: str, count: int) -> list[Customer]:
+    manage({**env, "BENCH_USERS": str(count), "BENCH_PASSWORD": PASSWORD}, "shell", "-c", USERS_CODE)
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(
+            "SELECT u.username, a.id, a.number FROM ledger_account a JOIN accounts_user u ON u.id = a.owner_id "
+            "WHERE a.is_primary AND a.kind = 'customer' ORDER BY u.username"
+        ).fetchall()
+    return [Customer(username=r[0], account_id=r[1], number=r[2]) for r in rows]
+
+
+# --- Servers ---------------------------------------------------------------------------------------
+class Servers:
+    """`count` daphne processes on consecutive ports, each logging to its own file."""
+
+    def __init__(self, env: dict[str, str], port: int, count: int, log_dir: Path):
+        self.env, self.ports, self.log_dir = env, [port + i for i in range(count)], log_dir
+        self.procs: list[subprocess.Popen] = []
+
+    def start(self) -> None:
+        for port in self.ports:
+            log = open(self.log_dir / f"daphne-{port}.log", "w")  # noqa: SIM115 - closed with the process
+            cmd = [PYTHON, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "securebank.asgi:application"]
+            self.procs.append(subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                                               start_new_session=True))
+        deadline = time.monotonic() + 60
+        for port, proc in zip(self.ports, self.procs, strict=True):
+            while True:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"daphne on {port} exited:\n{self.log_tail(port)}")
+                try:
+                    status, _, _ = request(http.client.HTTPConnection("127.0.0.1", port, timeout=5), "GET", "/api/health")
+                    if status == 200:
+                        break
+                except OSError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"daphne on {port} did not become healthy:\n{self.log_tail(port)}")
+                time.sleep(0.3)
+
+    def log_tail(self, port: int, lines: int = 30) -> str:
+        path = self.log_dir / f"daphne-{port}.log"
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
+
+    def stop(self) -> None:
+        for proc in self.procs:
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        self.procs = []
+
+
+# --- HTTP ------------------------------------------------------------------------------------------
+def request(conn: http.client.HTTPConnection, method: str, path: str, body: dict | None = None,
+            headers: dict[str, str] | None = None) -> tuple[int, dict, http.client.HTTPResponse]:
+    payload = json.dumps(body).encode() if body is not None else None
+    conn.request(method, path, body=payload, headers={"Content-Type": "application/json", **(headers or {})})
+    response = conn.getresponse()
+    raw = response.read()
+    try:
+        data = json.loads(raw) if raw else {}
+    except ValueError:
+        data = {"error": {"code": "non_json"}}
+    return response.status, data, response
+
+
+def login_all(customers: list[Customer], ports: list[int], threads: int) -> None:
+    pending = list(enumerate(customers))
+    lock = threading.Lock()
+    failures: list[str] = []
+
+    def work() -> None:
+        conns: dict[int, http.client.HTTPConnection] = {}
+        while True:
+            with lock:
+                if not pending:
+                    return
+                i, customer = pending.pop()
+            port = ports[i % len(ports)]
+            conn = conns.setdefault(port, http.client.HTTPConnection("127.0.0.1", port, timeout=60))
+            status, data, _ = request(conn, "POST", "/api/auth/login", {"username": customer.username, "password": PASSWORD})
+            if status != 200:
+                failures.append(f"{customer.username}: {status} {data}")
+            else:
+                customer.token = data["access"]
+
+    workers = [threading.Thread(target=work) for _ in range(threads)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    if failures:
+        raise RuntimeError(f"{len(failures)} logins failed, first: {failures[0]}")
+
+
+@dataclass
+class Sample:
+    start: float
+    latency: float
+    status: int
+    code: str
+
+
+@dataclass
+class LoadResult:
+    samples: list[Sample] = field(default_factory=list)
+    created: list[tuple[Customer, str, dict, dict]] = field(default_factory=list)  # (payer, key, body, response)
+
+
+def random_amount(rng: random.Random, low: int, high: int) -> str:
+    return f"{Decimal(rng.randint(low * 100, high * 100)) / 100:.2f}"
+
+
+def http_load(customers: list[Customer], ports: list[int], clients: int, seconds: float, seed: int,
+              low: int, high: int) -> LoadResult:
+    result = LoadResult()
+    lock = threading.Lock()
+    stop_at = time.monotonic() + seconds
+
+    def client(index: int) -> None:
+        rng = random.Random(seed * 1000 + index)
+        port = ports[index % len(ports)]
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        samples: list[Sample] = []
+        created = []
+        while time.monotonic() < stop_at:
+            payer, payee = rng.sample(customers, 2)
+            key = uuid.uuid4().hex
+            body = {"to_account": payee.number, "amount": random_amount(rng, low, high), "description": "bench"}
+            headers = {"Authorization": f"Bearer {payer.token}", "Idempotency-Key": key}
+            t0 = time.monotonic()
+            try:
+                status, data, _ = request(conn, "POST", "/api/transactions/transfer", body, headers)
+                code = "" if status < 400 else str(data.get("error", {}).get("code", "?"))
+            except (OSError, http.client.HTTPException) as exc:
+                status, data, code = 0, {}, type(exc).__name__
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            samples.append(Sample(t0, time.monotonic() - t0, status, code))
+            if status == 201:
+                created.append((payer, key, body, data))
+        conn.close()
+        with lock:
+            result.samples.extend(samples)
+            result.created.extend(created)
+
+    threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return result
+
+
+def replay_check(result: LoadResult, ports: list[int], count: int, seed: int) -> tuple[int, int]:
+    """Resend `count` successful requests with their keys: each must replay the stored answer."""
+    rng = random.Random(seed)
+    picks = rng.sample(result.created, min(count, len(result.created)))
+    ok = 0
+    conn = http.client.HTTPConnection("127.0.0.1", ports[0], timeout=60)
+    for payer, key, body, first in picks:
+        status, data, response = request(conn, "POST", "/api/transactions/transfer", body,
+                                         {"Authorization": f"Bearer {payer.token}", "Idempotency-Key": key})
+        same = data.get("transaction", {}).get("id") == first["transaction"]["id"]
+        if status == 201 and same and response.getheader("Idempotent-Replayed") == "true":
+            ok += 1
+    conn.close()
+    return ok, len(picks)
+
+
+def percentile(sorted_values: list[float], q: float) -> float:
+    if not sorted_values:
+        return float("nan")
+    return sorted_values[min(len(sorted_values) - 1, int(q / 100 * len(sorted_values)))]
+
+
+# --- Raw SQL ---------------------------------------------------------------------------------------
+RAW_TXN = """INSERT INTO ledger_transaction (id, reference, kind, status, amount, description, payer_account_id,
+    payee_account_id, channel, created_at, completed_at, status_reason, fraud_reasons)
+    VALUES (%s, %s, 'transfer', 'completed', %s, 'raw', %s, %s, 'raw', now(), now(), '', '[]'::jsonb)"""
+RAW_ENTRIES = """INSERT INTO ledger_entry (transaction_id, account_id, amount, balance_after, created_at)
+    VALUES (%s, %s, %s, %s, now()), (%s, %s, %s, %s, now())"""
+
+
+def raw_load(url: str, customers: list[Customer], clients: int, seconds: float, seed: int, low: int, high: int) -> tuple[int, Counter]:
+    done = [0] * clients
+    errors: Counter = Counter()
+    stop_at = time.monotonic() + seconds
+
+    def client(index: int) -> None:
+        rng = random.Random(seed * 7919 + index)
+        with psycopg.connect(url) as conn:
+            while time.monotonic() < stop_at:
+                payer, payee = rng.sample(customers, 2)
+                amount = Decimal(random_amount(rng, low, high))
+                try:
+                    with conn.transaction():
+                        rows = dict(conn.execute(
+                            "SELECT id, balance - held FROM ledger_account WHERE id = ANY(%s) ORDER BY id FOR UPDATE",
+                            ([payer.account_id, payee.account_id],),
+                        ).fetchall())
+                        if rows[payer.account_id] < amount:
+                            errors["insufficient_funds"] += 1
+                            continue
+                        (payer_after,) = conn.execute(
+                            "UPDATE ledger_account SET balance = balance - %s, updated_at = now() WHERE id = %s RETURNING balance",
+                            (amount, payer.account_id)).fetchone()
+                        (payee_after,) = conn.execute(
+                            "UPDATE ledger_account SET balance = balance + %s, updated_at = now() WHERE id = %s RETURNING balance",
+                            (amount, payee.account_id)).fetchone()
+                        txn_id = uuid.uuid4()
+                        conn.execute(RAW_TXN, (txn_id, f"{rng.randrange(10**12):012d}", amount, payer.account_id, payee.account_id))
+                        conn.execute(RAW_ENTRIES, (txn_id, payer.account_id, -amount, payer_after,
+                                                   txn_id, payee.account_id, amount, payee_after))
+                    done[index] += 1
+                except psycopg.Error as exc:
+                    errors[type(exc).__name__] += 1
+
+    threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sum(done), errors
+
+
+# --- Ledger invariants -----------------------------------------------------------------------------
+LEDGER_CHECKS = {
+    "sum of all balances is not zero": "SELECT coalesce(sum(balance), 0) <> 0 FROM ledger_account",
+    "accounts whose balance != sum of their entries": """SELECT count(*) FROM ledger_account a LEFT JOIN
+        (SELECT account_id, sum(amount) AS s FROM ledger_entry GROUP BY account_id) e ON e.account_id = a.id
+        WHERE a.balance <> coalesce(e.s, 0)""",
+    "accounts whose last entry's balance_after != balance": """SELECT count(*) FROM ledger_account a JOIN
+        (SELECT DISTINCT ON (account_id) account_id, balance_after FROM ledger_entry ORDER BY account_id, id DESC) e
+        ON e.account_id = a.id WHERE a.balance <> e.balance_after""",
+    "customer accounts negative or held out of range": """SELECT count(*) FROM ledger_account
+        WHERE kind = 'customer' AND (balance < 0 OR held < 0 OR held > balance)""",
+    "completed transactions whose entries do not sum to zero": """SELECT count(*) FROM (SELECT t.id FROM
+        ledger_transaction t LEFT JOIN ledger_entry e ON e.transaction_id = t.id WHERE t.status = 'completed'
+        GROUP BY t.id HAVING count(e.id) < 2 OR coalesce(sum(e.amount), 0) <> 0) bad""",
+    "accounts whose held != sum of held transactions": """SELECT count(*) FROM ledger_account a WHERE a.held <>
+        coalesce((SELECT sum(amount) FROM ledger_transaction t WHERE t.payer_account_id = a.id AND t.status = 'held'), 0)""",
+    "entries on transactions that moved no money": """SELECT count(*) FROM ledger_entry e JOIN ledger_transaction t
+        ON t.id = e.transaction_id WHERE t.status IN ('pending', 'held', 'declined')""",
+}
+
+
+def ledger_violations(url: str) -> list[str]:
+    found = []
+    with psycopg.connect(url) as conn:
+        for label, sql in LEDGER_CHECKS.items():
+            (value,) = conn.execute(sql).fetchone()
+            if value:
+                found.append(f"{label}: {value}")
+    return found
+
+
+def count_transfers(url: str, channel: str) -> int:
+    with psycopg.connect(url) as conn:
+        return conn.execute(
+            "SELECT count(*) FROM ledger_transaction WHERE kind = 'transfer' AND status = 'completed' AND channel = %s",
+            (channel,)).fetchone()[0]
+
+
+def check_ledger_command(env: dict[str, str]) -> tuple[int, str] | None:
+    if not (ROOT / "ledger" / "management" / "commands" / "check_ledger.py").exists():
+        return None
+    done = manage(env, "check_ledger", check=False)
+    return done.returncode, (done.stdout + done.stderr).strip()
+
+
+# --- CPU accounting --------------------------------------------------------------------------------
+def cpu_busy_total() -> tuple[float, float]:
+    """(busy, total) seconds of all CPUs since boot."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = fields[3] + fields[4]
+    return (sum(fields[:8]) - idle) / TICK, sum(fields[:8]) / TICK
+
+
+def proc_cpu(pid: int) -> float:
+    try:
+        parts = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(parts[11]) + int(parts[12])) / TICK
+    except (OSError, IndexError):
+        return 0.0
+
+
+def self_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+@dataclass
+class CpuWindow:
+    servers: list[int]
+    start: tuple = ()
+
+    def begin(self) -> None:
+        self.start = (cpu_busy_total(), [proc_cpu(p) for p in self.servers], self_cpu(), time.monotonic())
+
+    def end(self) -> dict[str, float]:
+        (busy0, total0), srv0, me0, t0 = self.start
+        busy1, total1 = cpu_busy_total()
+        srv = sum(proc_cpu(p) for p in self.servers) - sum(srv0)
+        me = self_cpu() - me0
+        wall = time.monotonic() - t0
+        busy = busy1 - busy0
+        return {"wall": wall, "machine_busy": busy, "machine_capacity": total1 - total0, "servers": srv,
+                "client": me, "rest": busy - srv - me}
+
+
+def cpu_line(c: dict[str, float], ops: int) -> str:
+    per = (lambda s: f"{1000 * s / ops:.2f} ms/op") if ops else (lambda s: "-")
+    return (f"machine busy {100 * c['machine_busy'] / max(c['machine_capacity'], 1e-9):.0f}% of {os.cpu_count()} CPUs; "
+            f"servers {c['servers']:.1f}s ({per(c['servers'])}), this client {c['client']:.1f}s ({per(c['client'])}), "
+            f"postgres+other {c['rest']:.1f}s ({per(c['rest'])})")
+
+
+# --- Profile ---------------------------------------------------------------------------------------
+SELF_BUCKETS = [  # leaf frame's file -> bucket (first match)
+    ("psycopg", "psycopg (driver: execute, fetch, adapt, connect)"),
+    ("rest_framework_simplejwt", "JWT (simplejwt + PyJWT)"), ("/jwt/", "JWT (simplejwt + PyJWT)"),
+    ("django/db/backends", "Django DB backend (cursor wrappers, connection setup/close)"),
+    ("django/db/models/sql", "Django ORM: SQL compilation"),
+    ("django/db", "Django ORM: querysets, model instances"),
+    ("rest_framework", "DRF (request, serializers, renderers)"),
+    ("django/", "Django core (handlers, middleware, signals, urls)"),
+    ("daphne", "daphne/Twisted (HTTP server, event loop)"), ("twisted", "daphne/Twisted (HTTP server, event loop)"),
+    ("autobahn", "daphne/Twisted (HTTP server, event loop)"), ("asyncio", "asyncio"),
+    ("asgiref", "asgiref (sync/async bridge, per-request threads)"), ("channels", "channels"),
+    ("/concurrent/", "threads (executor, thread start)"), ("threading.py", "threads (executor, thread start)"),
+    ("/fraud/", "fraud scorer"), ("/ledger/", "SecureBank ledger code"), ("/securebank/", "SecureBank project code"),
+    ("/accounts/", "SecureBank accounts code"), ("/payments/", "SecureBank payments code"),
+]
+INCLUSIVE = [  # (label, function name, file substring): share of samples with that frame on the stack
+    ("request thread: whole sync Django/DRF path", "thread_handler", "asgiref"),
+    ("JWT authentication (decode + user query)", "authenticate", "rest_framework_simplejwt"),
+    ("opening DB connections", "connect", "django/db/backends/base"),
+    ("closing DB connections (request_finished)", "close_old_connections", "django/db"),
+    ("input validation (TransferInput)", "is_valid", "rest_framework/serializers"),
+    ("idempotency: claim insert", "_claim", "ledger/idempotency"),
+    ("payee lookup", "account_find_by_number", "ledger/selectors"),
+    ("transfer_create (whole atomic block)", "transfer_create", "ledger/services"),
+    ("  accounts_lock (SELECT FOR UPDATE)", "accounts_lock", "ledger/services"),
+    ("  daily_outgoing_total (limit aggregate)", "daily_outgoing_total", "ledger/services"),
+    ("  risk assessor (fraud placeholder)", "assess", "fraud/"),
+    ("  _save_with_unique (savepoint + insert)", "_save_with_unique", "ledger/services"),
+    ("  _write_entries (2 updates + entries)", "_write_entries", "ledger/services"),
+    ("  commit", "commit", "django/db"),
+    ("on_commit: reload + transaction_committed", "send", "ledger/services"),
+    ("response body (transfer_result)", "transfer_result", "ledger/presenters"),
+    ("JSON rendering", "render", "rest_framework/renderers"),
+]
+
+
+def profile_summary(paths: list[Path], rate: int, ops: int) -> str:
+    self_counts: Counter = Counter()
+    inclusive: Counter = Counter()
+    total = 0
+    frame_re = re.compile(r"^(?P<func>\S+) \((?P<file>[^:]*)")
+    for path in paths:
+        for line in path.read_text(errors="replace").splitlines():
+            stack, _, count_text = line.rpartition(" ")
+            if not stack or not count_text.isdigit():
+                continue
+            count = int(count_text)
+            total += count
+            frames = [m.groupdict() for f in stack.split(";") if (m := frame_re.match(f.strip()))]
+            leaf = frames[-1]["file"] if frames else ""
+            bucket = next((label for needle, label in SELF_BUCKETS if needle in leaf), "Python stdlib / other")
+            self_counts[bucket] += count
+            for label, func, needle in INCLUSIVE:
+                if any(f["func"] == func and needle in f["file"] for f in frames):
+                    inclusive[label] += count
+    if not total:
+        return "profile: no samples"
+    out = [f"profile: {total} samples at {rate} Hz = {total / rate:.1f} s of GIL-held Python time "
+           f"({1000 * total / rate / max(ops, 1):.2f} ms per HTTP request)", "  self time by layer (leaf frame):"]
+    out += [f"    {100 * n / total:5.1f}%  {label}" for label, n in self_counts.most_common()]
+    out.append("  inclusive time of selected steps (a sample counts for every listed step on its stack):")
+    out += [f"    {100 * inclusive[label] / total:5.1f}%  {label}" for label, _, _ in INCLUSIVE]
+    return "\n".join(out)
+
+
+# --- Main ------------------------------------------------------------------------------------------
+def parse_args() -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/securebank_bench")
+    p.add_argument("--users", type=int, default=50, help="customers (N), default 50")
+    p.add_argument("--clients", type=int, default=16, help="concurrent HTTP clients and raw-SQL connections (K)")
+    p.add_argument("--duration", type=float, default=30, help="seconds of measured load per phase (T)")
+    p.add_argument("--warmup", type=float, default=3, help="seconds of unmeasured HTTP load first")
+    p.add_argument("--workers", type=int, default=1, help="daphne processes on consecutive ports")
+    p.add_argument("--port", type=int, default=8610)
+    p.add_argument("--db-pool", action="store_true", help="DB_POOL=1 (psycopg connection pool)")
+    p.add_argument("--redis-url", default="", help="REDIS_URL for the servers (default: in-memory layer/cache)")
+    p.add_argument("--amount", default="1-50", help="random transfer amount range in rupees, default 1-50")
+    p.add_argument("--replays", type=int, default=20, help="successful requests to resend with their key")
+    p.add_argument("--profile", metavar="DIR", help="py-spy the servers during the measured window into DIR")
+    p.add_argument("--profile-rate", type=int, default=200)
+    p.add_argument("--skip-raw", action="store_true", help="HTTP phase only")
+    p.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    p.add_argument("--seed", type=int, default=1)
+    return p.parse_args()
+
+
+def server_env(args: argparse.Namespace) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DB_POOL", "DJANGO_SETTINGS_MODULE"}}
+    env.update(DEBUG="1", DATABASE_URL=args.database_url, THROTTLE_PAYMENTS="off", THROTTLE_LOGIN="off",
+               THROTTLE_REGISTER="off", THROTTLE_VOICE="off", JWT_ACCESS_MINUTES="240", LOG_LEVEL="WARNING",
+               PYTHONUNBUFFERED="1")
+    if args.db_pool:
+        env.update(DB_POOL="1", DB_POOL_MAX=str(max(args.clients // args.workers + 2, 4)))
+    if args.redis_url:
+        env["REDIS_URL"] = args.redis_url
+    return env
+
+
+def fraud_scorer_kind() -> str:
+    source = (ROOT / "fraud" / "services.py").read_text()
+    return "placeholder (allows everything)" if "placeholder" in source.lower() else "fraud/services.py as in the tree (model)"
+
+
+def run(args: argparse.Namespace, cleanup: list) -> int:
+    low, high = (int(x) for x in args.amount.split("-"))
+    env = server_env(args)
+    figures: dict = {"command": " ".join(sys.argv), "fraud_scorer": fraud_scorer_kind()}
+    t = time.monotonic()
+    print(f"database {db_name(args.database_url)}: recreate + migrate ...", flush=True)
+    db_recreate(args.database_url)
+    manage(env, "migrate", "--noinput", "-v", "0")
+    customers = users_create(env, args.database_url, args.users)
+    print(f"  {len(customers)} users registered ({time.monotonic() - t:.1f}s)", flush=True)
+
+    log_dir = Path(tempfile.mkdtemp(prefix="securebank-bench-"))
+    servers = Servers(env, args.port, args.workers, log_dir)
+    cleanup.append(servers.stop)
+    servers.start()
+    print(f"daphne x{args.workers} on ports {servers.ports[0]}-{servers.ports[-1]} (DB_POOL={int(args.db_pool)}, "
+          f"REDIS_URL={'set' if args.redis_url else 'unset'}, logs in {log_dir}); fraud scorer: {figures['fraud_scorer']}",
+          flush=True)
+    t = time.monotonic()
+    login_all(customers, servers.ports, threads=min(args.clients, 4 * args.workers))
+    print(f"  {len(customers)} users logged in over HTTP ({time.monotonic() - t:.1f}s)", flush=True)
+
+    if args.warmup > 0:
+        warm = http_load(customers, servers.ports, args.clients, args.warmup, args.seed + 99, low, high)
+    else:
+        warm = LoadResult()
+    samplers: list[subprocess.Popen] = []
+    if args.profile:
+        out_dir = Path(args.profile)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for proc, port in zip(servers.procs, servers.ports, strict=True):
+            samplers.append(subprocess.Popen(
+                [str(Path(PYTHON).parent / "py-spy"), "record", "--pid", str(proc.pid), "--rate", str(args.profile_rate),
+                 "--duration", str(int(args.duration)), "--format", "raw", "--gil", "--nonblocking",
+                 "--output", str(out_dir / f"server-{port}.folded")],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        cleanup.append(lambda: [s.kill() for s in samplers if s.poll() is None])
+    print(f"HTTP: {args.clients} clients x {args.duration:.0f}s ...", flush=True)
+    window = CpuWindow([p.pid for p in servers.procs])
+    window.begin()
+    load = http_load(customers, servers.ports, args.clients, args.duration, args.seed, low, high)
+    cpu = window.end()
+    for s in samplers:
+        s.wait(timeout=60)
+
+    latencies = sorted(s.latency for s in load.samples)
+    statuses = Counter((s.status, s.code) for s in load.samples)
+    ok = statuses[(201, "")]
+    rate = ok / cpu["wall"]
+    p50, p95, p99 = (1000 * percentile(latencies, q) for q in (50, 95, 99))
+    print(f"  transfers: {ok} completed in {cpu['wall']:.1f}s = {rate:.1f} transfers/s "
+          f"({len(load.samples)} requests)")
+    print(f"  latency ms: p50 {p50:.1f}  p95 {p95:.1f}  p99 {p99:.1f}  max {1000 * latencies[-1]:.1f}")
+    errors = {f"{st} {code}".strip(): n for (st, code), n in statuses.items() if st != 201}
+    print(f"  errors: {errors or 'none'}")
+    print(f"  cpu: {cpu_line(cpu, ok)}")
+    figures["http"] = {"transfers": ok, "requests": len(load.samples), "seconds": round(cpu["wall"], 2),
+                       "transfers_per_s": round(rate, 1), "p50_ms": round(p50, 1), "p95_ms": round(p95, 1),
+                       "p99_ms": round(p99, 1), "errors": errors, "cpu_s": {k: round(v, 2) for k, v in cpu.items()}}
+    if args.profile:
+        summary = profile_summary(sorted(Path(args.profile).glob("server-*.folded")), args.profile_rate, ok)
+        print(summary)
+        figures["profile"] = summary
+
+    failed = False
+    replayed, tried = replay_check(load, servers.ports, args.replays, args.seed)
+    print(f"idempotent replays: {replayed}/{tried} returned the stored 201")
+    failed |= replayed != tried
+    servers.stop()
+
+    created = len(load.created) + len(warm.created)
+    in_db = count_transfers(args.database_url, "api")
+    print(f"ledger: {in_db} completed API transfers in the database, {created} HTTP 201s "
+          f"{'(match)' if in_db == created else '(MISMATCH)'}")
+    failed |= in_db != created
+    violations = ledger_violations(args.database_url)
+    print(f"ledger invariants (SQL): {'clean' if not violations else '; '.join(violations)}")
+    failed |= bool(violations)
+    command = check_ledger_command(env)
+    if command is None:
+        print("manage.py check_ledger: not in the tree yet (the SQL checks above stand in)")
+    else:
+        print(f"manage.py check_ledger: exit {command[0]}\n{command[1]}")
+        failed |= command[0] != 0
+    figures["ledger"] = {"violations": violations, "check_ledger": command and command[0], "replays_ok": f"{replayed}/{tried}"}
+
+    if not args.skip_raw:
+        print(f"raw SQL: {args.clients} connections x {args.duration:.0f}s ...", flush=True)
+        window = CpuWindow([])
+        window.begin()
+        raw_ok, raw_errors = raw_load(args.database_url, customers, args.clients, args.duration, args.seed, low, high)
+        raw_cpu = window.end()
+        raw_rate = raw_ok / raw_cpu["wall"]
+        print(f"  {raw_ok} transactions in {raw_cpu['wall']:.1f}s = {raw_rate:.1f} transactions/s; "
+              f"errors: {dict(raw_errors) or 'none'}")
+        print(f"  cpu: {cpu_line(raw_cpu, raw_ok)}")
+        violations = ledger_violations(args.database_url)
+        print(f"ledger invariants after raw SQL: {'clean' if not violations else '; '.join(violations)}")
+        failed |= bool(violations)
+        ratio = rate / raw_rate if raw_rate else float("nan")
+        print(f"RESULT: HTTP {rate:.1f} transfers/s vs raw SQL {raw_rate:.1f}/s = {100 * ratio:.1f}% "
+              f"(target >= 25%) {'MET' if ratio >= 0.25 else 'NOT MET'}")
+        figures["raw"] = {"transactions": raw_ok, "per_s": round(raw_rate, 1), "errors": dict(raw_errors),
+                          "cpu_s": {k: round(v, 2) for k, v in raw_cpu.items()}}
+        figures["ratio"] = round(ratio, 3)
+    if args.json:
+        Path(args.json).write_text(json.dumps(figures, indent=2) + "\n")
+    return 1 if failed else 0
+
+
+def main() -> int:
+    args = parse_args()
+    cleanup: list = []
+
+    def on_term(signum, frame):  # noqa: ANN001, ANN202
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_term)
+    try:
+        return run(args, cleanup)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except subprocess.CalledProcessError as exc:
+        print(f"failed: {' '.join(exc.cmd[:4])}...\n{exc.stdout}\n{exc.stderr}", file=sys.stderr)
+        return 1
+    finally:
+        for stop in reversed(cleanup):
+            stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
