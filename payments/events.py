@@ -1,0 +1,184 @@
+"""What each user is told, and when: the payloads of the WebSocket events and stored
+notifications that payments and money requests produce (documented in docs/payments.md).
+
+Everything here goes through `payments.notifications.notification_send` (a Notification row in
+the caller's transaction, the push after commit). Nothing here moves money or changes state.
+"""
+
+from __future__ import annotations
+
+import logging
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction as db_transaction
+from django.utils import timezone
+
+from ledger.models import Account, Transaction
+from payments.models import MoneyRequest
+from payments.notifications import notification_send
+from securebank.money import format_amount
+
+logger = logging.getLogger(__name__)
+
+Balances = dict[int, tuple[Decimal, Decimal]]
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _rupees(amount: Decimal) -> str:
+    return f"\u20b9{format_amount(amount)}"
+
+
+def party(user: Any) -> dict[str, Any]:
+    """A counterparty as a client shows it. The bank itself (deposits) has no VPA."""
+    if user is None:
+        return {"name": "SecureBank", "vpa": None}
+    return {"name": user.display_name, "vpa": user.vpa}
+
+
+# --- Money requests ----------------------------------------------------------------------------
+def money_request_data(request: MoneyRequest) -> dict[str, Any]:
+    return {
+        "id": str(request.pk),
+        "amount": format_amount(request.amount),
+        "note": request.note,
+        "status": request.status,
+        "requester": party(request.requester),
+        "payer": party(request.payer),
+        "created_at": _iso(request.created_at),
+        "expires_at": _iso(request.expires_at),
+        "transaction_id": str(request.transaction_id) if request.transaction_id else None,
+    }
+
+
+def money_request_notify(*, request: MoneyRequest, kind: str) -> None:
+    """Tell the party (or parties) concerned that `request` was created / paid / declined /
+    cancelled / expired / reopened. Caller is inside the transaction that made the change."""
+    amount = _rupees(request.amount)
+    requester, payer = request.requester, request.payer
+    note = f": {request.note}" if request.note else ""
+    messages: list[tuple[Any, str, str]] = []  # (recipient, title, message)
+    if kind == "created":
+        messages.append((payer, "Money request", f"{requester.display_name} ({requester.vpa}) requests {amount}{note}"))
+    elif kind == "paid":
+        held = request.transaction is not None and request.transaction.status == Transaction.Status.HELD
+        tail = "; the payment is under review" if held else ""
+        messages.append((requester, "Request paid", f"{payer.display_name} paid your request for {amount}{tail}"))
+    elif kind == "declined":
+        messages.append((requester, "Request declined", f"{payer.display_name} declined your request for {amount}"))
+    elif kind == "cancelled":
+        messages.append((payer, "Request cancelled", f"{requester.display_name} cancelled the request for {amount}"))
+    elif kind == "expired":
+        messages.append((requester, "Request expired", f"Your request to {payer.display_name} for {amount} expired"))
+        messages.append((payer, "Request expired", f"The request from {requester.display_name} for {amount} expired"))
+    elif kind == "reopened":
+        state = "is open again" if request.status == MoneyRequest.Status.PENDING else "has expired"
+        text = f"The payment of the request for {amount} was not completed after review; the request {state}"
+        messages.extend([(requester, "Request payment not completed", text), (payer, "Payment not completed", text)])
+    else:
+        raise ValueError(f"unknown money request notification {kind!r}")
+    data = {"kind": f"money_request.{kind}", "request": money_request_data(request)}
+    for recipient, title, message in messages:
+        notification_send(user_id=recipient.pk, event="notification", data=data, title=title, message=message)
+
+
+# --- Committed ledger transactions ---------------------------------------------------------------
+def payment_data(txn: Transaction, *, counterparty: Any, committed_at: str) -> dict[str, Any]:
+    return {
+        "transaction_id": str(txn.pk),
+        "reference": txn.reference,
+        "amount": format_amount(txn.amount),
+        "status": txn.status,
+        "kind": txn.kind,
+        "channel": txn.channel,
+        "note": txn.description,
+        "counterparty": party(counterparty),
+        "created_at": _iso(txn.created_at),
+        "completed_at": _iso(txn.completed_at),
+        "committed_at": committed_at,
+    }
+
+
+def transaction_events_publish(*, transaction: Transaction, event: str, balances: Balances) -> None:
+    """Turn one committed ledger fact into the users' events (see docs/payments.md):
+
+    completed -> payment_sent (payer), payment_received (payee), balance_update (each customer
+                 whose balance changed);
+    held      -> payment_sent with status "held" (payer; the payee hears when it completes);
+    declined  -> notification payment.declined (payer);
+    released  -> notification payment.released (payer);
+    reversed  -> notification payment.reversed (both).
+    Runs after the ledger's commit, in its own short transaction (rows, then pushes).
+    """
+    committed_at = timezone.now().isoformat()
+    txn = transaction
+    payer = txn.payer_account.owner
+    payee = txn.payee_account.owner
+    amount = _rupees(txn.amount)
+    with db_transaction.atomic():
+        if event == "completed":
+            if payer is not None:
+                notification_send(
+                    user_id=payer.pk, event="payment_sent",
+                    data=payment_data(txn, counterparty=payee, committed_at=committed_at),
+                    title="Payment sent", message=f"{amount} to {party(payee)['name']}",
+                )
+            if payee is not None:
+                notification_send(
+                    user_id=payee.pk, event="payment_received",
+                    data=payment_data(txn, counterparty=payer, committed_at=committed_at),
+                    title="Money received", message=f"{amount} from {party(payer)['name']}",
+                )
+        elif event == "held" and payer is not None:
+            notification_send(
+                user_id=payer.pk, event="payment_sent",
+                data=payment_data(txn, counterparty=payee, committed_at=committed_at),
+                title="Payment under review",
+                message=f"{amount} to {party(payee)['name']} is held for review; the funds are reserved",
+            )
+        elif event in {"declined", "released"} and payer is not None:
+            title, message = (
+                ("Payment declined", f"{amount} to {party(payee)['name']} was declined by risk checks")
+                if event == "declined"
+                else ("Payment not completed", f"{amount} to {party(payee)['name']} was released after review; nothing was paid")
+            )
+            notification_send(
+                user_id=payer.pk, event="notification",
+                data={"kind": f"payment.{event}", **payment_data(txn, counterparty=payee, committed_at=committed_at)},
+                title=title, message=message,
+            )
+        elif event == "reversed":
+            for user, other in ((payer, payee), (payee, payer)):
+                if user is not None:
+                    notification_send(
+                        user_id=user.pk, event="notification",
+                        data={"kind": "payment.reversed", **payment_data(txn, counterparty=other, committed_at=committed_at)},
+                        title="Payment reversed", message=f"{amount} with {party(other)['name']} was reversed",
+                    )
+        _balance_updates(txn, balances, committed_at)
+
+
+def _balance_updates(txn: Transaction, balances: Balances, committed_at: str) -> None:
+    accounts = {txn.payer_account_id: txn.payer_account, txn.payee_account_id: txn.payee_account}
+    for account_id, (before, after) in balances.items():
+        account: Account | None = accounts.get(account_id)
+        if account is None or account.owner_id is None or before == after:
+            continue
+        # Live only (not stored): the balance itself is always at GET /api/accounts/me.
+        notification_send(
+            user_id=account.owner_id,
+            event="balance_update",
+            data={
+                "account": account.number,
+                "previous_balance": format_amount(before),
+                "balance": format_amount(after),
+                "change": format_amount(after - before),
+                "transaction_id": str(txn.pk),
+                "reference": txn.reference,
+                "committed_at": committed_at,
+            },
+            store=False,
+        )
