@@ -288,6 +288,33 @@ LEDGER_RISK_ASSESSOR = env_str("LEDGER_RISK_ASSESSOR", "fraud.services.risk_asse
 
 BLOCKCHAIN_DIFFICULTY = env_int("BLOCKCHAIN_DIFFICULTY", 4)
 
+
+def env_key32(name: str, *, dev_label: str | None = None, value: str | None = None) -> bytes:
+    """A 32-byte key given as base64. Missing: DEBUG derives a stable one from `dev_label`,
+    production refuses to start. Malformed: always refuses to start."""
+    import base64
+    import binascii
+
+    raw = env_str(name) if value is None else value.strip()
+    if not raw and dev_label is not None:
+        if not DEBUG:
+            refuse_to_start(f"{name} is not set and DEBUG is off (base64 of 32 random bytes: `openssl rand -base64 32`).")
+        return derived_dev_secret(dev_label)
+    try:
+        key = base64.b64decode(raw, validate=True)
+    except (binascii.Error, ValueError):
+        key = b""
+    if len(key) != 32:
+        refuse_to_start(f"{name} must be base64 of exactly 32 bytes.")
+    return key
+
+
+# AES-256-GCM key of QR tokens; old keys (comma-separated base64) still decrypt during rotation.
+QR_ENCRYPTION_KEY = env_key32("QR_ENCRYPTION_KEY", dev_label="qr-encryption")
+QR_ENCRYPTION_KEYS_OLD = [env_key32("QR_ENCRYPTION_KEYS_OLD", value=v) for v in env_list("QR_ENCRYPTION_KEYS_OLD")]
+# Ed25519 seed (32 bytes, base64) that signs every block hash of the transaction chain.
+CHAIN_SIGNING_KEY = env_key32("CHAIN_SIGNING_KEY", dev_label="chain-signing")
+
 # --- Logging: no request bodies, no secrets ----------------------------------------------------
 LOGGING = {
     "version": 1,
