@@ -28,3 +28,14 @@ def notification_send(
         payload["notification_id"] = row.pk
     notify(user_id=user_id, event=event, data=payload)
     return row
+
+
+def notifications_mark_read(*, user: Any, ids: list[int] | None = None, all: bool = False) -> int:  # noqa: A002
+    """Mark the caller's notifications read: the given ids (others' ids are ignored) or all.
+    Returns how many changed from unread to read."""
+    from django.utils import timezone
+
+    qs = Notification.objects.filter(user=user, read_at__isnull=True)
+    if not all:
+        qs = qs.filter(pk__in=ids or [])
+    return qs.update(read_at=timezone.now())

@@ -1,1 +1,10 @@
-urlpatterns: list = []
+"""Mounted at `api/notifications` (no trailing slash): paths "" and "/read"."""
+
+from django.urls import path
+
+from payments import views_notifications
+
+urlpatterns = [
+    path("", views_notifications.NotificationListView.as_view(), name="notifications-list"),
+    path("/read", views_notifications.NotificationReadView.as_view(), name="notifications-read"),
+]

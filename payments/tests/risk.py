@@ -1,0 +1,19 @@
+"""A scripted risk assessor for payments tests: fraud scoring is another app's concern, so
+these tests choose each decision (`Scripted.decision = "hold"`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ledger.risk import RiskVerdict, TransferContext
+
+
+class Scripted:
+    decision = "allow"
+
+    def assess(self, context: TransferContext) -> RiskVerdict:
+        return RiskVerdict(decision=Scripted.decision, score={"allow": 0.01, "hold": 0.8, "decline": 0.99}[Scripted.decision],
+                           model_version="payments-test", reasons=[f"scripted {Scripted.decision}"])
+
+    def record(self, *, transaction: Any, verdict: RiskVerdict) -> None:
+        return None

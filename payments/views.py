@@ -1,0 +1,225 @@
+"""Payments endpoints: thin — parse, call one service or selector, render.
+
+Money-moving POSTs (send, accept) run through `ledger.idempotency.idempotent_call` and answer
+with `ledger.presenters.transfer_result`: 201 completed, 202 held, 422 declined.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from ledger.idempotency import idempotent_call
+from ledger.presenters import transaction_replay, transfer_result
+from ledger.serializers import TransferOutput
+from payments import selectors, services
+from payments.serializers import (
+    AcceptOutput,
+    EmptyInput,
+    MoneyRequestOutput,
+    PayeeOutput,
+    PayeesQuery,
+    PendingOutput,
+    PendingQuery,
+    RecentPayeeOutput,
+    RequestAnswerOutput,
+    RequestInput,
+    ResolveQuery,
+    SendInput,
+)
+from securebank.openapi import ERRORS, error_response
+
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
+    description="1-255 printable characters, unique per user. A retry with the same key and body "
+    "replays the first response; a different body gets 409 `idempotency_conflict`.",
+)
+PAYEE_NOT_FOUND = error_response("Payee not found", "payee_not_found", "No customer matches that payee.")
+NOT_PENDING = OpenApiExample(
+    "request_not_pending",
+    value={"error": {"code": "request_not_pending", "message": "This request is already paid.", "fields": {}, "status": "paid"}},
+)
+REQUEST_ERRORS = {
+    401: ERRORS[401],
+    404: error_response("Not found (or not yours to act on)", "not_found", "Money request not found."),
+    409: error_response("Not pending", "request_not_pending", "This request is already paid."),
+}
+MONEY_ERRORS = {
+    400: ERRORS[400],
+    401: ERRORS[401],
+    403: error_response("Account frozen", "account_frozen", "The account is frozen."),
+    409: ERRORS[409],
+    422: error_response("Refused", "insufficient_funds", "Insufficient funds."),
+    429: ERRORS[429],
+}
+
+
+class PaymentsThrottled(APIView):
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "payments"
+
+
+class ResolveView(PaymentsThrottled):
+    @extend_schema(
+        summary="Who is this payee? (show 'Pay Rahul Sharma (rahul@securebank)?' before paying)",
+        parameters=[ResolveQuery],
+        responses={200: PayeeOutput, 400: ERRORS[400], 401: ERRORS[401], 404: PAYEE_NOT_FOUND, 429: ERRORS[429]},
+    )
+    def get(self, request: Request) -> Response:
+        query = ResolveQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        payee = selectors.payee_resolve(query=query.validated_data["payee"])
+        return Response(PayeeOutput(selectors.payee_summary(payee)).data)
+
+
+class PayeesView(APIView):
+    @extend_schema(
+        summary="The caller's recent payees, most recently paid first",
+        parameters=[PayeesQuery],
+        responses={200: RecentPayeeOutput(many=True), 400: ERRORS[400], 401: ERRORS[401]},
+    )
+    def get(self, request: Request) -> Response:
+        query = PayeesQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        payees = selectors.recent_payees(user=request.user, limit=query.validated_data["limit"])
+        return Response(RecentPayeeOutput(payees, many=True).data)
+
+
+class SendView(PaymentsThrottled):
+    @extend_schema(
+        summary="Pay a UPI ID, mobile number or username",
+        description="201 completed; 202 held for fraud review (funds reserved); 422 "
+        "`transaction_declined` (recorded; the error carries the transaction), `insufficient_funds` "
+        "or `limit_exceeded`; 404 `payee_not_found`; 400 `self_transfer` or `invalid_amount`.",
+        request=SendInput,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={201: TransferOutput, 202: TransferOutput, **MONEY_ERRORS, 404: PAYEE_NOT_FOUND},
+    )
+    def post(self, request: Request) -> Response:
+        data = SendInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        params = data.validated_data
+
+        def execute(record):  # noqa: ANN001, ANN202
+            outcome = services.payment_send(
+                payer=request.user, payee=params["payee"], amount=params["amount"], note=params["note"],
+                idempotency=record,
+            )
+            return transfer_result(outcome)
+
+        return idempotent_call(
+            request, scope="payments.send", execute=execute,
+            replay=lambda txn_id: transaction_replay(user=request.user, transaction_id=txn_id),
+        )
+
+
+class RequestCreateView(PaymentsThrottled):
+    @extend_schema(
+        summary="Ask someone for money",
+        description="The payer (UPI ID, mobile number or username) gets a `notification` event "
+        "(`money_request.created`). 404 `payer_not_found`; 400 `self_request`.",
+        request=RequestInput,
+        responses={
+            201: RequestAnswerOutput, 400: ERRORS[400], 401: ERRORS[401],
+            404: error_response("Payer not found", "payer_not_found", "No customer matches that payer."),
+            429: ERRORS[429],
+        },
+    )
+    def post(self, request: Request) -> Response:
+        data = RequestInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        params = data.validated_data
+        money_request = services.money_request_create(
+            requester=request.user, payer=params["payer"], amount=params["amount"], note=params["note"],
+            expires_in=timedelta(seconds=params["expires_in"]),
+        )
+        body = {"request": MoneyRequestOutput(money_request, context={"user": request.user}).data}
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class PendingView(APIView):
+    @extend_schema(
+        summary="Money requests: incoming (the caller may pay) and outgoing (the caller made)",
+        description="Newest first, each with its status: pending, paid, declined, cancelled or expired. "
+        "Requests past their expiry are expired by this read.",
+        parameters=[PendingQuery],
+        responses={200: PendingOutput, 400: ERRORS[400], 401: ERRORS[401]},
+    )
+    def get(self, request: Request) -> Response:
+        query = PendingQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        services.money_requests_expire(user=request.user)  # "expired on read": persisted, parties told
+        body: dict[str, Any] = {}
+        for direction in ("incoming", "outgoing"):
+            rows: Any = []
+            if params.get("direction") in (None, direction):
+                rows = selectors.money_requests_for_user(
+                    user=request.user, direction=direction, status=params.get("status")
+                )[: params["limit"]]
+            body[direction] = MoneyRequestOutput(rows, many=True, context={"user": request.user}).data
+        return Response(body)
+
+
+def _accept_replay(user: Any, transaction_id: Any) -> tuple[int, dict[str, Any]]:
+    code, body = transaction_replay(user=user, transaction_id=transaction_id)
+    money_request = selectors.money_request_by_transaction(transaction_id=transaction_id)
+    if money_request is not None:
+        body = {**body, "request": MoneyRequestOutput(money_request, context={"user": user}).data}
+    return code, body
+
+
+class RequestAcceptView(PaymentsThrottled):
+    @extend_schema(
+        summary="Pay a money request (payer only; exactly once)",
+        description="Pays through the transfer service: 201 completed, 202 held, 422 declined (the "
+        "request stays pending). 409 `request_not_pending` carries the current `status`.",
+        request=None,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={201: AcceptOutput, 202: AcceptOutput, **MONEY_ERRORS, **REQUEST_ERRORS},
+        examples=[NOT_PENDING],
+    )
+    def post(self, request: Request, request_id: Any) -> Response:
+        EmptyInput(data=request.data or {}).is_valid(raise_exception=True)
+
+        def execute(record):  # noqa: ANN001, ANN202
+            paid = services.money_request_accept(user=request.user, request_id=request_id, idempotency=record)
+            code, body = transfer_result(paid.transfer)
+            body["request"] = MoneyRequestOutput(paid.request, context={"user": request.user}).data
+            return code, body
+
+        return idempotent_call(
+            request, scope=f"payments.accept.{request_id}", execute=execute,
+            replay=lambda txn_id: _accept_replay(request.user, txn_id),
+        )
+
+
+class RequestDeclineView(APIView):
+    @extend_schema(
+        summary="Decline a money request (payer only)",
+        request=None,
+        responses={200: RequestAnswerOutput, 400: ERRORS[400], **REQUEST_ERRORS},
+    )
+    def post(self, request: Request, request_id: Any) -> Response:
+        EmptyInput(data=request.data or {}).is_valid(raise_exception=True)
+        money_request = services.money_request_decline(user=request.user, request_id=request_id)
+        return Response({"request": MoneyRequestOutput(money_request, context={"user": request.user}).data})
+
+
+class RequestCancelView(APIView):
+    @extend_schema(
+        summary="Cancel a money request (requester only)",
+        request=None,
+        responses={200: RequestAnswerOutput, 400: ERRORS[400], **REQUEST_ERRORS},
+    )
+    def post(self, request: Request, request_id: Any) -> Response:
+        EmptyInput(data=request.data or {}).is_valid(raise_exception=True)
+        money_request = services.money_request_cancel(user=request.user, request_id=request_id)
+        return Response({"request": MoneyRequestOutput(money_request, context={"user": request.user}).data})
