@@ -1,0 +1,228 @@
+"""Verifying the whole chain from the current database rows.
+
+For every block, in index order: the index follows its parent's and `previous_hash` is the
+parent's hash; the block's seals sit at positions 0..tx_count-1; every sealed transaction's
+leaf, recomputed from its row, its entries' rows and the stored salt, equals the leaf sealed;
+the Merkle root over those leaves equals the header's; SHA-256 of the header equals the
+stored hash, which meets the block's proof-of-work difficulty and carries a valid Ed25519
+signature by the bank's key. Finally the head row points at the last block and no block lies
+beyond it. The first failure stops the run and names the block and, where one is to blame,
+the transaction.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from django.db.models import Subquery
+
+from chain.crypto import ZERO_HASH, block_hash, header_prefix, meets_difficulty, signature_valid
+from chain.facts import Loaded, facts_for_blocks
+from chain.keys import ChainSigner, chain_signer
+from chain.leaves import leaf_of
+from chain.merkle import EMPTY_ROOT, merkle_root
+from chain.models import Block, ChainHead, Seal
+from chain.services import SEALABLE_STATUSES, genesis_ensure, pending_transactions
+
+_HEADER_FIELDS = (
+    "pk", "index", "previous_hash", "merkle_root", "timestamp", "difficulty", "nonce", "tx_count", "hash",
+    "signature", "key_id",
+)
+BATCH_TRANSACTIONS = 20_000
+HEADER_PAGE = 2_000
+Progress = Callable[[int, int, int], None]  # (blocks checked, transactions checked, blocks in chain)
+
+
+@dataclass(frozen=True)
+class Failure:
+    block_index: int | None
+    transaction_id: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"block {self.block_index}" if self.block_index is not None else "chain"
+        if self.transaction_id:
+            where += f", transaction {self.transaction_id}"
+        return f"{where}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    ok: bool
+    blocks: int
+    transactions: int
+    seconds: float
+    head_index: int | None
+    head_hash: str | None
+    pending: int  # completed transactions not sealed yet (the miner's backlog; not a failure)
+    failure: Failure | None
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["seconds"] = round(self.seconds, 3)
+        return data
+
+
+class _Failed(Exception):
+    def __init__(self, failure: Failure):
+        self.failure = failure
+
+
+@dataclass(frozen=True, slots=True)
+class _Header:
+    pk: int
+    index: int
+    previous_hash: str
+    merkle_root: str
+    timestamp: Any
+    difficulty: int
+    nonce: int
+    tx_count: int
+    hash: str
+    signature: str
+    key_id: str
+
+
+def chain_verify(*, progress: Progress | None = None, batch_transactions: int = BATCH_TRANSACTIONS) -> VerifyReport:
+    """Check every block up to the current head; see the module docstring."""
+    started = time.perf_counter()
+    signer = chain_signer()
+    head = genesis_ensure()
+    head_block = Block.objects.get(pk=head.block_id)
+    total = Block.objects.filter(index__lte=head_block.index).count()
+    blocks = transactions = 0
+    previous: _Header | None = None
+    try:
+        for batch in _batches(last_index=head_block.index, batch_transactions=batch_transactions):
+            seals = _seals_by_block(batch)
+            loaded = facts_for_blocks(first_index=batch[0].index, last_index=batch[-1].index)
+            for header in batch:
+                transactions += _check_block(header, previous, seals.get(header.pk, []), loaded, signer)
+                previous = header
+                blocks += 1
+            if progress is not None:
+                progress(blocks, transactions, total)
+        _check_head(previous, head_block)
+    except _Failed as failed:
+        return _report(False, blocks, transactions, started, head_block, failed.failure)
+    return _report(True, blocks, transactions, started, head_block, None)
+
+
+def _report(ok: bool, blocks: int, transactions: int, started: float, head: Block, failure: Failure | None) -> VerifyReport:
+    return VerifyReport(
+        ok=ok, blocks=blocks, transactions=transactions, seconds=time.perf_counter() - started,
+        head_index=head.index, head_hash=head.hash, pending=pending_transactions().count(), failure=failure,
+    )
+
+
+def _batches(*, last_index: int, batch_transactions: int):  # noqa: ANN202 - generator of header lists
+    """Headers in index order, cut into batches of about `batch_transactions` sealed rows."""
+    batch: list[_Header] = []
+    size = 0
+    after = -1
+    while True:
+        page = [
+            _Header(*row)
+            for row in Block.objects.filter(index__gt=after, index__lte=last_index)
+            .order_by("index")
+            .values_list(*_HEADER_FIELDS)[:HEADER_PAGE]
+        ]
+        if not page:
+            break
+        for header in page:
+            batch.append(header)
+            size += header.tx_count
+            if size >= batch_transactions:
+                yield batch
+                batch, size = [], 0
+        after = page[-1].index
+    if batch:
+        yield batch
+
+
+def _seals_by_block(batch: list[_Header]) -> dict[int, list[tuple[int, Any, str, str]]]:
+    seals: dict[int, list[tuple[int, Any, str, str]]] = defaultdict(list)
+    rows = (
+        Seal.objects.filter(block__index__range=(batch[0].index, batch[-1].index))
+        .order_by("block_id", "position")
+        .values_list("block_id", "position", "transaction_id", "salt", "leaf_hash")
+    )
+    for block_id, position, tx_id, salt, leaf in rows.iterator(chunk_size=5000):
+        seals[block_id].append((position, tx_id, salt, leaf))
+    return seals
+
+
+def _fail(header: _Header, reason: str, transaction_id: Any = None) -> _Failed:
+    return _Failed(Failure(header.index, None if transaction_id is None else str(transaction_id), reason))
+
+
+def _check_block(
+    header: _Header, previous: _Header | None, seals: list[tuple[int, Any, str, str]], loaded: Loaded, signer: ChainSigner
+) -> int:
+    expected_index = 0 if previous is None else previous.index + 1
+    if header.index != expected_index:
+        raise _fail(header, f"expected block index {expected_index} here (blocks missing, inserted or reordered)")
+    expected_parent = ZERO_HASH if previous is None else previous.hash
+    if header.previous_hash != expected_parent:
+        raise _fail(header, "previous_hash does not match the hash of the block before it")
+
+    # Membership: positions 0..tx_count-1, nothing missing, nothing extra.
+    for expected_position, (position, tx_id, _salt, _leaf) in enumerate(seals):
+        if position != expected_position or position >= header.tx_count:
+            raise _fail(header, f"sealed transaction at position {position}, expected {expected_position}", tx_id)
+    if len(seals) != header.tx_count:
+        raise _fail(header, f"{len(seals)} sealed transactions, the header says {header.tx_count}")
+
+    leaves: list[bytes] = []
+    for _position, tx_id, salt, sealed_leaf in seals:
+        facts = loaded.facts.get(tx_id)
+        if facts is None:
+            raise _fail(header, "sealed transaction is missing from the ledger", tx_id)
+        if loaded.status[tx_id] not in SEALABLE_STATUSES:
+            raise _fail(header, f"sealed transaction now has status {loaded.status[tx_id]!r}", tx_id)
+        try:
+            leaf = leaf_of(facts, bytes.fromhex(salt))
+        except (ValueError, TypeError):
+            raise _fail(header, "sealed transaction's row cannot be serialized (altered)", tx_id) from None
+        if leaf.hex() != sealed_leaf:
+            raise _fail(header, "transaction or one of its entries changed since it was sealed", tx_id)
+        leaves.append(leaf)
+
+    root = merkle_root(leaves) if leaves else EMPTY_ROOT
+    if root.hex() != header.merkle_root:
+        raise _fail(header, "Merkle root does not match the sealed transactions (altered or reordered)")
+    prefix = header_prefix(
+        index=header.index, previous_hash=header.previous_hash, merkle_root=header.merkle_root,
+        timestamp=header.timestamp, difficulty=header.difficulty, tx_count=header.tx_count,
+    )
+    digest = block_hash(prefix, header.nonce)
+    if digest.hex() != header.hash:
+        raise _fail(header, "block hash does not match its header (a header field or the nonce changed)")
+    if not meets_difficulty(digest, header.difficulty):
+        raise _fail(header, f"hash does not meet proof-of-work difficulty {header.difficulty}")
+    if header.key_id != signer.key_id:
+        raise _fail(header, f"signed by key {header.key_id}, the configured chain key is {signer.key_id}")
+    try:
+        signature = bytes.fromhex(header.signature)
+    except ValueError:
+        signature = b""
+    if not signature_valid(signer.public_raw, digest, signature):
+        raise _fail(header, "Ed25519 signature over the block hash is not valid")
+    return len(seals)
+
+
+def _check_head(last: _Header | None, head_block: Block) -> None:
+    if last is None or last.pk != head_block.pk:
+        index = None if last is None else last.index
+        raise _Failed(Failure(index, None, f"chain head points at block {head_block.index}, which is not the last block"))
+    # One statement, one snapshot: a block committed by a miner moves the head in the same
+    # transaction, so only a block the head never pointed at can show up here.
+    beyond = Block.objects.filter(
+        index__gt=Subquery(Block.objects.filter(pk=Subquery(ChainHead.objects.filter(pk=1).values("block_id"))).values("index"))
+    ).order_by("index").first()
+    if beyond is not None:
+        raise _Failed(Failure(beyond.index, None, "block beyond the chain head (not appended by a miner)"))
