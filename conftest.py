@@ -14,6 +14,23 @@ def pytest_collection_modifyitems(config, items):  # noqa: ANN001
                 item.add_marker(skip)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hashing():
+    """Argon2id with tiny cost parameters for the suite: production's parameters cost about a
+    second per hash on a small machine, and every test user hashes a password. Production's
+    PASSWORD_HASHERS are checked in securebank/tests/test_settings.py."""
+    from django.test import override_settings
+
+    with override_settings(
+        PASSWORD_HASHERS=[
+            "accounts.tests.hashers.FastArgon2PasswordHasher",
+            "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
+            "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+        ]
+    ):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Throttle counters live in the cache: start every test clean."""
@@ -42,3 +59,41 @@ def auth_client():
         return client
 
     return make
+
+
+@pytest.fixture
+def user_factory(db):  # noqa: ANN001
+    """`user_factory("alice", balance="500.00", phone="+91 98765 43210")` -> a customer with a VPA
+    and a funded primary account (password `accounts.tests.factories.PASSWORD`)."""
+    from accounts.tests.factories import make_user
+
+    return make_user
+
+
+@pytest.fixture
+def user(user_factory):  # noqa: ANN001
+    return user_factory()
+
+
+@pytest.fixture
+def authed_client(auth_client, user):  # noqa: ANN001
+    """An APIClient authenticated (real JWT) as the `user` fixture; the user is `client.user`."""
+    client = auth_client(user)
+    client.user = user
+    return client
+
+
+@pytest.fixture
+def throttle_rates(settings, monkeypatch):  # noqa: ANN001
+    """`throttle_rates(login="3/min")`: throttles are off under pytest (securebank.testing); this
+    turns scopes on for one test. DRF copies the rates onto the throttle class at import, so
+    overriding REST_FRAMEWORK alone would not reach it: both are set, both are undone."""
+    from rest_framework.throttling import SimpleRateThrottle
+
+    def apply(**rates: str | None) -> dict:
+        merged = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], **rates}
+        settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": merged}
+        monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", merged)
+        return merged
+
+    return apply

@@ -17,3 +17,11 @@ class RegistrationRejected(DomainError):
 class InvalidToken(DomainError):
     code = "invalid_token"
     message = "Token is invalid or expired."
+
+
+class RefreshRejected(DomainError):
+    """Expired, forged, already rotated, logged out, or its user is gone or inactive: one answer."""
+
+    status_code = status.HTTP_401_UNAUTHORIZED
+    code = "authentication_failed"
+    message = "Token is invalid or expired."

@@ -66,3 +66,8 @@ class AuthOutput(serializers.Serializer):
     user = UserOutput()
     access = serializers.CharField()
     refresh = serializers.CharField()
+
+
+class TokenPairOutput(serializers.Serializer):
+    access = serializers.CharField()
+    refresh = serializers.CharField()
