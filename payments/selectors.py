@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Case, CharField, Count, Max, Q, QuerySet, Value, When
 from django.utils import timezone
 
@@ -122,7 +123,7 @@ def money_request_get_for_user(*, user: Any, request_id: Any) -> MoneyRequest:
     """The request if `user` is its requester or payer; otherwise MoneyRequestNotFound (404)."""
     try:
         return money_requests_for_user(user=user).get(pk=request_id)
-    except (MoneyRequest.DoesNotExist, ValueError, TypeError) as exc:
+    except (MoneyRequest.DoesNotExist, ValidationError, ValueError, TypeError) as exc:
         raise MoneyRequestNotFound() from exc
 
 

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -128,7 +129,7 @@ def _lock_request(*, user: Any, request_id: Any, role: str) -> MoneyRequest:
             .select_related("requester", "payer")
             .get(pk=request_id, **{role: user})
         )
-    except (MoneyRequest.DoesNotExist, ValueError, TypeError) as exc:
+    except (MoneyRequest.DoesNotExist, ValidationError, ValueError, TypeError) as exc:
         raise MoneyRequestNotFound() from exc
 
 
