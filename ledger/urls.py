@@ -1,9 +1,11 @@
 from django.urls import path
 
+from chain.views import TransactionProofView
 from ledger import views
 
 urlpatterns = [
     path("transfer", views.TransferView.as_view(), name="transactions-transfer"),
     path("history", views.HistoryView.as_view(), name="transactions-history"),
     path("<uuid:transaction_id>", views.TransactionDetailView.as_view(), name="transactions-detail"),
+    path("<uuid:transaction_id>/proof", TransactionProofView.as_view(), name="transactions-proof"),
 ]
