@@ -315,6 +315,10 @@ QR_ENCRYPTION_KEYS_OLD = [env_key32("QR_ENCRYPTION_KEYS_OLD", value=v) for v in 
 # Ed25519 seed (32 bytes, base64) that signs every block hash of the transaction chain.
 CHAIN_SIGNING_KEY = env_key32("CHAIN_SIGNING_KEY", dev_label="chain-signing")
 
+# Reverse proxies in front of daphne that append to X-Forwarded-For. 0: throttles key on the peer
+# address, so a client cannot choose its own throttle identity with a forged header.
+REST_FRAMEWORK["NUM_PROXIES"] = env_int("TRUSTED_PROXY_COUNT", 0)
+
 # --- Logging: no request bodies, no secrets ----------------------------------------------------
 LOGGING = {
     "version": 1,
