@@ -93,16 +93,18 @@ def treasury_account() -> Account:
     return account
 
 
-def account_open_primary(*, user: Any) -> Account:
-    """Open the user's primary savings account and credit OPENING_BALANCE from the treasury.
+def account_open_primary(*, user: Any, opening_balance: Decimal | None = None) -> Account:
+    """Open the user's primary savings account and credit the opening balance (default
+    OPENING_BALANCE) from the treasury.
 
     Runs inside the registration's transaction (plain atomic, not durable).
     """
+    amount = settings.OPENING_BALANCE if opening_balance is None else opening_balance
     with transaction.atomic():
         account = Account(owner=user, is_primary=True, name="Savings")
         _save_with_unique(account, "number", _new_account_number)
-        if settings.OPENING_BALANCE > 0:
-            _deposit(account=account, amount=settings.OPENING_BALANCE, description="Opening balance", actor=None)
+        if amount > 0:
+            _deposit(account=account, amount=amount, description="Opening balance", actor=None)
     return account
 
 

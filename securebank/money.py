@@ -75,6 +75,11 @@ class MoneyField(serializers.Field):
         self.allow_zero = allow_zero
         super().__init__(**kwargs)
 
+    def validate_empty_values(self, data: Any) -> tuple[bool, Any]:
+        if data is None and not self.allow_null:
+            raise serializers.ValidationError(InvalidAmount.message, code="invalid_amount")
+        return super().validate_empty_values(data)
+
     def to_internal_value(self, data: Any) -> Decimal:
         try:
             return parse_amount(data, maximum=self.maximum, allow_zero=self.allow_zero)
