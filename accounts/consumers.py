@@ -1,8 +1,17 @@
-"""The per-user notification socket: authenticate, join the user's own group, relay events."""
+"""The per-user notification socket: authenticate, join the user's own group, relay events.
+
+Authentication: the JWT access token from `?token=<access>`, or as the WebSocket subprotocol
+(`Sec-WebSocket-Protocol: <access>` or the pair `bearer, <access>`). A missing, expired,
+forged or non-access token closes the socket with 4401 before it joins any group; so does the
+token expiring while the socket is open (reconnect with a fresh token and fetch
+GET /api/notifications for anything sent in between).
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -10,64 +19,66 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.utils import timezone
 
-from accounts.ws_auth import user_id_from_access_token
+from accounts.ws_auth import socket_identity_from_access_token
 from securebank.errors import error_body
 from securebank.notify import user_group
 
 logger = logging.getLogger(__name__)
 
 CLOSE_UNAUTHORIZED = 4401
+_MARKERS = {"bearer", "jwt"}
 
 
 class NotificationConsumer(AsyncJsonWebsocketConsumer):
     """`ws/notifications/?token=<access>` or the token as the WebSocket subprotocol."""
 
+    user_id: int | None = None
     group: str | None = None
+    joined: bool = False
+    _expiry: asyncio.TimerHandle | None = None
 
     async def connect(self) -> None:
         token, subprotocol = self._token_from_scope()
-        user_id = await database_sync_to_async(user_id_from_access_token)(token) if token else None
-        if user_id is None:
+        identity = await database_sync_to_async(socket_identity_from_access_token)(token) if token else None
+        if identity is None:
             # Accept-then-close so browsers see the 4401 code (a rejected handshake shows 1006).
             await self.accept(subprotocol)
             await self.close(code=CLOSE_UNAUTHORIZED)
             return
-        self.user_id = user_id
-        self.group = user_group(user_id)
+        self.user_id = identity.user_id
+        self.group = user_group(identity.user_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
+        self.joined = True
         await self.accept(subprotocol)
+        delay = max(identity.expires_at - time.time(), 0.0)
+        self._expiry = asyncio.get_running_loop().call_later(delay, self._token_expired)
+
+    def _token_expired(self) -> None:
+        asyncio.ensure_future(self.close(code=CLOSE_UNAUTHORIZED))
 
     def _token_from_scope(self) -> tuple[str | None, str | None]:
+        """(token, subprotocol to answer with). The answer must be one the client offered:
+        the marker when it sent "bearer, <token>", else the token itself."""
         query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
         if query.get("token"):
             return query["token"][0], None
-        for proto in self.scope.get("subprotocols", []):
-            # Clients send either "<token>" or the pair "bearer, <token>".
-            if proto.lower() not in {"bearer", "jwt"}:
-                return proto, proto
-        return None, None
+        offered = list(self.scope.get("subprotocols", []))
+        marker = next((p for p in offered if p.lower() in _MARKERS), None)
+        token = next((p for p in offered if p.lower() not in _MARKERS), None)
+        if token is None:
+            return None, marker
+        return token, marker or token
 
     async def disconnect(self, code: int) -> None:
-        if self.group:
+        if self._expiry is not None:
+            self._expiry.cancel()
+        if self.group and self.joined:
             await self.channel_layer.group_discard(self.group, self.channel_name)
-
-    async def receive_json(self, content: Any, **kwargs: Any) -> None:
-        kind = content.get("type") if isinstance(content, dict) else None
-        if kind == "ping":
-            await self.send_json({"type": "pong", "data": {}, "timestamp": timezone.now().isoformat()})
-        elif kind == "join":
-            # Only ever the caller's own group, whatever the message names.
-            if self.group:
-                await self.channel_layer.group_add(self.group, self.channel_name)
-            await self.send_json({"type": "joined", "data": {"group": self.group}, "timestamp": timezone.now().isoformat()})
-        elif kind == "leave":
-            if self.group:
-                await self.channel_layer.group_discard(self.group, self.channel_name)
-            await self.send_json({"type": "left", "data": {}, "timestamp": timezone.now().isoformat()})
-        else:
-            await self._send_error("unknown_message", "Expected a JSON object with type join, leave or ping.")
+            self.joined = False
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any) -> None:
+        if self.user_id is None:
+            return  # refused socket: being closed, answers nothing
         if text_data is None:
             await self._send_error("malformed_message", "Send text frames of JSON.")
             return
@@ -78,11 +89,32 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
             return
         await self.receive_json(content)
 
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        kind = content.get("type") if isinstance(content, dict) else None
+        if kind == "ping":
+            await self._send("pong", {})
+        elif kind == "join":
+            # Only ever the caller's own group, whatever the message names.
+            if not self.joined:
+                await self.channel_layer.group_add(self.group, self.channel_name)
+                self.joined = True
+            await self._send("joined", {"group": self.group})
+        elif kind == "leave":
+            if self.joined:
+                await self.channel_layer.group_discard(self.group, self.channel_name)
+                self.joined = False
+            await self._send("left", {"group": self.group})
+        else:
+            await self._send_error("unknown_message", "Expected a JSON object with type join, leave or ping.")
+
+    async def _send(self, kind: str, data: dict[str, Any]) -> None:
+        await self.send_json({"type": kind, "data": data, "timestamp": timezone.now().isoformat()})
+
     async def _send_error(self, code: str, message: str) -> None:
         await self.send_json({"type": "error", **error_body(code, message), "timestamp": timezone.now().isoformat()})
 
     async def user_event(self, message: dict[str, Any]) -> None:
-        """Group message from securebank.notify: forward as {type, data, timestamp}."""
+        """Group message from securebank.notify: forward as {type, data, timestamp, sent_at}."""
         await self.send_json(
             {
                 "type": message["event"],

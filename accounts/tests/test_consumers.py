@@ -1,0 +1,396 @@
+"""The notification socket, through the real ASGI application (routing + origin check):
+authentication (4401), group isolation, client messages, and every server event's shape."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from datetime import timedelta
+from decimal import Decimal
+
+import jwt
+import pytest
+from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from channels.testing import WebsocketCommunicator
+from django.db import transaction
+from django.utils import timezone
+from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
+
+from accounts.tests.factories import make_user
+from securebank.asgi import application
+
+# Consumers reach the database from their own thread: data must be committed.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ORIGIN = [(b"origin", b"http://localhost:5173")]
+EVENT_KEYS = {"type", "data", "timestamp", "sent_at"}
+PAYMENT_KEYS = {
+    "transaction_id", "reference", "amount", "status", "kind", "channel", "note", "counterparty",
+    "created_at", "completed_at", "committed_at", "notification_id", "title", "message",
+}
+BALANCE_KEYS = {"account", "previous_balance", "balance", "change", "transaction_id", "reference", "committed_at"}
+
+
+def run(coro_fn, *args):  # noqa: ANN001, ANN002, ANN201
+    """One event loop per scenario: a communicator lives in the loop that created it."""
+    return async_to_sync(coro_fn)(*args)
+
+
+def access(user) -> str:  # noqa: ANN001
+    return str(AccessToken.for_user(user))
+
+
+async def open_socket(token: str | None = None, subprotocols: list[str] | None = None) -> WebsocketCommunicator:
+    path = "/ws/notifications/" + (f"?token={token}" if token is not None else "")
+    comm = WebsocketCommunicator(application, path, headers=ORIGIN, subprotocols=subprotocols)
+    connected, _ = await comm.connect()
+    assert connected
+    return comm
+
+
+async def events_until(comm: WebsocketCommunicator, count: int, timeout: float = 3) -> list[dict]:
+    return [await comm.receive_json_from(timeout=timeout) for _ in range(count)]
+
+
+@pytest.fixture
+def users(db):  # noqa: ANN001
+    return (
+        make_user("alice", full_name="Alice Rao"),
+        make_user("bob", full_name="Bob Iyer"),
+        make_user("carol", full_name="Carol D"),
+    )
+
+
+@pytest.fixture(autouse=True)
+def allow_all_risk(settings):
+    settings.LEDGER_RISK_ASSESSOR = "ledger.risk.AllowAll"
+
+
+@pytest.fixture
+def group_adds(monkeypatch):
+    """Every group a socket joins, whatever the channel layer."""
+    layer = get_channel_layer()
+    calls: list[str] = []
+    original = layer.group_add
+
+    async def spy(group: str, channel: str) -> None:
+        calls.append(group)
+        await original(group, channel)
+
+    monkeypatch.setattr(layer, "group_add", spy)
+    return calls
+
+
+def pay(payer, payee: str, amount: str = "25.00") -> None:  # noqa: ANN001
+    from payments.services import payment_send
+
+    payment_send(payer=payer, payee=payee, amount=Decimal(amount), note="tea")
+
+
+# --- authentication ------------------------------------------------------------------------------
+def _forged(user_id: int, **claims: object) -> str:
+    payload = {"token_type": "access", "user_id": user_id, "jti": "f" * 32, "exp": int(time.time()) + 600, **claims}
+    return jwt.encode(payload, "not-the-signing-key-" + "x" * 32, algorithm="HS256")
+
+
+def _tampered(token: str, user_id: int) -> str:
+    import base64
+
+    header, payload, signature = token.split(".")
+    data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    data["user_id"] = user_id
+    forged = base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+    return f"{header}.{forged}.{signature}"
+
+
+@pytest.mark.parametrize(
+    "make_token",
+    [
+        pytest.param(lambda a, b: None, id="missing"),
+        pytest.param(lambda a, b: "", id="empty"),
+        pytest.param(lambda a, b: "not-a-jwt", id="garbage"),
+        pytest.param(lambda a, b: "x" * 5000, id="huge"),
+        pytest.param(lambda a, b: _forged(a.pk), id="forged-signature"),
+        pytest.param(lambda a, b: jwt.encode({"token_type": "access", "user_id": a.pk, "jti": "n",
+                                              "exp": int(time.time()) + 600}, None, algorithm="none"), id="alg-none"),
+        pytest.param(lambda a, b: _tampered(access(b), a.pk), id="tampered-claims"),
+        pytest.param(lambda a, b: str(RefreshToken.for_user(a)), id="refresh-not-access"),
+        pytest.param(lambda a, b: _expired(a), id="expired"),
+        pytest.param(lambda a, b: _inactive(a), id="inactive-user"),
+    ],
+)
+def test_bad_tokens_close_4401_before_joining_anything(users, group_adds, make_token):
+    alice, bob, _ = users
+    token = make_token(alice, bob)
+
+    async def scenario() -> None:
+        for comm in (
+            WebsocketCommunicator(application, "/ws/notifications/" + (f"?token={token}" if token is not None else ""),
+                                  headers=ORIGIN),
+            WebsocketCommunicator(application, "/ws/notifications/", headers=ORIGIN,
+                                  subprotocols=["bearer", token] if token else []),
+        ):
+            connected, _ = await comm.connect()
+            assert connected  # accepted, then closed, so a browser sees the code
+            assert await comm.receive_output(timeout=2) == {"type": "websocket.close", "code": 4401}
+            await comm.send_json_to({"type": "ping"})  # a refused socket answers nothing
+            assert await comm.receive_nothing(timeout=0.2)
+            await comm.disconnect()
+
+    run(scenario)
+    assert group_adds == []
+
+
+def _expired(user) -> str:  # noqa: ANN001
+    token = AccessToken.for_user(user)
+    token.set_exp(from_time=timezone.now() - timedelta(hours=1))
+    return str(token)
+
+
+def _inactive(user) -> str:  # noqa: ANN001
+    token = access(user)
+    type(user).objects.filter(pk=user.pk).update(is_active=False)
+    return token
+
+
+def test_token_as_query_or_subprotocol(users, group_adds):
+    alice = users[0]
+    token = access(alice)
+
+    async def scenario() -> None:
+        query = WebsocketCommunicator(application, f"/ws/notifications/?token={token}", headers=ORIGIN)
+        assert await query.connect() == (True, None)
+        alone = WebsocketCommunicator(application, "/ws/notifications/", headers=ORIGIN, subprotocols=[token])
+        assert await alone.connect() == (True, token)  # the server must pick an offered subprotocol
+        pair = WebsocketCommunicator(application, "/ws/notifications/", headers=ORIGIN, subprotocols=["bearer", token])
+        assert await pair.connect() == (True, "bearer")  # ... and then it need not echo the token
+        for comm in (query, alone, pair):
+            await comm.send_json_to({"type": "ping"})
+            pong = await comm.receive_json_from()
+            assert pong["type"] == "pong" and pong["data"] == {} and set(pong) == {"type", "data", "timestamp"}
+            await comm.disconnect()
+
+    run(scenario)
+    assert group_adds == [f"user_{alice.pk}"] * 3
+
+
+def test_socket_closes_4401_when_its_token_expires(users):
+    token = AccessToken.for_user(users[0])
+    token.set_exp(lifetime=timedelta(seconds=2))
+
+    async def scenario() -> None:
+        comm = await open_socket(str(token))
+        assert await comm.receive_nothing(timeout=0.5)
+        assert await comm.receive_output(timeout=4) == {"type": "websocket.close", "code": 4401}
+
+    run(scenario)
+
+
+def test_origin_outside_allowed_hosts_is_refused(users):
+    async def scenario() -> None:
+        comm = WebsocketCommunicator(application, f"/ws/notifications/?token={access(users[0])}",
+                                     headers=[(b"origin", b"https://evil.example")])
+        connected, _ = await comm.connect()
+        assert not connected
+
+    run(scenario)
+
+
+# --- client messages -----------------------------------------------------------------------------
+def test_unknown_and_malformed_messages_get_an_error_frame_and_the_socket_stays_up(users):
+    async def scenario() -> None:
+        comm = await open_socket(access(users[0]))
+        for frame, code in (
+            ({"type": "subscribe"}, "unknown_message"),
+            ({"kind": "ping"}, "unknown_message"),
+            (["ping"], "unknown_message"),
+            ("ping", "unknown_message"),
+            ({"type": ["ping"]}, "unknown_message"),
+        ):
+            await comm.send_json_to(frame)
+            reply = await comm.receive_json_from()
+            assert reply["type"] == "error" and reply["error"]["code"] == code
+            assert set(reply["error"]) == {"code", "message", "fields"}
+        await comm.send_to(text_data="{not json")
+        assert (await comm.receive_json_from())["error"]["code"] == "malformed_message"
+        await comm.send_to(bytes_data=b"\x00\x01")
+        assert (await comm.receive_json_from())["error"]["code"] == "malformed_message"
+        await comm.send_json_to({"type": "ping"})
+        assert (await comm.receive_json_from())["type"] == "pong"
+        await comm.disconnect()
+
+    run(scenario)
+
+
+def test_join_naming_another_user_changes_nothing(users, group_adds):
+    alice, bob, carol = users
+
+    async def scenario() -> None:
+        comm = await open_socket(access(alice))
+        await comm.send_json_to({"type": "join", "user_id": bob.pk, "group": f"user_{bob.pk}"})
+        joined = await comm.receive_json_from()
+        assert joined["type"] == "joined" and joined["data"] == {"group": f"user_{alice.pk}"}
+        await database_sync_to_async(pay)(carol, "bob")  # Bob's events
+        assert await comm.receive_nothing(timeout=0.5)
+        await comm.disconnect()
+
+    run(scenario)
+    assert set(group_adds) == {f"user_{alice.pk}"}
+
+
+def test_leave_stops_events_and_join_resumes_them(users):
+    alice, bob, _ = users
+
+    async def scenario() -> None:
+        comm = await open_socket(access(bob))
+        await comm.send_json_to({"type": "leave"})
+        assert (await comm.receive_json_from())["type"] == "left"
+        await database_sync_to_async(pay)(alice, "bob")
+        assert await comm.receive_nothing(timeout=0.5)
+        await comm.send_json_to({"type": "join"})
+        assert (await comm.receive_json_from())["type"] == "joined"
+        await database_sync_to_async(pay)(alice, "bob")
+        kinds = [e["type"] for e in await events_until(comm, 2)]
+        assert kinds == ["payment_received", "balance_update"]
+        await comm.disconnect()
+
+    run(scenario)
+
+
+# --- server events -------------------------------------------------------------------------------
+def test_payment_events_reach_only_their_users_with_their_documented_shape(users):
+    alice, bob, carol = users
+
+    async def scenario() -> None:
+        a, b, c = await open_socket(access(alice)), await open_socket(access(bob)), await open_socket(access(carol))
+        await database_sync_to_async(pay)(alice, "BOB@securebank", "25.00")
+        sent, a_balance = await events_until(a, 2)
+        received, b_balance = await events_until(b, 2)
+        assert await c.receive_nothing(timeout=0.5)  # group isolation: Carol hears nothing
+        assert await a.receive_nothing(timeout=0.1) and await b.receive_nothing(timeout=0.1)
+        for comm in (a, b, c):
+            await comm.disconnect()
+        return sent, a_balance, received, b_balance
+
+    sent, a_balance, received, b_balance = run(scenario)
+    for event in (sent, a_balance, received, b_balance):
+        assert set(event) == EVENT_KEYS
+    assert sent["type"] == "payment_sent" and received["type"] == "payment_received"
+    assert set(sent["data"]) == set(received["data"]) == PAYMENT_KEYS
+    assert sent["data"]["transaction_id"] == received["data"]["transaction_id"]
+    assert sent["data"]["counterparty"] == {"name": "Bob Iyer", "vpa": "bob@securebank"}
+    assert received["data"]["counterparty"] == {"name": "Alice Rao", "vpa": "alice@securebank"}
+    assert received["data"] | {} == received["data"] | {
+        "amount": "25.00", "status": "completed", "kind": "payment", "channel": "upi", "note": "tea",
+        "title": "Money received", "message": "\u20b925.00 from Alice Rao",
+    }
+    assert a_balance["type"] == b_balance["type"] == "balance_update"
+    assert set(a_balance["data"]) == set(b_balance["data"]) == BALANCE_KEYS
+    assert (a_balance["data"]["previous_balance"], a_balance["data"]["balance"], a_balance["data"]["change"]) == (
+        "10000.00", "9975.00", "-25.00")
+    assert (b_balance["data"]["previous_balance"], b_balance["data"]["balance"], b_balance["data"]["change"]) == (
+        "10000.00", "10025.00", "25.00")
+    from ledger.models import Account
+
+    assert b_balance["data"]["account"] == Account.objects.get(owner=bob).number
+
+
+def test_money_request_notification_shape(users):
+    alice, bob, _ = users
+
+    def request() -> None:
+        from payments.services import money_request_create
+
+        money_request_create(requester=bob, payer="alice", amount=Decimal("40.00"), note="cab")
+
+    async def scenario() -> dict:
+        a = await open_socket(access(alice))
+        await database_sync_to_async(request)()
+        event = await a.receive_json_from(timeout=3)
+        await a.disconnect()
+        return event
+
+    event = run(scenario)
+    assert event["type"] == "notification" and set(event) == EVENT_KEYS
+    assert set(event["data"]) == {"kind", "request", "title", "message", "notification_id"}
+    assert event["data"]["kind"] == "money_request.created" and event["data"]["title"] == "Money request"
+    assert set(event["data"]["request"]) == {
+        "id", "amount", "note", "status", "requester", "payer", "created_at", "expires_at", "transaction_id",
+    }
+    assert event["data"]["request"]["requester"] == {"name": "Bob Iyer", "vpa": "bob@securebank"}
+
+
+def test_fraud_alert_events_are_relayed(users):
+    alice = users[0]
+
+    def alert() -> None:
+        from payments.notifications import notification_send
+
+        with transaction.atomic():
+            notification_send(user_id=alice.pk, event="fraud_alert", data={"transaction_id": "t", "score": 0.91},
+                              title="Payment held", message="Held for review")
+
+    async def scenario() -> dict:
+        a = await open_socket(access(alice))
+        await database_sync_to_async(alert)()
+        event = await a.receive_json_from(timeout=3)
+        await a.disconnect()
+        return event
+
+    event = run(scenario)
+    assert event["type"] == "fraud_alert" and event["data"]["transaction_id"] == "t"
+    assert event["data"]["title"] == "Payment held" and "notification_id" in event["data"]
+
+
+def test_a_rolled_back_payment_sends_nothing_and_stores_nothing(users):
+    alice, bob, _ = users
+
+    def pay_then_fail() -> None:
+        with pytest.raises(RuntimeError), transaction.atomic():
+            pay(alice, "bob")
+            raise RuntimeError("after the money moved, before commit")
+
+    async def scenario() -> None:
+        a, b = await open_socket(access(alice)), await open_socket(access(bob))
+        await database_sync_to_async(pay_then_fail)()
+        assert await a.receive_nothing(timeout=0.7) and await b.receive_nothing(timeout=0.1)
+        await database_sync_to_async(pay)(alice, "bob")  # the socket works: the next payment arrives
+        assert (await b.receive_json_from(timeout=3))["type"] == "payment_received"
+        await a.disconnect()
+        await b.disconnect()
+
+    run(scenario)
+    from payments.models import Notification
+
+    # only the second payment: the rolled-back one left no row (deposits have kind "deposit")
+    assert Notification.objects.filter(user=bob, event="payment_received", data__kind="payment").count() == 1
+
+
+def test_two_sockets_of_one_user_both_receive(users):
+    alice, bob, _ = users
+
+    async def scenario() -> None:
+        phone, laptop = await open_socket(access(bob)), await open_socket(access(bob))
+        await database_sync_to_async(pay)(alice, "bob")
+        for comm in (phone, laptop):
+            assert [e["type"] for e in await events_until(comm, 2)] == ["payment_received", "balance_update"]
+            await comm.disconnect()
+
+    run(scenario)
+
+
+def test_disconnect_leaves_the_group(users):
+    bob = users[1]
+    layer = get_channel_layer()
+
+    async def scenario() -> None:
+        comm = await open_socket(access(bob))
+        await comm.disconnect()
+        await asyncio.sleep(0)
+
+    run(scenario)
+    if hasattr(layer, "groups"):  # in-memory layer: inspect membership directly
+        assert not layer.groups.get(f"user_{bob.pk}")
