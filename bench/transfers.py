@@ -363,11 +363,24 @@ def count_transfers(url: str, channel: str) -> int:
             (channel,)).fetchone()[0]
 
 
+def db_activity(url: str) -> dict[str, int]:
+    """Cumulative sessions opened and transactions committed/rolled back in the database."""
+    time.sleep(1.0)  # backends flush their statistics about once a second
+    with psycopg.connect(url, autocommit=True) as conn:
+        row = conn.execute("SELECT sessions, xact_commit, xact_rollback FROM pg_stat_database WHERE datname = %s",
+                           (db_name(url),)).fetchone()
+    return {"sessions": row[0], "commits": row[1], "rollbacks": row[2]}
+
+
+def activity_line(before: dict[str, int], after: dict[str, int], ops: int) -> str:
+    return ", ".join(f"{(after[k] - before[k]) / max(ops, 1):.2f} {k}" for k in before) + " per operation"
+
+
 def check_ledger_command(env: dict[str, str]) -> tuple[int, str] | None:
     if not (ROOT / "ledger" / "management" / "commands" / "check_ledger.py").exists():
         return None
     done = manage(env, "check_ledger", check=False)
-    return done.returncode, (done.stdout + done.stderr).strip()
+    return done.returncode, (done.stdout + (done.stderr if done.returncode else "")).strip()
 
 
 # --- CPU accounting --------------------------------------------------------------------------------
@@ -386,6 +399,66 @@ def proc_cpu(pid: int) -> float:
         return 0.0
 
 
+def postgres_cpu() -> float:
+    """CPU seconds of all PostgreSQL processes: live ones, plus the exited backends that the
+    postmaster has reaped (its children's time), so per-request connections are counted too."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if (entry / "comm").read_text().strip() != "postgres":
+                continue
+            parts = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            parent = Path(f"/proc/{parts[1]}/comm").read_text().strip() if parts[1] != "0" else ""
+        except (OSError, IndexError):
+            continue
+        total += (int(parts[11]) + int(parts[12])) / TICK
+        if parent != "postgres":  # the postmaster: add its reaped children
+            total += (int(parts[13]) + int(parts[14])) / TICK
+    return total
+
+
+class BackendMonitor:
+    """CPU of the PostgreSQL backends serving the benchmark database only (other databases on a
+    shared server excluded), by sampling pg_stat_activity every `interval` seconds. Exact for
+    long-lived (pooled) connections; a short-lived backend's CPU after its last sample is missed."""
+
+    def __init__(self, url: str, interval: float = 0.2):
+        self.url, self.interval = url, interval
+        self.first: dict[int, float] = {}
+        self.last: dict[int, float] = {}
+        self.stop_event = threading.Event()
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+
+    def _sample(self, conn: psycopg.Connection, initial: bool) -> None:
+        pids = [r[0] for r in conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", (db_name(self.url),))]
+        for pid in pids:
+            cpu = proc_cpu(pid)
+            if cpu:
+                self.first.setdefault(pid, cpu if initial else 0.0)
+                self.last[pid] = cpu
+
+    def _loop(self) -> None:
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            self._sample(conn, initial=True)
+            self.started.set()
+            while not self.stop_event.wait(self.interval):
+                self._sample(conn, initial=False)
+            self._sample(conn, initial=False)
+
+    def start(self) -> None:
+        self.started = threading.Event()
+        self.thread.start()
+        self.started.wait(10)
+
+    def stop(self) -> float:
+        self.stop_event.set()
+        self.thread.join()
+        return sum(self.last[pid] - self.first[pid] for pid in self.last)
+
+
 def self_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
@@ -394,27 +467,42 @@ def self_cpu() -> float:
 @dataclass
 class CpuWindow:
     servers: list[int]
+    url: str
     start: tuple = ()
 
     def begin(self) -> None:
-        self.start = (cpu_busy_total(), [proc_cpu(p) for p in self.servers], self_cpu(), time.monotonic())
+        self.monitor = BackendMonitor(self.url)
+        self.monitor.start()
+        self.start = (cpu_busy_total(), [proc_cpu(p) for p in self.servers], self_cpu(), postgres_cpu(), time.monotonic())
 
     def end(self) -> dict[str, float]:
-        (busy0, total0), srv0, me0, t0 = self.start
+        (busy0, total0), srv0, me0, pg0, t0 = self.start
         busy1, total1 = cpu_busy_total()
         srv = sum(proc_cpu(p) for p in self.servers) - sum(srv0)
         me = self_cpu() - me0
+        pg = postgres_cpu() - pg0
+        pg_db = self.monitor.stop()
         wall = time.monotonic() - t0
         busy = busy1 - busy0
         return {"wall": wall, "machine_busy": busy, "machine_capacity": total1 - total0, "servers": srv,
-                "client": me, "rest": busy - srv - me}
+                "client": me, "postgres": pg, "postgres_db": pg_db,
+                "other": busy - srv - me - pg}
+
+
+def background_busy(seconds: float = 2.0) -> float:
+    """Share of the machine's CPUs busy while this benchmark is idle (other work on a shared box)."""
+    busy0, total0 = cpu_busy_total()
+    time.sleep(seconds)
+    busy1, total1 = cpu_busy_total()
+    return (busy1 - busy0) / max(total1 - total0, 1e-9)
 
 
 def cpu_line(c: dict[str, float], ops: int) -> str:
     per = (lambda s: f"{1000 * s / ops:.2f} ms/op") if ops else (lambda s: "-")
     return (f"machine busy {100 * c['machine_busy'] / max(c['machine_capacity'], 1e-9):.0f}% of {os.cpu_count()} CPUs; "
             f"servers {c['servers']:.1f}s ({per(c['servers'])}), this client {c['client']:.1f}s ({per(c['client'])}), "
-            f"postgres+other {c['rest']:.1f}s ({per(c['rest'])})")
+            f"postgres {c['postgres']:.1f}s ({per(c['postgres'])}; this database's backends "
+            f"{c['postgres_db']:.1f}s, {per(c['postgres_db'])}), other processes {c['other']:.1f}s")
 
 
 # --- Profile ---------------------------------------------------------------------------------------
@@ -471,7 +559,7 @@ def profile_summary(paths: list[Path], rate: int, ops: int) -> str:
             bucket = next((label for needle, label in SELF_BUCKETS if needle in leaf), "Python stdlib / other")
             self_counts[bucket] += count
             for label, func, needle in INCLUSIVE:
-                if any(f["func"] == func and needle in f["file"] for f in frames):
+                if any(f["func"].rsplit(".", 1)[-1] == func and needle in f["file"] for f in frames):
                     inclusive[label] += count
     if not total:
         return "profile: no samples"
@@ -544,6 +632,9 @@ def run(args: argparse.Namespace, cleanup: list) -> int:
     login_all(customers, servers.ports, threads=min(args.clients, 4 * args.workers))
     print(f"  {len(customers)} users logged in over HTTP ({time.monotonic() - t:.1f}s)", flush=True)
 
+    idle = background_busy()
+    print(f"  background load before the run: {100 * idle:.0f}% of {os.cpu_count()} CPUs busy", flush=True)
+    figures["background_busy"] = round(idle, 3)
     if args.warmup > 0:
         warm = http_load(customers, servers.ports, args.clients, args.warmup, args.seed + 99, low, high)
     else:
@@ -560,7 +651,8 @@ def run(args: argparse.Namespace, cleanup: list) -> int:
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         cleanup.append(lambda: [s.kill() for s in samplers if s.poll() is None])
     print(f"HTTP: {args.clients} clients x {args.duration:.0f}s ...", flush=True)
-    window = CpuWindow([p.pid for p in servers.procs])
+    activity = db_activity(args.database_url)
+    window = CpuWindow([p.pid for p in servers.procs], args.database_url)
     window.begin()
     load = http_load(customers, servers.ports, args.clients, args.duration, args.seed, low, high)
     cpu = window.end()
@@ -578,6 +670,10 @@ def run(args: argparse.Namespace, cleanup: list) -> int:
     errors = {f"{st} {code}".strip(): n for (st, code), n in statuses.items() if st != 201}
     print(f"  errors: {errors or 'none'}")
     print(f"  cpu: {cpu_line(cpu, ok)}")
+    http_cost = (cpu["servers"] + cpu["postgres_db"]) / max(ok, 1)
+    print(f"  database: {activity_line(activity, db_activity(args.database_url), len(load.samples))}")
+    print(f"  cpu per transfer (server + this database's backends): {1000 * http_cost:.2f} ms -> ceiling on {os.cpu_count()} "
+          f"dedicated CPUs ~{os.cpu_count() / http_cost:.0f} transfers/s")
     figures["http"] = {"transfers": ok, "requests": len(load.samples), "seconds": round(cpu["wall"], 2),
                        "transfers_per_s": round(rate, 1), "p50_ms": round(p50, 1), "p95_ms": round(p95, 1),
                        "p99_ms": round(p99, 1), "errors": errors, "cpu_s": {k: round(v, 2) for k, v in cpu.items()}}
@@ -610,20 +706,28 @@ def run(args: argparse.Namespace, cleanup: list) -> int:
 
     if not args.skip_raw:
         print(f"raw SQL: {args.clients} connections x {args.duration:.0f}s ...", flush=True)
-        window = CpuWindow([])
+        activity = db_activity(args.database_url)
+        window = CpuWindow([], args.database_url)
         window.begin()
         raw_ok, raw_errors = raw_load(args.database_url, customers, args.clients, args.duration, args.seed, low, high)
         raw_cpu = window.end()
+        print(f"  database: {activity_line(activity, db_activity(args.database_url), raw_ok)}")
         raw_rate = raw_ok / raw_cpu["wall"]
         print(f"  {raw_ok} transactions in {raw_cpu['wall']:.1f}s = {raw_rate:.1f} transactions/s; "
               f"errors: {dict(raw_errors) or 'none'}")
         print(f"  cpu: {cpu_line(raw_cpu, raw_ok)}")
+        raw_cost = (raw_cpu["client"] + raw_cpu["postgres_db"]) / max(raw_ok, 1)
+        print(f"  cpu per transaction (psycopg client + this database's backends): {1000 * raw_cost:.2f} ms -> ceiling on "
+              f"{os.cpu_count()} dedicated CPUs ~{os.cpu_count() / raw_cost:.0f}/s")
         violations = ledger_violations(args.database_url)
         print(f"ledger invariants after raw SQL: {'clean' if not violations else '; '.join(violations)}")
         failed |= bool(violations)
         ratio = rate / raw_rate if raw_rate else float("nan")
         print(f"RESULT: HTTP {rate:.1f} transfers/s vs raw SQL {raw_rate:.1f}/s = {100 * ratio:.1f}% "
               f"(target >= 25%) {'MET' if ratio >= 0.25 else 'NOT MET'}")
+        print(f"  by CPU cost per operation (less sensitive to other load on the machine): HTTP is "
+              f"{100 * raw_cost / http_cost:.1f}% of raw SQL")
+        figures["cost_ratio"] = round(raw_cost / http_cost, 3)
         figures["raw"] = {"transactions": raw_ok, "per_s": round(raw_rate, 1), "errors": dict(raw_errors),
                           "cpu_s": {k: round(v, 2) for k, v in raw_cpu.items()}}
         figures["ratio"] = round(ratio, 3)
