@@ -147,7 +147,7 @@ def transaction_events_publish(*, transaction: Transaction, event: str, balances
             )
             notification_send(
                 user_id=payer.pk, event="notification",
-                data={"kind": f"payment.{event}", **payment_data(txn, counterparty=payee, committed_at=committed_at)},
+                data={"kind": f"payment.{event}", "transaction": payment_data(txn, counterparty=payee, committed_at=committed_at)},
                 title=title, message=message,
             )
         elif event == "reversed":
@@ -155,7 +155,7 @@ def transaction_events_publish(*, transaction: Transaction, event: str, balances
                 if user is not None:
                     notification_send(
                         user_id=user.pk, event="notification",
-                        data={"kind": "payment.reversed", **payment_data(txn, counterparty=other, committed_at=committed_at)},
+                        data={"kind": "payment.reversed", "transaction": payment_data(txn, counterparty=other, committed_at=committed_at)},
                         title="Payment reversed", message=f"{amount} with {party(other)['name']} was reversed",
                     )
         _balance_updates(txn, balances, committed_at)
