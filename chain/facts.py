@@ -28,6 +28,8 @@ _TX_FIELDS = (
     "payer_account__number",
     "payee_account__number",
     "reversal_of_id",
+    "initiated_by_id",
+    "hold_expires_at",
     "fraud_score",
     "fraud_decision",
     "fraud_model_version",
@@ -51,14 +53,15 @@ class Loaded:
 def facts_load(*, transactions: QuerySet[Transaction], entries: QuerySet[Entry]) -> Loaded:
     """`transactions` and `entries` select the same set (entries by their transaction)."""
     by_tx: dict[Any, list[LeafEntry]] = defaultdict(list)
-    for tx_id, account, amount, balance_after in (
-        entries.order_by("transaction_id", "id").values_list("transaction_id", "account__number", "amount", "balance_after").iterator(chunk_size=5000)
-    ):
-        by_tx[tx_id].append(LeafEntry(account, amount, balance_after))
+    rows = entries.order_by("transaction_id", "id").values_list(
+        "transaction_id", "account__number", "amount", "balance_after", "created_at"
+    )
+    for tx_id, account, amount, balance_after, created_at in rows.iterator(chunk_size=5000):
+        by_tx[tx_id].append(LeafEntry(account, amount, balance_after, created_at))
     loaded = Loaded()
     for row in transactions.order_by().values_list(*_TX_FIELDS).iterator(chunk_size=5000):
         (tx_id, reference, kind, amount, channel, description, created_at, completed_at, payer, payee,
-         reversal_of, fraud_score, fraud_decision, fraud_model_version, fraud_reasons, status) = row
+         reversal_of, initiated_by, hold_expires_at, fraud_score, fraud_decision, fraud_model_version, fraud_reasons, status) = row
         loaded.facts[tx_id] = LeafFacts(
             id=str(tx_id),
             reference=reference,
@@ -71,6 +74,8 @@ def facts_load(*, transactions: QuerySet[Transaction], entries: QuerySet[Entry])
             payer_account=payer,
             payee_account=payee,
             reversal_of=None if reversal_of is None else str(reversal_of),
+            initiated_by=initiated_by,
+            hold_expires_at=hold_expires_at,
             fraud_score=fraud_score,
             fraud_decision=fraud_decision,
             fraud_model_version=fraud_model_version,

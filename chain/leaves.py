@@ -4,10 +4,12 @@ Only facts that are fixed once a transaction completes go in, so the leaf can be
 from the database rows at any later time and still match:
 
     id, reference, kind, amount, channel, description, created_at, completed_at   (public part)
-    payer and payee account numbers, reversal_of, the fraud fields, and the entries
-    (account number, signed amount, balance_after, in entry id order)            (private part)
+    payer and payee account numbers, reversal_of, initiated_by, hold_expires_at, the fraud
+    fields, and the entries (account number, signed amount, balance_after, created_at, in
+    entry id order)                                                               (private part)
 
-`status` and `status_reason` are deliberately NOT included: a staff reversal turns a
+That is every column of the transaction and its entries except `status` and `status_reason`,
+which are deliberately NOT included: a staff reversal turns a
 completed transaction into `reversed` later (and writes a separate reversal transaction,
 which gets its own leaf), and that must not break verification of the block that sealed it.
 
@@ -45,6 +47,7 @@ class LeafEntry:
     account: str  # account number
     amount: Decimal  # signed: debits negative
     balance_after: Decimal
+    created_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +63,8 @@ class LeafFacts:
     payer_account: str
     payee_account: str
     reversal_of: str | None
+    initiated_by: int | None  # user id
+    hold_expires_at: datetime | None
     fraud_score: Decimal | None
     fraud_decision: str | None
     fraud_model_version: str | None
@@ -77,12 +82,19 @@ def private_data(facts: LeafFacts) -> bytes:
             "payer_account": facts.payer_account,
             "payee_account": facts.payee_account,
             "reversal_of": facts.reversal_of,
+            "initiated_by": facts.initiated_by,
+            "hold_expires_at": _moment(facts.hold_expires_at),
             "fraud_score": None if facts.fraud_score is None else f"{facts.fraud_score:.5f}",
             "fraud_decision": facts.fraud_decision,
             "fraud_model_version": facts.fraud_model_version,
             "fraud_reasons": facts.fraud_reasons,
             "entries": [
-                {"account": e.account, "amount": f"{e.amount:.2f}", "balance_after": f"{e.balance_after:.2f}"}
+                {
+                    "account": e.account,
+                    "amount": f"{e.amount:.2f}",
+                    "balance_after": f"{e.balance_after:.2f}",
+                    "created_at": _moment(e.created_at),
+                }
                 for e in facts.entries
             ],
         }
