@@ -9,8 +9,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import BadRequest, PermissionDenied, RequestDataTooBig, SuspiciousOperation
+from django.http import Http404, HttpRequest, HttpResponse
 
 from securebank.errors import error_response
 
@@ -45,9 +45,12 @@ class JsonErrorMiddleware:
             return response
         code, message = _STATUS_CODES.get(response.status_code, ("error", "The request could not be completed."))
         replaced = error_response(response.status_code, code, message)
-        for header in ("Allow", "Retry-After", "WWW-Authenticate"):
-            if header in response:
-                replaced[header] = response[header]
+        # Keep the original's headers (Allow, Retry-After, WWW-Authenticate, Vary, cookies...),
+        # only the body and its description change.
+        for header, value in response.items():
+            if header.lower() not in {"content-type", "content-length", "content-disposition", "content-language"}:
+                replaced[header] = value
+        replaced.cookies = response.cookies
         return replaced
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
@@ -55,6 +58,10 @@ class JsonErrorMiddleware:
             return None
         if isinstance(exception, RequestDataTooBig):
             return error_response(413, *_STATUS_CODES[413])
+        if isinstance(exception, Http404 | PermissionDenied | BadRequest | SuspiciousOperation):
+            # Client errors, not crashes: Django answers them through handler400/403/404
+            # (JSON, see urls.py), and __call__ above reshapes its DEBUG pages.
+            return None
         logger.exception("Unhandled error on %s %s", request.method, request.path)
         return error_response(500, *_STATUS_CODES[500])
 

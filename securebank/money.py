@@ -18,7 +18,7 @@ from securebank.errors import InvalidAmount
 
 TWO_PLACES = Decimal("0.01")
 # Plain decimal notation only: digits, optional dot with 1-2 digits. No sign, no exponent.
-_AMOUNT_RE = re.compile(r"^(?:0|[1-9]\d{0,15})(?:\.\d{1,2})?$")
+_AMOUNT_RE = re.compile(r"^(?:0|[1-9]\d{0,15})(?:\.\d{1,2})?$", re.ASCII)  # ASCII: no "١٠٠"
 
 
 def parse_amount(value: Any, *, maximum: Decimal | None = None, allow_zero: bool = False) -> Decimal:
@@ -33,8 +33,9 @@ def parse_amount(value: Any, *, maximum: Decimal | None = None, allow_zero: bool
     if isinstance(value, int):
         text = str(value)
     elif isinstance(value, Decimal):
-        # JSON numbers arrive as Decimal (securebank.parsers); str keeps "1E+3" so exponents fail.
-        text = str(value)
+        # JSON numbers arrive as JSONDecimal (securebank.parsers) carrying their text, so that
+        # 1e3, 1.5e1 and 1e-2 fail like the strings would; str() of another Decimal keeps "1E+3".
+        text = getattr(value, "literal", None) or str(value)
     elif isinstance(value, str):
         text = value.strip()
     else:

@@ -97,6 +97,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Near the top so that it also reshapes errors raised by the middleware below it (a bad Host
+    # header in CommonMiddleware, a CSRF failure), not only those of views.
+    "securebank.middleware.JsonErrorMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -104,7 +107,6 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "securebank.middleware.JsonErrorMiddleware",
 ]
 
 ROOT_URLCONF = "securebank.urls"
