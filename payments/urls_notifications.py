@@ -1,4 +1,4 @@
-"""Mounted at `api/notifications` (no trailing slash): paths "" and "/read"."""
+"""Mounted at `api/notifications` (no trailing slash, the original API's paths): "" and "/read"."""
 
 from django.urls import path
 

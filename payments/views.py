@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -34,7 +34,7 @@ from payments.serializers import (
     ResolveQuery,
     SendInput,
 )
-from securebank.openapi import ERRORS, error_response
+from securebank.openapi import ERRORS, ErrorBody, error_response
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
@@ -42,14 +42,26 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
     "replays the first response; a different body gets 409 `idempotency_conflict`.",
 )
 PAYEE_NOT_FOUND = error_response("Payee not found", "payee_not_found", "No customer matches that payee.")
-NOT_PENDING = OpenApiExample(
-    "request_not_pending",
-    value={"error": {"code": "request_not_pending", "message": "This request is already paid.", "fields": {}, "status": "paid"}},
+NOT_PENDING_EXAMPLE = OpenApiExample("request_not_pending", value={"error": {
+    "code": "request_not_pending", "message": "This request is already paid.", "fields": {}, "status": "paid",
+}})
+NOT_PENDING = OpenApiResponse(
+    response=ErrorBody,
+    description="Not pending: the error carries the request's current `status`",
+    examples=[NOT_PENDING_EXAMPLE],
+)
+ACCEPT_CONFLICT = OpenApiResponse(
+    response=ErrorBody,
+    description="Not pending (with its current `status`), or an Idempotency-Key reused with another request",
+    examples=[NOT_PENDING_EXAMPLE, OpenApiExample("idempotency_conflict", value={"error": {
+        "code": "idempotency_conflict", "message": "This Idempotency-Key was already used with a different request.",
+        "fields": {},
+    }})],
 )
 REQUEST_ERRORS = {
     401: ERRORS[401],
     404: error_response("Not found (or not yours to act on)", "not_found", "Money request not found."),
-    409: error_response("Not pending", "request_not_pending", "This request is already paid."),
+    409: NOT_PENDING,
 }
 MONEY_ERRORS = {
     400: ERRORS[400],
@@ -183,8 +195,7 @@ class RequestAcceptView(PaymentsThrottled):
         "request stays pending). 409 `request_not_pending` carries the current `status`.",
         request=None,
         parameters=[IDEMPOTENCY_HEADER],
-        responses={201: AcceptOutput, 202: AcceptOutput, **MONEY_ERRORS, **REQUEST_ERRORS},
-        examples=[NOT_PENDING],
+        responses={201: AcceptOutput, 202: AcceptOutput, **MONEY_ERRORS, **REQUEST_ERRORS, 409: ACCEPT_CONFLICT},
     )
     def post(self, request: Request, request_id: Any) -> Response:
         EmptyInput(data=request.data or {}).is_valid(raise_exception=True)
