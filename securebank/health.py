@@ -6,6 +6,7 @@ makes the service unavailable (503), a `degraded` one is reported but still serv
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections.abc import Callable
@@ -18,6 +19,9 @@ logger = logging.getLogger(__name__)
 
 Check = Callable[[], tuple[str, str]]
 _checks: dict[str, Check] = {}
+# A dependency that does not answer within this many seconds is down (a health check that hangs
+# is worse than one that fails).
+CHECK_TIMEOUT_SECONDS = 3.0
 
 
 def register_check(name: str, check: Check) -> None:
@@ -46,7 +50,10 @@ def check_channel_layer() -> tuple[str, str]:
             await layer.send(channel, {"type": "health.ping", "id": uuid.uuid4().hex})
             await layer.receive(channel)
 
-        async_to_sync(roundtrip)()
+        async def bounded() -> None:
+            await asyncio.wait_for(roundtrip(), timeout=CHECK_TIMEOUT_SECONDS)
+
+        async_to_sync(bounded)()
         return "ok", type(layer).__name__
     except Exception:
         logger.warning("health: channel layer unreachable", exc_info=True)
@@ -60,7 +67,14 @@ register_check("channel_layer", check_channel_layer)
 def health_report() -> dict:
     checks = {}
     for name, check in _checks.items():
-        state, detail = check()
+        try:
+            state, detail = check()
+        except Exception:
+            # A broken check must not turn the health endpoint itself into a 500.
+            logger.warning("health: check %s failed", name, exc_info=True)
+            state, detail = "down", "check failed"
+        if state not in {"ok", "degraded", "down"}:
+            state, detail = "down", f"check returned an unknown state {state!r}"
         checks[name] = {"status": state, "detail": detail}
     states = {c["status"] for c in checks.values()}
     overall = "unavailable" if "down" in states else "degraded" if "degraded" in states else "ok"

@@ -13,6 +13,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from securebank import health
+from securebank.errors import error_body
+from securebank.openapi import ErrorDetail
 
 logger = logging.getLogger(__name__)
 
@@ -25,9 +27,20 @@ class HealthView(APIView):
         summary="Health: database, channel layer and the fraud model",
         responses={
             200: inline_serializer("Health", {"status": serializers.CharField(), "checks": serializers.DictField()}),
-            503: OpenApiResponse(description="A dependency is unreachable."),
+            503: OpenApiResponse(
+                response=inline_serializer(
+                    "HealthUnavailable",
+                    {"status": serializers.CharField(), "checks": serializers.DictField(), "error": ErrorDetail},
+                ),
+                description="A dependency is unreachable: the report plus the common error object.",
+            ),
         },
     )
     def get(self, request: Request) -> Response:
         report: dict[str, Any] = health.health_report()
-        return Response(report, status=503 if report["status"] == "unavailable" else 200)
+        if report["status"] == "unavailable":
+            # Still the report (monitoring reads the checks), plus the one error shape.
+            down = sorted(name for name, check in report["checks"].items() if check["status"] == "down")
+            body = {**report, **error_body("service_unavailable", f"Unavailable: {', '.join(down)}.")}
+            return Response(body, status=503)
+        return Response(report)
