@@ -1,0 +1,116 @@
+"""Start real daphne server processes on 127.0.0.1 for end-to-end tests and benchmarks."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+
+# No proxies for loopback traffic, whatever the environment says.
+HTTP = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def database_url(settings_dict: dict) -> str:
+    """A DATABASE_URL for the database this process is connected to (the test database)."""
+    user = settings_dict.get("USER") or "postgres"
+    password = f":{settings_dict['PASSWORD']}" if settings_dict.get("PASSWORD") else ""
+    host = settings_dict.get("HOST") or "127.0.0.1"
+    port = settings_dict.get("PORT") or 5432
+    return f"postgres://{user}{password}@{host}:{port}/{settings_dict['NAME']}"
+
+
+@dataclass
+class Server:
+    port: int
+    process: subprocess.Popen
+    log: Path
+    env: dict[str, str] = field(repr=False, default_factory=dict)
+
+    @property
+    def http(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+
+    def log_tail(self, lines: int = 40) -> str:
+        try:
+            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    def rss_kib(self) -> int:
+        """Resident memory of the server process (Linux /proc), in KiB."""
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+        return 0
+
+
+def start_server(env_overrides: dict[str, str], *, port: int | None = None, timeout: float = 60) -> Server:
+    """`python -m daphne -b 127.0.0.1 -p PORT securebank.asgi:application`, ready to serve."""
+    port = port or free_port()
+    env = {**os.environ, "DEBUG": "1", "PYTHONUNBUFFERED": "1", **env_overrides}
+    log = Path(tempfile.mkstemp(prefix=f"daphne-{port}-", suffix=".log")[1])
+    with log.open("wb") as out:
+        process = subprocess.Popen(  # noqa: S603 - fixed argv
+            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "securebank.asgi:application"],
+            cwd=settings.BASE_DIR, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )
+    server = Server(port=port, process=process, log=log, env=env)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server on {port} exited with {process.returncode}:\n{server.log_tail()}")
+        try:
+            with HTTP.open(f"{server.http}/api/health", timeout=2) as response:
+                response.read()
+            return server
+        except urllib.error.HTTPError:
+            return server  # it answers (a 503 health is still a running server)
+        except OSError:
+            time.sleep(0.2)
+    server.stop()
+    raise RuntimeError(f"server on {port} did not start in {timeout}s:\n{server.log_tail()}")
+
+
+def http_json(url: str, *, body: dict | None = None, token: str | None = None, headers: dict | None = None,
+              timeout: float = 30) -> tuple[int, dict]:
+    """POST (with a body) or GET JSON to a local server: (status, decoded body)."""
+    if not url.startswith("http://127.0.0.1:"):
+        raise ValueError("only local test servers")
+    all_headers = {"Content-Type": "application/json", **(headers or {})}
+    if token:
+        all_headers["Authorization"] = f"Bearer {token}"
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, headers=all_headers, method="POST" if data else "GET")  # noqa: S310
+    try:
+        with HTTP.open(request, timeout=timeout) as response:
+            return response.status, json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read() or b"{}")
