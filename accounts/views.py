@@ -20,7 +20,14 @@ from accounts.serializers import (
     TokenPairOutput,
     UserOutput,
 )
-from securebank.openapi import ERRORS
+from securebank.openapi import ERRORS, error_response
+
+_BAD_LOGIN = error_response("Unknown user or wrong password (the same answer for both)", "invalid_credentials",
+                            "Invalid credentials.")
+_BAD_TOKEN = error_response("Refresh token expired, forged, already used or logged out", "authentication_failed",
+                            "Token is invalid or expired.")
+_BAD_LOGOUT = error_response("Invalid input, or a refresh token that is not yours", "invalid_token",
+                             "Token is invalid or expired.")
 
 
 def _auth_body(user) -> dict:
@@ -55,7 +62,7 @@ class LoginView(APIView):
     @extend_schema(
         summary="Log in with username, email or phone and password",
         request=LoginInput,
-        responses={200: AuthOutput, 400: ERRORS[400], 401: ERRORS[401], 429: ERRORS[429]},
+        responses={200: AuthOutput, 400: ERRORS[400], 401: _BAD_LOGIN, 429: ERRORS[429]},
     )
     def post(self, request: Request) -> Response:
         data = LoginInput(data=request.data)
@@ -76,7 +83,7 @@ class RefreshView(APIView):
     @extend_schema(
         summary="Exchange a refresh token for a new access + refresh pair (the old refresh is blacklisted)",
         request=RefreshInput,
-        responses={200: TokenPairOutput, 400: ERRORS[400], 401: ERRORS[401], 429: ERRORS[429]},
+        responses={200: TokenPairOutput, 400: ERRORS[400], 401: _BAD_TOKEN, 429: ERRORS[429]},
     )
     def post(self, request: Request) -> Response:
         data = RefreshInput(data=request.data)
@@ -91,7 +98,7 @@ class LogoutView(APIView):
     @extend_schema(
         summary="Log out: blacklist the refresh token",
         request=RefreshInput,
-        responses={204: OpenApiResponse(description="Logged out."), 400: ERRORS[400], 401: ERRORS[401]},
+        responses={204: OpenApiResponse(description="Logged out."), 400: _BAD_LOGOUT, 401: ERRORS[401]},
     )
     def post(self, request: Request) -> Response:
         data = RefreshInput(data=request.data)

@@ -270,7 +270,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
-    "SECURITY": [{"jwtAuth": []}],
+    # JWT bearer auth is declared per operation by drf-spectacular's simplejwt extension: a global
+    # SECURITY list here would repeat it and wrongly mark public endpoints (login) as needing it.
 }
 
 # --- Banking knobs (later apps read these) -----------------------------------------------------
