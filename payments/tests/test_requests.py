@@ -301,3 +301,21 @@ def test_expire_in_batches(alice, bob):
         make_expired_request(bob, alice)
     assert services.money_requests_expire(batch=2) == 5
     assert MoneyRequest.objects.filter(status="expired").count() == 5
+
+
+def test_expire_requests_loop_stops_on_sigterm(alice, bob, capsys, monkeypatch):
+    import signal as signals
+
+    make_expired_request(bob, alice)
+    handlers = {}
+    monkeypatch.setattr(signals, "signal", lambda sig, handler: handlers.__setitem__(sig, handler))
+    sleeps = []
+
+    def fake_sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        handlers[signals.SIGTERM]()  # asked to stop during the first wait
+
+    monkeypatch.setattr("time.sleep", fake_sleep)
+    call_command("expire_requests", "--loop", "--interval", "5")
+    assert "1 request(s) expired" in capsys.readouterr().out
+    assert sleeps == [0.5] and MoneyRequest.objects.get().status == "expired"

@@ -16,7 +16,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 # manage.py arguments of each worker started beside the server; apps add theirs here.
-SIDECARS: list[list[str]] = []
+SIDECARS: list[list[str]] = [
+    ["expire_requests", "--loop", "--interval", "60"],  # payments: expire money requests, notify both parties
+]
 
 
 class Command(BaseCommand):
