@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 _PHONE_SEPARATORS = re.compile(r"[\s\-().]")
-_MOBILE_RE = re.compile(r"^[6-9]\d{9}$")
+_MOBILE_RE = re.compile(r"^[6-9]\d{9}$", re.ASCII)  # ASCII digits only: stored and compared as-is
 # NPCI VPA: local part of letters, digits, dot, hyphen, underscore; handle of letters/digits.
 VPA_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}@[a-z][a-z0-9]{1,63}$")
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,29}$")
