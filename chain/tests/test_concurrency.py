@@ -1,0 +1,169 @@
+"""Real concurrency on PostgreSQL: threads with their own connections and real row locks."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from accounts.tests.factories import make_user
+from chain import services
+from chain.models import Block, QRPayment, Seal
+from chain.services import block_mine, blocks_mine_pending, genesis_ensure
+from chain.tests.factories import pay
+from chain.verification import chain_verify
+from ledger.models import Transaction
+from ledger.selectors import account_for_user
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def client_for(user) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
+    return client
+
+
+def run_threads(n: int, target) -> list[BaseException]:  # noqa: ANN001
+    errors: list[BaseException] = []
+
+    def wrapped(i: int) -> None:
+        try:
+            target(i)
+        except BaseException as exc:  # noqa: BLE001 - reported by the test
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=wrapped, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not any(t.is_alive() for t in threads), "a thread hung"
+    return errors
+
+
+def assert_linear_chain() -> None:
+    blocks = list(Block.objects.order_by("index"))
+    assert [b.index for b in blocks] == list(range(len(blocks)))
+    for parent, child in zip(blocks, blocks[1:], strict=False):
+        assert child.previous_hash == parent.hash
+    sealed = list(Seal.objects.values_list("transaction_id", flat=True))
+    assert len(sealed) == len(set(sealed))
+    report = chain_verify()
+    assert report.ok, report.failure
+    assert report.pending == 0
+
+
+def test_a_second_miner_waits_for_the_first_and_builds_on_its_block(monkeypatch):
+    genesis_ensure()
+    alice, bob = make_user(), make_user()
+    for i in range(3):
+        pay(alice, bob, f"{i + 1}.00")
+    in_pow, release = threading.Event(), threading.Event()
+    real_search = services.pow_search
+    first_thread: list[int] = []
+
+    def slow_first_search(prefix, difficulty, **kw):  # noqa: ANN001, ANN003, ANN202
+        if threading.get_ident() == first_thread[0]:
+            in_pow.set()
+            assert release.wait(30)
+        return real_search(prefix, difficulty, **kw)
+
+    monkeypatch.setattr(services, "pow_search", slow_first_search)
+    mined: dict[str, Block | None] = {}
+
+    def first() -> None:
+        first_thread.append(threading.get_ident())
+        mined["first"] = block_mine(max_tx=2)
+        connection.close()
+
+    def second() -> None:
+        assert in_pow.wait(30)
+        mined["second"] = block_mine(max_tx=10)
+        connection.close()
+
+    a, b = threading.Thread(target=first), threading.Thread(target=second)
+    a.start()
+    assert in_pow.wait(30)
+    b.start()
+    b.join(timeout=1.0)
+    assert b.is_alive(), "the second miner did not wait for the chain-head lock"
+    release.set()
+    a.join(30)
+    b.join(30)
+    first_block, second_block = mined["first"], mined["second"]
+    assert first_block.index + 1 == second_block.index and second_block.previous_hash == first_block.hash
+    assert first_block.tx_count == 2 and second_block.tx_count == 3  # 2 deposits + 3 payments, none twice
+    assert_linear_chain()
+
+
+def test_two_miners_racing_over_many_blocks_never_fork(settings):
+    settings.BLOCKCHAIN_DIFFICULTY = 2
+    genesis_ensure()
+    users = [make_user() for _ in range(4)]
+    for i in range(40):
+        pay(users[i % 4], users[(i + 1) % 4], "1.00")
+    start = threading.Barrier(2)
+    counts: Counter = Counter()
+
+    def miner(i: int) -> None:
+        start.wait(10)
+        counts[i] = len(blocks_mine_pending(max_tx=2))
+
+    assert run_threads(2, miner) == []
+    assert counts[0] + counts[1] == Block.objects.count() - 1 == 22  # (4 deposits + 40 payments) / 2
+    assert Seal.objects.count() == Transaction.objects.filter(status="completed").count() == 44
+    assert_linear_chain()
+
+
+def test_ten_payers_racing_for_one_qr_code_make_exactly_one_payment():
+    payee = make_user("payee")
+    payers = [make_user(f"payer{i}") for i in range(10)]
+    response = client_for(payee).post("/api/blockchain/generate-qr", {"amount": "300.00"}, format="json")
+    code = response.json()
+    clients = [client_for(p) for p in payers]
+    before = {u.pk: account_for_user(user=u).balance for u in [payee, *payers]}
+    start = threading.Barrier(10)
+    answers: list[tuple[int, str | None]] = []
+
+    def redeem(i: int) -> None:
+        start.wait(10)
+        r = clients[i].post("/api/blockchain/verify-qr", {"qr_data": code["qr_data"], "confirm": True},
+                            format="json", HTTP_IDEMPOTENCY_KEY=f"race-{i}")
+        answers.append((r.status_code, r.json().get("error", {}).get("code")))
+
+    assert run_threads(10, redeem) == []
+    assert sorted(answers) == [(201, None)] + [(409, "qr_already_used")] * 9
+    payments = Transaction.objects.filter(kind="qr_payment")
+    assert payments.count() == 1
+    txn = payments.get()
+    assert QRPayment.objects.get(pk=code["qr_id"]).transaction == txn
+    assert account_for_user(user=payee).balance == before[payee.pk] + Decimal("300.00")
+    spent = [before[p.pk] - account_for_user(user=p).balance for p in payers]
+    assert sorted(spent) == [Decimal("0.00")] * 9 + [Decimal("300.00")]
+
+
+def test_ten_retries_with_one_idempotency_key_pay_once():
+    payee, payer = make_user("shop"), make_user("customer")
+    code = client_for(payee).post("/api/blockchain/generate-qr", {"amount": "20.00"}, format="json").json()
+    client = client_for(payer)
+    start = threading.Barrier(10)
+    answers: list[int] = []
+
+    def retry(_i: int) -> None:
+        start.wait(10)
+        r = client.post("/api/blockchain/verify-qr", {"qr_data": code["qr_data"], "confirm": True},
+                        format="json", HTTP_IDEMPOTENCY_KEY="same-key")
+        answers.append(r.status_code)
+
+    assert run_threads(10, retry) == []
+    assert Transaction.objects.filter(kind="qr_payment").count() == 1
+    assert answers.count(201) == 10  # one payment, nine replays of its answer
+    assert account_for_user(user=payer).balance == Decimal("9980.00")
