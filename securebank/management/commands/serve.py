@@ -18,6 +18,7 @@ from django.core.management.base import BaseCommand
 # manage.py arguments of each worker started beside the server; apps add theirs here.
 SIDECARS: list[list[str]] = [
     ["expire_requests", "--loop", "--interval", "60"],  # payments: expire money requests, notify both parties
+    ["mine_blocks", "--loop", "--interval", "2"],  # chain: seal completed transactions into signed blocks
 ]
 
 
