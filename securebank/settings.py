@@ -169,7 +169,14 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": env_str("CHANNEL_PREFIX", "securebank"), "capacity": 1500},
+            "CONFIG": {
+                # redis-py 8 reads with a 5 s socket timeout by default, the same as the layer's
+                # blocking BZPOPMIN: every idle consumer would be torn down after ~5 s. Read
+                # timeout above the 5 s pop, still bounded (a dead Redis cannot hang a request).
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
+                "prefix": env_str("CHANNEL_PREFIX", "securebank"),
+                "capacity": 1500,
+            },
         }
     }
 else:
@@ -266,6 +273,26 @@ SPECTACULAR_SETTINGS = {
         '`{"error": {"code": "...", "message": "...", "fields": {...}}}`. '
         "Amounts are decimal strings with two places. Money-moving POSTs accept an "
         "`Idempotency-Key` header."
+        "\n\n## WebSocket notifications (docs/payments.md)\n"
+        "`ws://HOST/ws/notifications/?token=<JWT access>`, or the token as subprotocol "
+        "(`Sec-WebSocket-Protocol: bearer, <token>`). A missing, expired or forged token, or the "
+        "token expiring later, closes the socket with code 4401. The socket joins only its own "
+        "user's group. Client messages: `{\"type\": \"ping\"}` (-> `pong`), `join`, `leave`; "
+        "anything else gets `{\"type\": \"error\", \"error\": {code, message, fields}}` and the "
+        "socket stays up. Server events, sent only after the database commit, are "
+        "`{\"type\": EVENT, \"data\": {...}, \"timestamp\", \"sent_at\"}`:\n"
+        "- `payment_sent` (to the payer, status completed or held) and `payment_received` (to "
+        "the payee, completed): `transaction_id, reference, amount, status, kind, channel, note, "
+        "counterparty {name, vpa}, created_at, completed_at, committed_at, title, message, "
+        "notification_id`;\n"
+        "- `balance_update` (each customer whose balance changed; live only, not stored): "
+        "`account, previous_balance, balance, change, transaction_id, reference, committed_at`;\n"
+        "- `notification`: `kind, title, message, notification_id` plus `request` {id, amount, "
+        "note, status, requester, payer, created_at, expires_at, transaction_id} for kinds "
+        "`money_request.created|paid|declined|cancelled|expired|reopened`, or `transaction` "
+        "(the payment fields above) for `payment.declined|released|reversed`;\n"
+        "- `fraud_alert`: a held payment (fields in docs/fraud.md).\n"
+        "Every event except `balance_update` is also stored: GET /api/notifications."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
