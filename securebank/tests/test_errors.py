@@ -235,8 +235,8 @@ def test_unexpected_exception_in_a_plain_django_view_is_a_clean_500(client):
     assert_error(client.get("/test/plain-explode"), 500, "server_error")
 
 
-def test_500_rolls_back_the_database_work(client):
-    # /test/explode POST fails inside a DB call; the connection must still work afterwards.
+@pytest.mark.django_db(transaction=True)  # autocommit, like a served request (no test-wide transaction)
+def test_a_failed_sql_statement_is_a_clean_500_and_the_connection_recovers(client):
     assert_error(client.post("/test/explode"), 500)
     from accounts.models import User
 
