@@ -24,6 +24,9 @@ pytestmark = [
 ]
 
 
+IDLE_SECONDS = 7
+
+
 @pytest.fixture
 def two_servers():
     env = {
@@ -63,6 +66,9 @@ def test_bob_on_process_1_hears_alice_paying_him_on_process_2(two_servers):
             for ws in (bob_ws, alice_ws):  # both sockets are authenticated and in their groups
                 await ws.send(json.dumps({"type": "ping"}))
                 assert json.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "pong"
+            # Idle longer than the Redis layer's 5 s blocking pop: with redis-py 8's default 5 s
+            # read timeout the consumers were torn down here (close 1011) and nothing arrived.
+            await asyncio.sleep(IDLE_SECONDS)
             answer = await asyncio.to_thread(
                 http_json, f"{second.http}/api/payments/send", token=alice_token, headers={"Idempotency-Key": "e2e-1"},
                 body={"payee": "bob@securebank", "amount": "150.00", "note": "e2e"},
