@@ -1,0 +1,38 @@
+"""`manage.py evaluate_fraud_model --data PATH [--model VERSION] [--scores-out CSV]`.
+
+Scores a labelled PaySim-format file with a saved model (no training) and prints the metrics
+as JSON: how an operator checks a model against new labelled data.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from fraud.datasets import DatasetError
+from fraud.model_services import model_evaluate_file
+from fraud.registry import ModelUnavailable
+from securebank.errors import DomainError
+
+
+class Command(BaseCommand):
+    help = "Evaluate a saved fraud model on a labelled PaySim-format CSV; print metrics as JSON."
+
+    def add_arguments(self, parser) -> None:  # noqa: ANN001
+        parser.add_argument("--data", type=Path, required=True)
+        parser.add_argument("--model", help="version (default: the active model)")
+        parser.add_argument("--rows", type=int, help="only the first N rows")
+        parser.add_argument("--scores-out", type=Path, help="write each row's probability to this CSV")
+
+    def handle(self, *args, **options) -> None:
+        try:
+            report = model_evaluate_file(
+                data=options["data"], version=options["model"], rows=options["rows"], scores_out=options["scores_out"]
+            )
+        except DomainError as exc:
+            raise CommandError(exc.message) from exc
+        except (DatasetError, ModelUnavailable, ValueError) as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(json.dumps(report, indent=2))
