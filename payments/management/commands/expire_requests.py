@@ -31,6 +31,7 @@ class Command(BaseCommand):
         if options["loop"]:
             signal.signal(signal.SIGTERM, stop)
             signal.signal(signal.SIGINT, stop)
+            self.stdout.write(f"expire_requests: every {options['interval']:g}s until stopped")
         while True:
             try:
                 count = money_requests_expire()

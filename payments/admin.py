@@ -1,0 +1,33 @@
+"""Read-only views of money requests and stored notifications: state changes go through the
+services (and their notifications), never through the admin."""
+
+from django.contrib import admin
+
+from payments.models import MoneyRequest, Notification
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):  # noqa: ANN001
+        return False
+
+    def has_change_permission(self, request, obj=None):  # noqa: ANN001
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # noqa: ANN001
+        return False
+
+
+@admin.register(MoneyRequest)
+class MoneyRequestAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "requester", "payer", "amount", "status", "expires_at")
+    list_filter = ("status",)
+    search_fields = ("id", "requester__username", "payer__username", "requester__vpa", "payer__vpa")
+    raw_id_fields = ("requester", "payer", "transaction")
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "user", "event", "title", "read_at")
+    list_filter = ("event",)
+    search_fields = ("user__username", "title")
+    raw_id_fields = ("user",)
