@@ -1,0 +1,133 @@
+"""Fraud reads: alerts, the model registry, and the ledger history the rules look at.
+
+The ledger's Transaction table is read here and never written (holds move through
+`ledger.services.hold_complete` / `hold_release`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count, Q, QuerySet, Sum
+
+from fraud.exceptions import AlertNotFound
+from fraud.features import FEATURES
+from fraud.models import FraudAlert, FraudModel
+from fraud.registry import active_models
+from ledger.models import Transaction
+from ledger.risk import TransferContext
+from securebank.money import format_amount
+
+# Kinds a customer initiates (deposits and reversals are the bank's own postings).
+CUSTOMER_KINDS = (
+    Transaction.Kind.TRANSFER, Transaction.Kind.PAYMENT, Transaction.Kind.QR_PAYMENT,
+    Transaction.Kind.VOICE_PAYMENT, Transaction.Kind.REQUEST_PAYMENT,
+)
+MOVED = (Transaction.Status.COMPLETED, Transaction.Status.HELD)
+
+
+@dataclass(frozen=True)
+class Velocity:
+    hour_count: int
+    hour_amount: Decimal
+    day_count: int
+    day_amount: Decimal
+
+
+def outgoing_velocity(*, payer_account_id: int, hour_since: datetime, day_since: datetime) -> Velocity:
+    """Count and sum of the payer's completed or held customer transfers since each instant
+    (one query on the (payer_account, created_at) index)."""
+    in_hour = Q(created_at__gte=hour_since)
+    row = Transaction.objects.filter(
+        payer_account_id=payer_account_id, created_at__gte=day_since, kind__in=CUSTOMER_KINDS, status__in=MOVED
+    ).aggregate(
+        hour_count=Count("pk", filter=in_hour), hour_amount=Sum("amount", filter=in_hour),
+        day_count=Count("pk"), day_amount=Sum("amount"),
+    )
+    zero = Decimal("0.00")
+    return Velocity(
+        hour_count=row["hour_count"] or 0, hour_amount=row["hour_amount"] or zero,
+        day_count=row["day_count"] or 0, day_amount=row["day_amount"] or zero,
+    )
+
+
+def has_paid_before(*, payer_account_id: int, payee_account_id: int) -> bool:
+    return Transaction.objects.filter(
+        payer_account_id=payer_account_id, payee_account_id=payee_account_id, status=Transaction.Status.COMPLETED
+    ).exists()
+
+
+def expired_hold_ids(*, now: datetime) -> list[Any]:
+    return list(
+        Transaction.objects.filter(status=Transaction.Status.HELD, hold_expires_at__lte=now)
+        .order_by("hold_expires_at")
+        .values_list("pk", flat=True)
+    )
+
+
+def alerts_visible_to(*, user: Any, status: str | None = None) -> QuerySet[FraudAlert]:
+    """Staff see every alert; a customer sees the alerts on their own payments."""
+    qs = FraudAlert.objects.select_related("transaction__payer_account", "transaction__payee_account__owner", "user", "reviewed_by")
+    if not user.is_staff:
+        qs = qs.filter(user=user)
+    if status:
+        qs = qs.filter(status=status)
+    return qs
+
+
+def alert_get(*, alert_id: int) -> FraudAlert:
+    try:
+        return FraudAlert.objects.select_related("transaction", "user").get(pk=alert_id)
+    except (FraudAlert.DoesNotExist, ValueError, TypeError) as exc:
+        raise AlertNotFound() from exc
+
+
+def model_active() -> FraudModel | None:
+    return FraudModel.objects.filter(is_active=True).first()
+
+
+def model_get(*, version: str) -> FraudModel | None:
+    return FraudModel.objects.filter(version=version).first()
+
+
+def model_status() -> dict[str, Any]:
+    """The active model as an operator (or a client) needs to see it. Health first: it loads
+    the model when needed, so `loaded` reflects whether this process can actually serve it."""
+    from fraud.scoring import model_health  # scoring imports the rules, which import this module
+
+    state, detail = model_health()
+    row = model_active()
+    metrics = row.metrics if row else {}
+    return {
+        "active": row is not None,
+        "version": row.version if row else None,
+        "trained_at": row.trained_at if row else None,
+        "data_source": row.data_source if row else None,
+        "rows": row.rows if row else None,
+        "metrics": (
+            {**metrics.get("test", {}), "validation_auprc": metrics.get("validation_auprc"),
+             "dest_features_comparison": metrics.get("dest_features_comparison")}
+            if row else None
+        ),
+        "threshold": settings.FRAUD_THRESHOLD,
+        "block_threshold": settings.FRAUD_BLOCK_THRESHOLD,
+        "fail_open_limit": format_amount(settings.FRAUD_FAIL_OPEN_LIMIT),
+        "features": list(row.features) if row else list(FEATURES),
+        "loaded": row is not None and active_models.loaded_version() == row.version,
+        "health": {"status": state, "detail": detail},
+    }
+
+
+def transfer_context_prospective(*, payer_account: Any, payee_account: Any, amount: Decimal, kind: str, at: datetime) -> TransferContext:
+    """What the ledger would show the scorer for this transfer now (no locks: a preview)."""
+    return TransferContext(
+        payer_user_id=payer_account.owner_id, payee_user_id=payee_account.owner_id,
+        payer_account_id=payer_account.pk, payee_account_id=payee_account.pk,
+        amount=amount, kind=kind, channel="api",
+        payer_balance=payer_account.balance, payer_available=payer_account.available,
+        payee_balance=payee_account.balance, at=at,
+    )
