@@ -313,6 +313,14 @@ FRAUD_BLOCK_THRESHOLD = env_float("FRAUD_BLOCK_THRESHOLD", "0.95")
 FRAUD_HOLD_TTL_HOURS = env_int("FRAUD_HOLD_TTL_HOURS", 24)
 FRAUD_FAIL_OPEN_LIMIT = env_decimal("FRAUD_FAIL_OPEN_LIMIT", "5000.00")
 FRAUD_MODEL_DIR = Path(env_str("FRAUD_MODEL_DIR", str(DATA_DIR / "models")))
+# Rules beside the model (fraud/rules.py, docs/fraud.md): each raises the risk and adds a reason.
+FRAUD_VELOCITY_HOUR_COUNT = env_int("FRAUD_VELOCITY_HOUR_COUNT", 10)
+FRAUD_VELOCITY_HOUR_AMOUNT = env_decimal("FRAUD_VELOCITY_HOUR_AMOUNT", "100000.00")
+FRAUD_VELOCITY_DAY_COUNT = env_int("FRAUD_VELOCITY_DAY_COUNT", 40)
+FRAUD_VELOCITY_DAY_AMOUNT = env_decimal("FRAUD_VELOCITY_DAY_AMOUNT", "150000.00")
+FRAUD_VELOCITY_RISK = env_float("FRAUD_VELOCITY_RISK", "0.7")
+FRAUD_FIRST_PAYEE_MIN_AMOUNT = env_decimal("FRAUD_FIRST_PAYEE_MIN_AMOUNT", "2000.00")
+FRAUD_FIRST_PAYEE_RISK = env_float("FRAUD_FIRST_PAYEE_RISK", "0.3")
 # The ledger asks this callable for a risk verdict before money moves (see ledger.risk).
 LEDGER_RISK_ASSESSOR = env_str("LEDGER_RISK_ASSESSOR", "fraud.services.risk_assessor")
 
