@@ -29,6 +29,12 @@ CLOSE_UNAUTHORIZED = 4401
 _MARKERS = {"bearer", "jwt"}
 
 
+# The token check is one indexed read; run it on the thread pool rather than the single
+# thread-sensitive thread, so that a reconnect storm (a server restart with thousands of
+# clients) is not serialized behind every other sync call of the process.
+_identify = database_sync_to_async(socket_identity_from_access_token, thread_sensitive=False)
+
+
 class NotificationConsumer(AsyncJsonWebsocketConsumer):
     """`ws/notifications/?token=<access>` or the token as the WebSocket subprotocol."""
 
@@ -39,7 +45,7 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
 
     async def connect(self) -> None:
         token, subprotocol = self._token_from_scope()
-        identity = await database_sync_to_async(socket_identity_from_access_token)(token) if token else None
+        identity = await _identify(token) if token else None
         if identity is None:
             # Accept-then-close so browsers see the 4401 code (a rejected handshake shows 1006).
             await self.accept(subprotocol)
