@@ -109,21 +109,25 @@ def users_create(env: dict[str, str], url: str, count: int) -> list[Customer]:
 class Servers:
     """`count` daphne processes on consecutive ports, each logging to its own file."""
 
-    def __init__(self, env: dict[str, str], port: int, count: int, log_dir: Path):
-        self.env, self.ports, self.log_dir = env, [port + i for i in range(count)], log_dir
+    def __init__(self, env: dict[str, str], port: int, count: int, log_dir: Path, kind: str = "daphne"):
+        self.env, self.ports, self.log_dir, self.kind = env, [port + i for i in range(count)], log_dir, kind
         self.procs: list[subprocess.Popen] = []
 
     def start(self) -> None:
         for port in self.ports:
-            log = open(self.log_dir / f"daphne-{port}.log", "w")  # noqa: SIM115 - closed with the process
-            cmd = [PYTHON, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "securebank.asgi:application"]
+            log = open(self.log_dir / f"server-{port}.log", "w")  # noqa: SIM115 - closed with the process
+            if self.kind == "uvicorn":  # not a requirement: pip install uvicorn
+                cmd = [PYTHON, "-m", "uvicorn", "--host", "127.0.0.1", "--port", str(port), "--no-access-log",
+                       "--log-level", "warning", "--lifespan", "off", "securebank.asgi:application"]
+            else:
+                cmd = [PYTHON, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "securebank.asgi:application"]
             self.procs.append(subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
                                                start_new_session=True))
         deadline = time.monotonic() + 60
         for port, proc in zip(self.ports, self.procs, strict=True):
             while True:
                 if proc.poll() is not None:
-                    raise RuntimeError(f"daphne on {port} exited:\n{self.log_tail(port)}")
+                    raise RuntimeError(f"{self.kind} on {port} exited:\n{self.log_tail(port)}")
                 try:
                     status, _, _ = request(http.client.HTTPConnection("127.0.0.1", port, timeout=5), "GET", "/api/health")
                     if status == 200:
@@ -131,11 +135,11 @@ class Servers:
                 except OSError:
                     pass
                 if time.monotonic() > deadline:
-                    raise RuntimeError(f"daphne on {port} did not become healthy:\n{self.log_tail(port)}")
+                    raise RuntimeError(f"{self.kind} on {port} did not become healthy:\n{self.log_tail(port)}")
                 time.sleep(0.3)
 
     def log_tail(self, port: int, lines: int = 30) -> str:
-        path = self.log_dir / f"daphne-{port}.log"
+        path = self.log_dir / f"server-{port}.log"
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
 
     def stop(self) -> None:
@@ -179,13 +183,17 @@ def login_all(customers: list[Customer], ports: list[int], threads: int) -> None
                 i, customer = pending.pop()
             port = ports[i % len(ports)]
             conn = conns.setdefault(port, http.client.HTTPConnection("127.0.0.1", port, timeout=60))
-            status, data, _ = request(conn, "POST", "/api/auth/login", {"username": customer.username, "password": PASSWORD})
+            try:
+                status, data, _ = request(conn, "POST", "/api/auth/login", {"username": customer.username, "password": PASSWORD})
+            except (OSError, http.client.HTTPException) as exc:
+                failures.append(f"{customer.username}: {exc!r}")
+                return
             if status != 200:
                 failures.append(f"{customer.username}: {status} {data}")
             else:
                 customer.token = data["access"]
 
-    workers = [threading.Thread(target=work) for _ in range(threads)]
+    workers = [threading.Thread(target=work, daemon=True) for _ in range(threads)]
     for w in workers:
         w.start()
     for w in workers:
@@ -521,24 +529,24 @@ SELF_BUCKETS = [  # leaf frame's file -> bucket (first match)
     ("/fraud/", "fraud scorer"), ("/ledger/", "SecureBank ledger code"), ("/securebank/", "SecureBank project code"),
     ("/accounts/", "SecureBank accounts code"), ("/payments/", "SecureBank payments code"),
 ]
-INCLUSIVE = [  # (label, function name, file substring): share of samples with that frame on the stack
-    ("request thread: whole sync Django/DRF path", "thread_handler", "asgiref"),
-    ("JWT authentication (decode + user query)", "authenticate", "rest_framework_simplejwt"),
-    ("opening DB connections", "connect", "django/db/backends/base"),
-    ("closing DB connections (request_finished)", "close_old_connections", "django/db"),
-    ("input validation (TransferInput)", "is_valid", "rest_framework/serializers"),
-    ("idempotency: claim insert", "_claim", "ledger/idempotency"),
-    ("payee lookup", "account_find_by_number", "ledger/selectors"),
-    ("transfer_create (whole atomic block)", "transfer_create", "ledger/services"),
-    ("  accounts_lock (SELECT FOR UPDATE)", "accounts_lock", "ledger/services"),
-    ("  daily_outgoing_total (limit aggregate)", "daily_outgoing_total", "ledger/services"),
-    ("  risk assessor (fraud placeholder)", "assess", "fraud/"),
-    ("  _save_with_unique (savepoint + insert)", "_save_with_unique", "ledger/services"),
-    ("  _write_entries (2 updates + entries)", "_write_entries", "ledger/services"),
-    ("  commit", "commit", "django/db"),
-    ("on_commit: reload + transaction_committed", "send", "ledger/services"),
-    ("response body (transfer_result)", "transfer_result", "ledger/presenters"),
-    ("JSON rendering", "render", "rest_framework/renderers"),
+INCLUSIVE = [  # (label, function name, file substring): samples with that frame anywhere on the stack
+    ("request threads (sync Django/DRF path; the rest is the event loop)", "thread_handler", "asgiref"),
+    ("  JWT authentication (decode + user query)", "authenticate", "rest_framework_simplejwt"),
+    ("  DB connection checkout/open", "connect", "django/db/backends/base"),
+    ("  input validation (TransferInput)", "is_valid", "rest_framework/serializers"),
+    ("  idempotent_call (claim, run, store the response)", "idempotent_call", "ledger/idempotency"),
+    ("    claim insert (own commit)", "_claim", "ledger/idempotency"),
+    ("    payee lookup", "account_find_by_number", "ledger/selectors"),
+    ("    transfer_create (whole atomic block, commit hooks included)", "transfer_create", "ledger/services"),
+    ("      payer's primary account", "primary_account_for", "ledger/services"),
+    ("      accounts_lock (SELECT FOR UPDATE)", "accounts_lock", "ledger/services"),
+    ("      daily_outgoing_total (limit aggregate)", "daily_outgoing_total", "ledger/services"),
+    ("      risk assessor (fraud)", "assess", "fraud/"),
+    ("      _save_with_unique (savepoint + insert)", "_save_with_unique", "ledger/services"),
+    ("      _write_entries (2 updates + entries)", "_write_entries", "ledger/services"),
+    ("      on_commit: reload + transaction_committed receivers", "send", "ledger/services"),
+    ("    response body (transfer_result)", "transfer_result", "ledger/presenters"),
+    ("  JSON rendering", "render", "rest_framework/renderers"),
 ]
 
 
@@ -566,8 +574,10 @@ def profile_summary(paths: list[Path], rate: int, ops: int) -> str:
     out = [f"profile: {total} samples at {rate} Hz = {total / rate:.1f} s of GIL-held Python time "
            f"({1000 * total / rate / max(ops, 1):.2f} ms per HTTP request)", "  self time by layer (leaf frame):"]
     out += [f"    {100 * n / total:5.1f}%  {label}" for label, n in self_counts.most_common()]
-    out.append("  inclusive time of selected steps (a sample counts for every listed step on its stack):")
-    out += [f"    {100 * inclusive[label] / total:5.1f}%  {label}" for label, _, _ in INCLUSIVE]
+    per_op = 1000 / rate / max(ops, 1)  # ms of GIL time per HTTP request for one sample
+    out.append("  inclusive time of the request's steps (% of samples, ms per request):")
+    out += [f"    {100 * inclusive[label] / total:5.1f}% {inclusive[label] * per_op:6.2f} ms  {label}"
+            for label, _, _ in INCLUSIVE]
     return "\n".join(out)
 
 
@@ -579,7 +589,9 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--clients", type=int, default=16, help="concurrent HTTP clients and raw-SQL connections (K)")
     p.add_argument("--duration", type=float, default=30, help="seconds of measured load per phase (T)")
     p.add_argument("--warmup", type=float, default=3, help="seconds of unmeasured HTTP load first")
-    p.add_argument("--workers", type=int, default=1, help="daphne processes on consecutive ports")
+    p.add_argument("--workers", type=int, default=1, help="server processes on consecutive ports")
+    p.add_argument("--server", choices=["daphne", "uvicorn"], default="daphne",
+                   help="ASGI server (uvicorn is not a requirement: pip install uvicorn to try it)")
     p.add_argument("--port", type=int, default=8610)
     p.add_argument("--db-pool", action="store_true", help="DB_POOL=1 (psycopg connection pool)")
     p.add_argument("--redis-url", default="", help="REDIS_URL for the servers (default: in-memory layer/cache)")
@@ -622,10 +634,10 @@ def run(args: argparse.Namespace, cleanup: list) -> int:
     print(f"  {len(customers)} users registered ({time.monotonic() - t:.1f}s)", flush=True)
 
     log_dir = Path(tempfile.mkdtemp(prefix="securebank-bench-"))
-    servers = Servers(env, args.port, args.workers, log_dir)
+    servers = Servers(env, args.port, args.workers, log_dir, args.server)
     cleanup.append(servers.stop)
     servers.start()
-    print(f"daphne x{args.workers} on ports {servers.ports[0]}-{servers.ports[-1]} (DB_POOL={int(args.db_pool)}, "
+    print(f"{args.server} x{args.workers} on ports {servers.ports[0]}-{servers.ports[-1]} (DB_POOL={int(args.db_pool)}, "
           f"REDIS_URL={'set' if args.redis_url else 'unset'}, logs in {log_dir}); fraud scorer: {figures['fraud_scorer']}",
           flush=True)
     t = time.monotonic()
@@ -744,6 +756,7 @@ def main() -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGINT, on_term)  # also when started in the background with SIGINT ignored
     try:
         return run(args, cleanup)
     except KeyboardInterrupt:
