@@ -7,7 +7,9 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 # (command, args): each app adds its own step here.
-BOOTSTRAP_STEPS: list[tuple[str, list[str]]] = []
+BOOTSTRAP_STEPS: list[tuple[str, list[str]]] = [
+    ("build_voice_model", ["--if-missing"]),
+]
 
 
 class Command(BaseCommand):

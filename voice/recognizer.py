@@ -1,0 +1,170 @@
+"""Offline speech-to-text with pocketsphinx: one decoder per thread, created lazily.
+
+    transcribe(clip.pcm, names=["okonkwo adebayo", "priya"]) -> Transcript("pay okonkwo ...")
+
+A pocketsphinx Decoder is not thread-safe and costs ~0.1 s and a few MB to create, so each
+worker thread keeps its own (a new one when the model is rebuilt). The caller's payee names
+join the vocabulary: words the language model already knows need nothing; unknown ones are
+given to the model's name slots (`payeeslot0` ...), whose pronunciations are loaded into this
+thread's dictionary only for the duration of that caller's request.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from securebank.errors import DomainError
+from voice.exceptions import VoiceModelUnavailable
+from voice.model import VoiceModel, dictionary_lines, is_slot, voice_model_current
+from voice.parsing import parse_command
+
+LANGUAGE_WEIGHT = 8.0
+DECODER_OPTIONS: dict[str, object] = {}
+_local = threading.local()
+_WORD_RE = re.compile(r"[a-z]+")
+
+
+@dataclass(frozen=True)
+class Transcript:
+    text: str
+    words: tuple[str, ...]
+    seconds: float  # audio length
+    names_added: tuple[str, ...] = ()
+    contact_biased: bool = False  # an alternative naming a known payee replaced the best guess
+
+
+class _ThreadDecoder:
+    def __init__(self, model: VoiceModel):
+        from pocketsphinx import Decoder, get_model_path
+
+        self.model = model
+        self.decoder = Decoder(
+            hmm=get_model_path("en-us/en-us"),
+            lm=str(model.lm_path),
+            dict=str(model.dict_path),
+            samprate=16000,
+            lw=LANGUAGE_WEIGHT,
+            loglevel="FATAL",
+            **DECODER_OPTIONS,
+        )
+        self.base_dict = model.dict_path.read_text(encoding="utf-8")
+        self.slot_words: dict[str, str] = {}  # slot -> caller's word, as currently loaded
+
+    def use_names(self, words: list[str]) -> dict[str, str]:
+        """Load pronunciations for the caller's unknown name words into the slots (or clear)."""
+        slots = [s for s in self.model.meta.get("slots", []) if is_slot(s)]
+        wanted = dict(zip(slots, words, strict=False))
+        if wanted == self.slot_words:
+            return wanted
+        lines = []
+        for slot, word in wanted.items():
+            for line in dictionary_lines([word], names={word}):
+                lines.append(slot + line[len(word):])
+        with tempfile.NamedTemporaryFile("w", suffix=".dict", delete=False, encoding="utf-8") as handle:
+            handle.write(self.base_dict + "\n".join(lines) + "\n")
+            path = Path(handle.name)
+        try:
+            self.decoder.load_dict(str(path))
+        finally:
+            path.unlink(missing_ok=True)
+        self.slot_words = wanted
+        return wanted
+
+    def decode(self, pcm: bytes, *, alternatives: int = 0) -> list[list[str]]:
+        """The best hypothesis first, then up to `alternatives` others from the lattice."""
+        self.decoder.start_utt()
+        self.decoder.process_raw(pcm, no_search=False, full_utt=True)
+        self.decoder.end_utt()
+        hyp = self.decoder.hyp()
+        if hyp is None:
+            return [[]]
+        out = [_words(hyp.hypstr)]
+        if alternatives:
+            for i, other in enumerate(self.decoder.nbest()):
+                if i >= alternatives:
+                    break
+                words = _words(other.hypstr)
+                if words not in out:
+                    out.append(words)
+        return out
+
+
+def _words(hypstr: str) -> list[str]:
+    return [w for w in hypstr.split() if not w.startswith(("<", "["))]
+
+
+def _thread_decoder() -> _ThreadDecoder:
+    model = voice_model_current()
+    if model is None:
+        raise VoiceModelUnavailable()
+    current = getattr(_local, "decoder", None)
+    if current is None or current.model.build_id != model.build_id:
+        current = _ThreadDecoder(model)
+        _local.decoder = current
+    return current
+
+
+def unknown_name_words(names: list[str], *, vocabulary: frozenset[str]) -> list[str]:
+    """Words of `names` (in order, once each) that the language model does not know."""
+    seen: list[str] = []
+    for name in names:
+        for word in _WORD_RE.findall(name.lower()):
+            if word not in vocabulary and word not in seen and len(word) > 1:
+                seen.append(word)
+    return seen
+
+
+def _mention_score(words: list[str], names: list[list[str]]) -> int:
+    """2: names a payee in full; 1: by a payee's first name only; 0: neither."""
+    text = f" {' '.join(words)} "
+    if any(len(name) > 1 and f" {' '.join(name)} " in text for name in names):
+        return 2
+    return 1 if any(f" {name[0]} " in text for name in names) else 0
+
+
+def _parses(words: list[str]) -> bool:
+    try:
+        return parse_command(" ".join(words)).kind != "unknown"
+    except DomainError:
+        return False
+
+
+def choose_hypothesis(hypotheses: list[list[str]], names: list[list[str]]) -> tuple[list[str], bool]:
+    """The best hypothesis, unless a later one is a readable command that names a caller's payee
+    more fully (contact biasing). Returns (words, whether an alternative was chosen)."""
+    best = hypotheses[0]
+    if not names or len(hypotheses) == 1:
+        return best, False
+    ranked = [(_parses(h), _mention_score(h, names), -i) for i, h in enumerate(hypotheses)]
+    top = max(range(len(hypotheses)), key=lambda i: ranked[i])
+    if ranked[top][:2] > ranked[0][:2]:
+        return hypotheses[top], True
+    return best, False
+
+
+def transcribe(pcm: bytes, *, names: Sequence[str] = (), alternatives: int = 10) -> Transcript:
+    """Decode 16 kHz mono 16-bit PCM. `names`: the caller's payee names, most relevant first.
+
+    Contact biasing: among the best hypothesis and the next `alternatives`, a readable command
+    that names one of the caller's payees (in full, or else by first name) beats one that does
+    not. A payment to a known payee is by far the common case; the confirmation step, always
+    required, catches the rest.
+    """
+    worker = _thread_decoder()
+    extra = unknown_name_words(list(names), vocabulary=worker.model.vocabulary)
+    slots = worker.use_names(extra)
+    hypotheses = [
+        [w for w in (slots.get(w, w) if is_slot(w) else w for w in words) if not is_slot(w)]
+        for words in worker.decode(pcm, alternatives=alternatives if names else 0)
+    ]
+    wanted = [n.split() for n in (" ".join(_WORD_RE.findall(name.lower())) for name in names) if n]
+    chosen, biased = choose_hypothesis(hypotheses, wanted)
+    return Transcript(
+        text=" ".join(chosen), words=tuple(chosen), seconds=len(pcm) / 32000,
+        names_added=tuple(slots.values()), contact_biased=biased,
+    )
