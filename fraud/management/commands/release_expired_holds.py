@@ -18,11 +18,13 @@ class Command(BaseCommand):
         parser.add_argument("--interval", type=float, default=300.0, help="seconds between passes with --loop")
 
     def handle(self, *args, **options) -> None:
+        if options["loop"]:
+            self.stdout.write(f"release_expired_holds: checking every {options['interval']:g} s")
         while True:
-            close_old_connections()
             released = holds_release_expired()
             if released or not options["loop"]:
                 self.stdout.write(f"release_expired_holds: released {released} hold(s)")
             if not options["loop"]:
                 return
             time.sleep(options["interval"])
+            close_old_connections()  # a long-lived worker must not keep a dead connection
