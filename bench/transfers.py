@@ -87,6 +87,44 @@ for i in range(int(os.environ["BENCH_USERS"])):
 """
 
 
+MODEL_REGISTER_CODE = """
+import json, os
+from pathlib import Path
+from fraud.model_services import model_activate
+from fraud.models import FraudModel
+meta = json.loads((Path(os.environ["BENCH_MODEL"]) / "metadata.json").read_text())
+FraudModel.objects.create(version=meta["version"], trained_at=meta["trained_at"], data_source=meta["data_source"][:255],
+                          data_sha256=meta["data_sha256"], rows=meta["rows"], threshold=meta["threshold"],
+                          features=meta["features"], metrics=meta["metrics"])
+model_activate(version=meta["version"])
+"""
+
+
+def fraud_model_setup(env: dict[str, str], choice: str, cache: Path, rows: int) -> str:
+    """Make a fraud model active in the bench database; returns a description.
+
+    `none`: no model (the scorer's fail-closed path: rules only). A directory: that saved model
+    version. `auto`: the newest model in the cache, trained there once if there is none
+    (`train_fraud_model` on generated PaySim rows; later runs reuse it)."""
+    if choice == "none":
+        return "no active model (fail-closed path: rules only, no XGBoost call)"
+    if choice == "auto":
+        models = cache / "models"
+        found = sorted(p for p in models.glob("*/model.ubj")) if models.exists() else []
+        if not found:
+            print(f"  training a fraud model on {rows:,} generated PaySim rows (once; cached in {cache}) ...", flush=True)
+            manage({**env, "SECUREBANK_DATA_DIR": str(cache), "FRAUD_MODEL_DIR": str(models)},
+                   "train_fraud_model", "--rows", str(rows), "--no-dest-comparison", "--threads", str(os.cpu_count() or 1))
+            found = sorted(models.glob("*/model.ubj"))
+        directory = found[-1].parent
+    else:
+        directory = Path(choice).resolve()
+    manage({**env, "FRAUD_MODEL_DIR": str(directory.parent), "BENCH_MODEL": str(directory)}, "shell", "-c", MODEL_REGISTER_CODE)
+    env["FRAUD_MODEL_DIR"] = str(directory.parent)
+    meta = json.loads((directory / "metadata.json").read_text())
+    return f"XGBoost model {meta['version']} ({meta['rows']:,} rows, best iteration {meta['metrics'].get('best_iteration')})"
+
+
 @dataclass
 class Customer:
     username: str
@@ -596,6 +634,13 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--db-pool", action="store_true", help="DB_POOL=1 (psycopg connection pool)")
     p.add_argument("--redis-url", default="", help="REDIS_URL for the servers (default: in-memory layer/cache)")
     p.add_argument("--amount", default="1-50", help="random transfer amount range in rupees, default 1-50")
+    p.add_argument("--fraud-model", default="auto",
+                   help="auto (cached model, trained once), none (no model), or a saved model version directory")
+    p.add_argument("--fraud-rows", type=int, default=100_000, help="generated rows when auto trains a model")
+    p.add_argument("--fraud-rules", action="store_true",
+                   help="keep the velocity rule limits (default: raised, since bench users pay far faster than people)")
+    p.add_argument("--cache-dir", default=str(Path(tempfile.gettempdir()) / "securebank-bench"),
+                   help="generated PaySim data and the trained bench model")
     p.add_argument("--replays", type=int, default=20, help="successful requests to resend with their key")
     p.add_argument("--profile", metavar="DIR", help="py-spy the servers during the measured window into DIR")
     p.add_argument("--profile-rate", type=int, default=200)
@@ -610,6 +655,9 @@ def server_env(args: argparse.Namespace) -> dict[str, str]:
     env.update(DEBUG="1", DATABASE_URL=args.database_url, THROTTLE_PAYMENTS="off", THROTTLE_LOGIN="off",
                THROTTLE_REGISTER="off", THROTTLE_VOICE="off", JWT_ACCESS_MINUTES="240", LOG_LEVEL="WARNING",
                PYTHONUNBUFFERED="1")
+    if not args.fraud_rules:  # the rules still run (same queries); they just do not hold every bench transfer
+        env.update(FRAUD_VELOCITY_HOUR_COUNT="1000000", FRAUD_VELOCITY_DAY_COUNT="1000000",
+                   FRAUD_VELOCITY_HOUR_AMOUNT="1000000000.00", FRAUD_VELOCITY_DAY_AMOUNT="1000000000.00")
     if args.db_pool:
         env.update(DB_POOL="1", DB_POOL_MAX=str(max(args.clients // args.workers + 2, 4)))
     if args.redis_url:
@@ -617,19 +665,18 @@ def server_env(args: argparse.Namespace) -> dict[str, str]:
     return env
 
 
-def fraud_scorer_kind() -> str:
-    source = (ROOT / "fraud" / "services.py").read_text()
-    return "placeholder (allows everything)" if "placeholder" in source.lower() else "fraud/services.py as in the tree (model)"
-
-
 def run(args: argparse.Namespace, cleanup: list) -> int:
     low, high = (int(x) for x in args.amount.split("-"))
     env = server_env(args)
-    figures: dict = {"command": " ".join(sys.argv), "fraud_scorer": fraud_scorer_kind()}
+    figures: dict = {"command": " ".join(sys.argv)}
     t = time.monotonic()
     print(f"database {db_name(args.database_url)}: recreate + migrate ...", flush=True)
     db_recreate(args.database_url)
     manage(env, "migrate", "--noinput", "-v", "0")
+    if (ROOT / "fraud" / "scoring.py").exists():
+        figures["fraud_scorer"] = fraud_model_setup(env, args.fraud_model, Path(args.cache_dir), args.fraud_rows)
+    else:
+        figures["fraud_scorer"] = "placeholder in fraud/services.py (allows everything)"
     customers = users_create(env, args.database_url, args.users)
     print(f"  {len(customers)} users registered ({time.monotonic() - t:.1f}s)", flush=True)
 
