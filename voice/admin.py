@@ -1,0 +1,22 @@
+from django.contrib import admin
+
+from voice.models import VoiceConfirmation
+
+
+@admin.register(VoiceConfirmation)
+class VoiceConfirmationAdmin(admin.ModelAdmin):
+    """Read-only: confirmations are written by the voice services only."""
+
+    list_display = ("id", "user", "intent", "amount", "payee", "source", "created_at", "consumed_at")
+    list_filter = ("intent", "source")
+    search_fields = ("user__username", "payee__username")
+    readonly_fields = [f.name for f in VoiceConfirmation._meta.fields]
+
+    def has_add_permission(self, request):  # noqa: ANN001, ANN201
+        return False
+
+    def has_change_permission(self, request, obj=None):  # noqa: ANN001, ANN201
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # noqa: ANN001, ANN201
+        return False
