@@ -9,6 +9,8 @@ from django.core.management.base import BaseCommand
 # (command, args): each app adds its own step here.
 BOOTSTRAP_STEPS: list[tuple[str, list[str]]] = [
     ("build_voice_model", ["--if-missing"]),
+    # fraud: a starter model on 1M generated PaySim rows when none is active (~1-2 min, with progress)
+    ("train_fraud_model", ["--if-missing", "--activate"]),
 ]
 
 

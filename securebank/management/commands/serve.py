@@ -19,6 +19,7 @@ from django.core.management.base import BaseCommand
 SIDECARS: list[list[str]] = [
     ["expire_requests", "--loop", "--interval", "60"],  # payments: expire money requests, notify both parties
     ["mine_blocks", "--loop", "--interval", "2"],  # chain: seal completed transactions into signed blocks
+    ["release_expired_holds", "--loop", "--interval", "300"],  # fraud: release holds nobody reviewed in time
 ]
 
 
