@@ -173,7 +173,10 @@ if REDIS_URL:
                 # redis-py 8 reads with a 5 s socket timeout by default, the same as the layer's
                 # blocking BZPOPMIN: every idle consumer would be torn down after ~5 s. Read
                 # timeout above the 5 s pop, still bounded (a dead Redis cannot hang a request).
-                "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
+                # redis-py 8 also caps a pool at 100 connections (was unbounded): a reconnect
+                # storm of a few hundred sockets failed group_add/group_discard with
+                # MaxConnectionsError. 1000 per process; Redis itself allows 10000 clients.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 15, "max_connections": 1000}],
                 "prefix": env_str("CHANNEL_PREFIX", "securebank"),
                 "capacity": 1500,
             },
