@@ -42,11 +42,12 @@ ZERO_HASH = "0" * 64
 def format_timestamp(moment: datetime) -> str:
     """UTC ISO-8601 with exactly six fractional digits and a Z; the one timestamp format of
     headers and leaves."""
-    if moment.tzinfo is None:
+    offset = moment.utcoffset()
+    if offset is None:
         raise ValueError("naive datetime")
-    if moment.utcoffset():
+    if offset:
         moment = moment.astimezone(UTC)
-    return f"{moment:%Y-%m-%dT%H:%M:%S.%f}Z"
+    return moment.isoformat(timespec="microseconds")[:26] + "Z"
 
 
 def header_prefix(

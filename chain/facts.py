@@ -1,94 +1,185 @@
 """Reading the rows a leaf commits to, in bulk, for mining, verification and proofs.
 
-One query for the transactions (with both account numbers joined), one for their entries
-(ordered by transaction, then entry id). `values_list` keeps this at a few microseconds per
-row, which is what lets `verify_chain` recompute tens of thousands of leaves per second.
+One query for the transactions (both account numbers joined), one for their entries (ordered
+by transaction, then entry id). The SQL is built by the ORM but executed on a plain cursor and
+converted straight to the canonical text of chain.leaves: Django's per-value converters
+(datetime parsing, Decimal from float, UUID objects) cost more than everything else
+`verify_chain` does, and the canonical text is all a leaf needs.
+
+Values arrive as the driver gives them: PostgreSQL returns datetime / Decimal / UUID objects;
+SQLite returns text datetimes in UTC, numbers as int or float (NUMERIC affinity, exactly as
+Django itself reads them back) and UUIDs as 32 hex digits. The converters accept both.
 """
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
+from datetime import datetime
+from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
-from django.db.models import QuerySet
+from django.db import connection
+from django.db.models import QuerySet, TextField
+from django.db.models.functions import Cast
 
-from chain.leaves import LeafEntry, LeafFacts
+from chain.crypto import format_timestamp
+from chain.leaves import LeafEntry, LeafFacts, canonical_json
+from chain.models import Seal
 from ledger.models import Entry, Transaction
 
 _TX_FIELDS = (
-    "id",
-    "reference",
-    "kind",
-    "amount",
-    "channel",
-    "description",
-    "created_at",
-    "completed_at",
-    "payer_account__number",
-    "payee_account__number",
-    "reversal_of_id",
-    "initiated_by_id",
-    "hold_expires_at",
-    "fraud_score",
-    "fraud_decision",
-    "fraud_model_version",
-    "fraud_reasons",
-    "status",
+    "id", "reference", "kind", "amount", "channel", "description", "created_at", "completed_at",
+    "payer_account__number", "payee_account__number", "reversal_of_id", "initiated_by_id", "hold_expires_at",
+    "fraud_score", "fraud_decision", "fraud_model_version", "fraud_reasons", "status",
 )
+_ENTRY_FIELDS = ("transaction_id", "account__number", "amount", "balance_after", "created_at")
+FETCH = 5000
 
 
+# --- canonical text from raw driver values ---------------------------------------------------------
+def uuid_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, UUID):
+        return str(value)
+    text = str(value).lower()
+    if len(text) == 32:
+        return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+    return text
+
+
+def moment_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if type(value) is str:
+        if len(value) == 26 and value[10] == " ":  # how Django stores an aware datetime in SQLite (UTC)
+            return f"{value[:10]}T{value[11:]}Z"
+        if len(value) == 19 and value[10] == " ":  # ... when the microseconds are zero
+            return f"{value[:10]}T{value[11:]}.000000Z"
+        value = datetime.fromisoformat(value)  # anything else (a hand-edited row): parse it
+    if value.tzinfo is None:  # SQLite keeps UTC without an offset
+        return value.isoformat(timespec="microseconds") + "Z"
+    return format_timestamp(value)
+
+
+def money_text(value: Any) -> str | None:
+    return None if value is None else f"{value:.2f}"
+
+
+def score_text(value: Any) -> str | None:
+    return None if value is None else f"{value:.5f}"
+
+
+_DATETIMES = {"created_at", "completed_at", "hold_expires_at"}
+
+
+def _chunks(qs: QuerySet, fields: tuple[str, ...]):  # noqa: ANN202 - iterator of lists of tuples
+    """Rows of `fields`, straight from the driver. On SQLite the datetime columns are read as
+    their stored text (CAST): the driver's own datetime parsing would cost more than the rest."""
+    if connection.vendor == "sqlite":
+        casts = {f"_text_{name}": Cast(name, TextField()) for name in fields if name in _DATETIMES}
+        qs = qs.annotate(**casts)
+        fields = tuple(f"_text_{name}" if name in _DATETIMES else name for name in fields)
+    sql, params = qs.values_list(*fields).query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while True:
+            chunk = cursor.fetchmany(FETCH)
+            if not chunk:
+                return
+            yield chunk
+
+
+def db_key(transaction_id: Any) -> Any:
+    """A transaction id in the form the driver returns it (UUID on PostgreSQL, 32 hex digits on
+    SQLite): the key of `Loaded` and of the seal rows, so the hot loop never converts ids."""
+    return Transaction._meta.pk.get_db_prep_value(transaction_id, connection)
+
+
+# --- loading ---------------------------------------------------------------------------------------
 class Loaded:
-    """Facts of a set of transactions: `facts[id]` and `status[id]` (status is not part of
-    the leaf; verification only checks that a sealed transaction is still completed or
-    reversed)."""
+    """Facts of a set of transactions, keyed by `db_key(id)`: `facts[key]` (None when a
+    hand-edited row cannot even be converted) and `status[key]` (status is not part of the
+    leaf; verification only checks that a sealed transaction is still completed or reversed)."""
 
     __slots__ = ("facts", "status")
 
     def __init__(self) -> None:
-        self.facts: dict[UUID, LeafFacts] = {}
-        self.status: dict[UUID, str] = {}
+        self.facts: dict[Any, LeafFacts | None] = {}
+        self.status: dict[Any, str] = {}
+
+    def of(self, transaction_id: Any) -> LeafFacts | None:
+        return self.facts[db_key(transaction_id)]
+
+
+@lru_cache(maxsize=4096)
+def _reasons_text(raw: str | bytes) -> str:
+    """Canonical JSON of a stored fraud_reasons text (few distinct values: cached)."""
+    return canonical_json(json.loads(raw))
+
+
+def reasons_text(value: Any) -> str:
+    if isinstance(value, str | bytes):
+        return _reasons_text(value)
+    return canonical_json(value)  # a driver that parses JSON itself
 
 
 def facts_load(*, transactions: QuerySet[Transaction], entries: QuerySet[Entry]) -> Loaded:
-    """`transactions` and `entries` select the same set (entries by their transaction)."""
+    """`transactions` and `entries` select the same set (entries by their transaction);
+    `entries` must be ordered so that each transaction's entries come in id order.
+
+    The hot loop of `verify_chain`: money is formatted inline, ids stay in driver form."""
+    # Keyed by the driver's own id value (the same type in both queries): no conversion per entry.
     by_tx: dict[Any, list[LeafEntry]] = defaultdict(list)
-    rows = entries.order_by("transaction_id", "id").values_list(
-        "transaction_id", "account__number", "amount", "balance_after", "created_at"
-    )
-    for tx_id, account, amount, balance_after, created_at in rows.iterator(chunk_size=5000):
-        by_tx[tx_id].append(LeafEntry(account, amount, balance_after, created_at))
+    unreadable: set[Any] = set()  # hand-edited rows that do not even convert (text in a number column...)
+    for chunk in _chunks(entries, _ENTRY_FIELDS):
+        for tx_id, account, amount, balance_after, created_at in chunk:
+            try:
+                by_tx[tx_id].append(LeafEntry(account, f"{amount:.2f}", f"{balance_after:.2f}", moment_text(created_at)))
+            except (ValueError, TypeError):
+                unreadable.add(tx_id)
     loaded = Loaded()
-    for row in transactions.order_by().values_list(*_TX_FIELDS).iterator(chunk_size=5000):
+    facts, statuses, empty = loaded.facts, loaded.status, ()
+    for row in (row for chunk in _chunks(transactions.order_by(), _TX_FIELDS) for row in chunk):
         (tx_id, reference, kind, amount, channel, description, created_at, completed_at, payer, payee,
-         reversal_of, initiated_by, hold_expires_at, fraud_score, fraud_decision, fraud_model_version, fraud_reasons, status) = row
-        loaded.facts[tx_id] = LeafFacts(
-            id=str(tx_id),
-            reference=reference,
-            kind=kind,
-            amount=amount,
-            channel=channel,
-            description=description,
-            created_at=created_at,
-            completed_at=completed_at,
-            payer_account=payer,
-            payee_account=payee,
-            reversal_of=None if reversal_of is None else str(reversal_of),
-            initiated_by=initiated_by,
-            hold_expires_at=hold_expires_at,
-            fraud_score=fraud_score,
-            fraud_decision=fraud_decision,
-            fraud_model_version=fraud_model_version,
-            fraud_reasons=fraud_reasons,
-            entries=tuple(by_tx.get(tx_id, ())),
-        )
-        loaded.status[tx_id] = status
+         reversal_of, initiated_by, hold_expires_at, fraud_score, fraud_decision, fraud_model_version,
+         fraud_reasons, status) = row
+        statuses[tx_id] = status
+        if tx_id in unreadable:
+            facts[tx_id] = None
+            continue
+        try:
+            facts[tx_id] = LeafFacts(
+                uuid_text(tx_id),
+                reference,
+                kind,
+                f"{amount:.2f}",
+                channel,
+                description,
+                moment_text(created_at),
+                moment_text(completed_at),
+                payer,
+                payee,
+                None if reversal_of is None else uuid_text(reversal_of),
+                initiated_by,
+                None if hold_expires_at is None else moment_text(hold_expires_at),
+                None if fraud_score is None else f"{fraud_score:.5f}",
+                fraud_decision,
+                fraud_model_version,
+                reasons_text(fraud_reasons),
+                tuple(by_tx.get(tx_id, empty)),
+            )
+        except (ValueError, TypeError):
+            facts[tx_id] = None
     return loaded
 
 
 def facts_for_ids(ids: list[Any]) -> Loaded:
     return facts_load(
-        transactions=Transaction.objects.filter(pk__in=ids), entries=Entry.objects.filter(transaction_id__in=ids)
+        transactions=Transaction.objects.filter(pk__in=ids),
+        entries=Entry.objects.filter(transaction_id__in=ids).order_by("transaction_id", "id"),
     )
 
 
@@ -97,5 +188,16 @@ def facts_for_blocks(*, first_index: int, last_index: int) -> Loaded:
     span = (first_index, last_index)
     return facts_load(
         transactions=Transaction.objects.filter(chain_seal__block__index__range=span),
-        entries=Entry.objects.filter(transaction__chain_seal__block__index__range=span),
+        # `IN (subquery)` makes SQLite look the entries up from the sealed ids; a join ordered by
+        # transaction id made it scan every entry of the ledger for each batch.
+        entries=Entry.objects.filter(
+            transaction_id__in=Seal.objects.filter(block__index__range=span).values("transaction_id")
+        ).order_by("transaction_id", "id"),
     )
+
+
+def seals_for_blocks(*, first_index: int, last_index: int):  # noqa: ANN201 - iterator of tuples
+    """(block pk, position, transaction db_key, salt hex, sealed leaf hex) in block, position order."""
+    qs = Seal.objects.filter(block__index__range=(first_index, last_index)).order_by("block_id", "position")
+    for chunk in _chunks(qs, ("block_id", "position", "transaction_id", "salt", "leaf_hash")):
+        yield from chunk

@@ -28,76 +28,92 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from chain.crypto import format_timestamp
-from chain.merkle import leaf_hash
 
 LEAF_VERSION = 1
 SALT_BYTES = 16
 
 _dumps = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False).encode
+_quote = json.encoder.encode_basestring_ascii  # a JSON string literal, quotes included
+_sha256 = hashlib.sha256
 
 
-@dataclass(frozen=True, slots=True)
-class LeafEntry:
-    account: str  # account number
-    amount: Decimal  # signed: debits negative
-    balance_after: Decimal
-    created_at: datetime | None
+# Facts are held in their canonical text form (see `money`, `moment`, `canonical_json`), so the
+# same database row gives the same bytes however it was read; chain.facts converts rows
+# straight to text.
+def money(value: Decimal | float | int) -> str:
+    """Two-place amount text ("1500.50", "-3.00")."""
+    return f"{value:.2f}"
 
 
-@dataclass(frozen=True, slots=True)
-class LeafFacts:
-    id: str
-    reference: str
-    kind: str
-    amount: Decimal
-    channel: str
-    description: str
-    created_at: datetime | None  # never None in a healthy ledger; tolerated so that a
-    completed_at: datetime | None  # tampered row fails verification instead of crashing it
-    payer_account: str
-    payee_account: str
-    reversal_of: str | None
-    initiated_by: int | None  # user id
-    hold_expires_at: datetime | None
-    fraud_score: Decimal | None
-    fraud_decision: str | None
-    fraud_model_version: str | None
-    fraud_reasons: Any
-    entries: tuple[LeafEntry, ...]
+def score(value: Decimal | float | None) -> str | None:
+    return None if value is None else f"{value:.5f}"
 
 
-def _moment(value: datetime | None) -> str | None:
+def moment(value: datetime | None) -> str | None:
     return None if value is None else format_timestamp(value)
 
 
+def canonical_json(value: Any) -> str:
+    """Sorted keys, no whitespace, ASCII."""
+    return _dumps(value)
+
+
+class LeafEntry(NamedTuple):
+    account: str  # account number
+    amount: str  # signed money text: debits negative
+    balance_after: str
+    created_at: str | None
+
+
+class LeafFacts(NamedTuple):
+    """Immutable; a NamedTuple because verify_chain builds one per transaction and a tuple is
+    several times cheaper to create than a frozen dataclass."""
+
+    id: str  # lower-case UUID with hyphens
+    reference: str
+    kind: str
+    amount: str
+    channel: str
+    description: str
+    created_at: str | None  # never None in a healthy ledger; tolerated so that a
+    completed_at: str | None  # tampered row fails verification instead of crashing it
+    payer_account: str | None
+    payee_account: str | None
+    reversal_of: str | None
+    initiated_by: int | None  # user id
+    hold_expires_at: str | None
+    fraud_score: str | None
+    fraud_decision: str | None
+    fraud_model_version: str | None
+    fraud_reasons: str  # canonical_json of the list
+    entries: tuple[LeafEntry, ...]
+
+
+def _text(value: str | None) -> str:
+    return "null" if value is None else _quote(value)
+
+
+# The two serializers below write, by hand and for speed (verify_chain runs them for every
+# transaction), exactly what `_dumps` (sorted keys, no whitespace, ASCII) would write for the
+# same dict; test_leaves checks that equality on generated facts.
 def private_data(facts: LeafFacts) -> bytes:
-    return _dumps(
-        {
-            "payer_account": facts.payer_account,
-            "payee_account": facts.payee_account,
-            "reversal_of": facts.reversal_of,
-            "initiated_by": facts.initiated_by,
-            "hold_expires_at": _moment(facts.hold_expires_at),
-            "fraud_score": None if facts.fraud_score is None else f"{facts.fraud_score:.5f}",
-            "fraud_decision": facts.fraud_decision,
-            "fraud_model_version": facts.fraud_model_version,
-            "fraud_reasons": facts.fraud_reasons,
-            "entries": [
-                {
-                    "account": e.account,
-                    "amount": f"{e.amount:.2f}",
-                    "balance_after": f"{e.balance_after:.2f}",
-                    "created_at": _moment(e.created_at),
-                }
-                for e in facts.entries
-            ],
-        }
+    entries = ",".join(
+        f'{{"account":{_text(e.account)},"amount":{_text(e.amount)},"balance_after":{_text(e.balance_after)},'
+        f'"created_at":{_text(e.created_at)}}}'
+        for e in facts.entries
+    )
+    initiated_by = "null" if facts.initiated_by is None else str(int(facts.initiated_by))
+    return (
+        f'{{"entries":[{entries}],"fraud_decision":{_text(facts.fraud_decision)},'
+        f'"fraud_model_version":{_text(facts.fraud_model_version)},"fraud_reasons":{facts.fraud_reasons},'
+        f'"fraud_score":{_text(facts.fraud_score)},"hold_expires_at":{_text(facts.hold_expires_at)},'
+        f'"initiated_by":{initiated_by},"payee_account":{_text(facts.payee_account)},'
+        f'"payer_account":{_text(facts.payer_account)},"reversal_of":{_text(facts.reversal_of)}}}'
     ).encode("ascii")
 
 
@@ -107,22 +123,81 @@ def private_commitment(facts: LeafFacts, salt: bytes) -> str:
 
 def leaf_data(facts: LeafFacts, salt: bytes) -> bytes:
     """The exact bytes whose RFC 6962 leaf hash goes into the block's Merkle tree."""
+    q = _quote  # the columns quoted directly are NOT NULL
+    return (
+        f'{{"amount":{_text(facts.amount)},"channel":{q(facts.channel)},'
+        f'"completed_at":{_text(facts.completed_at)},"created_at":{_text(facts.created_at)},'
+        f'"description":{q(facts.description)},"id":{q(facts.id)},"kind":{q(facts.kind)},'
+        f'"private":"{private_commitment(facts, salt)}","reference":{q(facts.reference)},"v":{LEAF_VERSION}}}'
+    ).encode("ascii")
+
+
+def private_data_reference(facts: LeafFacts) -> bytes:
+    """The definition `private_data` implements: the generic canonical JSON."""
+    return _dumps(
+        {
+            "payer_account": facts.payer_account,
+            "payee_account": facts.payee_account,
+            "reversal_of": facts.reversal_of,
+            "initiated_by": facts.initiated_by,
+            "hold_expires_at": facts.hold_expires_at,
+            "fraud_score": facts.fraud_score,
+            "fraud_decision": facts.fraud_decision,
+            "fraud_model_version": facts.fraud_model_version,
+            "fraud_reasons": json.loads(facts.fraud_reasons),
+            "entries": [
+                {"account": e.account, "amount": e.amount, "balance_after": e.balance_after, "created_at": e.created_at}
+                for e in facts.entries
+            ],
+        }
+    ).encode("ascii")
+
+
+def leaf_data_reference(facts: LeafFacts, salt: bytes) -> bytes:
+    """The definition `leaf_data` implements: the generic canonical JSON."""
     return _dumps(
         {
             "v": LEAF_VERSION,
             "id": facts.id,
             "reference": facts.reference,
             "kind": facts.kind,
-            "amount": f"{facts.amount:.2f}",
+            "amount": facts.amount,
             "channel": facts.channel,
             "description": facts.description,
-            "created_at": _moment(facts.created_at),
-            "completed_at": _moment(facts.completed_at),
-            "private": private_commitment(facts, salt),
+            "created_at": facts.created_at,
+            "completed_at": facts.completed_at,
+            "private": hashlib.sha256(salt + private_data_reference(facts)).hexdigest(),
         }
     ).encode("ascii")
 
 
 def leaf_of(facts: LeafFacts, salt: bytes) -> bytes:
-    """The 32-byte leaf hash: SHA-256(0x00 || leaf_data)."""
-    return leaf_hash(leaf_data(facts, salt))
+    """The 32-byte leaf hash: SHA-256(0x00 || leaf_data).
+
+    `leaf_data` and `private_data` inlined into one function: verify_chain calls this for every
+    sealed transaction (test_leaves checks it against `leaf_data`)."""
+    (id_, reference, kind, amount, channel, description, created_at, completed_at, payer, payee, reversal_of,
+     initiated_by, hold_expires_at, fraud_score, fraud_decision, fraud_model_version, fraud_reasons, entries) = facts
+    q = _quote
+    rows = ",".join(
+        f'{{"account":{"null" if a is None else q(a)},"amount":{"null" if m is None else q(m)},'
+        f'"balance_after":{"null" if b is None else q(b)},"created_at":{"null" if c is None else q(c)}}}'
+        for a, m, b, c in entries
+    )
+    private = (
+        f'{{"entries":[{rows}],"fraud_decision":{"null" if fraud_decision is None else q(fraud_decision)},'
+        f'"fraud_model_version":{"null" if fraud_model_version is None else q(fraud_model_version)},'
+        f'"fraud_reasons":{fraud_reasons},"fraud_score":{"null" if fraud_score is None else q(fraud_score)},'
+        f'"hold_expires_at":{"null" if hold_expires_at is None else q(hold_expires_at)},'
+        f'"initiated_by":{"null" if initiated_by is None else int(initiated_by)},'
+        f'"payee_account":{"null" if payee is None else q(payee)},"payer_account":{"null" if payer is None else q(payer)},'
+        f'"reversal_of":{"null" if reversal_of is None else q(reversal_of)}}}'
+    ).encode("ascii")
+    data = (
+        f'\x00{{"amount":{"null" if amount is None else q(amount)},"channel":{q(channel)},'
+        f'"completed_at":{"null" if completed_at is None else q(completed_at)},'
+        f'"created_at":{"null" if created_at is None else q(created_at)},"description":{q(description)},'
+        f'"id":{q(id_)},"kind":{q(kind)},"private":"{_sha256(salt + private).hexdigest()}",'
+        f'"reference":{q(reference)},"v":{LEAF_VERSION}}}'
+    )
+    return _sha256(data.encode("ascii")).digest()

@@ -78,7 +78,7 @@ def transaction_proof(*, user: Any, transaction_id: Any) -> dict[str, Any]:
         if txn.status in (Transaction.Status.COMPLETED, Transaction.Status.REVERSED):
             raise NotSealed("The transaction is not sealed in a block yet; try again in a few seconds.")
         raise NotSealed(f"A {txn.status} transaction is not sealed (only completed ones are).")
-    data = leaf_data(facts_for_ids([txn.pk]).facts[txn.pk], bytes.fromhex(seal.salt))
+    data = leaf_data(facts_for_ids([txn.pk]).of(txn.pk), bytes.fromhex(seal.salt))
     leaf = leaf_hash(data)
     leaves = [bytes.fromhex(h) for h in Seal.objects.filter(block_id=seal.block_id).order_by("position").values_list("leaf_hash", flat=True)]
     return {

@@ -117,7 +117,7 @@ def block_mine(*, max_tx: int = DEFAULT_MAX_TX, since: datetime | None = None, d
         leaves: list[bytes] = []
         for position, tx_id in enumerate(ids):
             salt = os.urandom(SALT_BYTES)
-            leaf = leaf_of(loaded.facts[tx_id], salt)
+            leaf = leaf_of(loaded.of(tx_id), salt)
             leaves.append(leaf)
             seals.append(Seal(position=position, transaction_id=tx_id, salt=salt.hex(), leaf_hash=leaf.hex()))
         block = Block.objects.create(

@@ -21,11 +21,11 @@ from typing import Any
 from django.db.models import Subquery
 
 from chain.crypto import ZERO_HASH, block_hash, header_prefix, meets_difficulty, signature_valid
-from chain.facts import Loaded, facts_for_blocks
+from chain.facts import Loaded, facts_for_blocks, seals_for_blocks, uuid_text
 from chain.keys import ChainSigner, chain_signer
 from chain.leaves import leaf_of
 from chain.merkle import EMPTY_ROOT, merkle_root
-from chain.models import Block, ChainHead, Seal
+from chain.models import Block, ChainHead
 from chain.services import SEALABLE_STATUSES, genesis_ensure, pending_transactions
 
 _HEADER_FIELDS = (
@@ -33,6 +33,7 @@ _HEADER_FIELDS = (
     "signature", "key_id",
 )
 BATCH_TRANSACTIONS = 20_000
+_SEALABLE = frozenset(status.value for status in SEALABLE_STATUSES)
 HEADER_PAGE = 2_000
 Progress = Callable[[int, int, int], None]  # (blocks checked, transactions checked, blocks in chain)
 
@@ -146,18 +147,14 @@ def _batches(*, last_index: int, batch_transactions: int):  # noqa: ANN202 - gen
 
 def _seals_by_block(batch: list[_Header]) -> dict[int, list[tuple[int, Any, str, str]]]:
     seals: dict[int, list[tuple[int, Any, str, str]]] = defaultdict(list)
-    rows = (
-        Seal.objects.filter(block__index__range=(batch[0].index, batch[-1].index))
-        .order_by("block_id", "position")
-        .values_list("block_id", "position", "transaction_id", "salt", "leaf_hash")
-    )
-    for block_id, position, tx_id, salt, leaf in rows.iterator(chunk_size=5000):
+    for block_id, position, tx_id, salt, leaf in seals_for_blocks(first_index=batch[0].index, last_index=batch[-1].index):
         seals[block_id].append((position, tx_id, salt, leaf))
     return seals
 
 
-def _fail(header: _Header, reason: str, transaction_id: Any = None) -> _Failed:
-    return _Failed(Failure(header.index, None if transaction_id is None else str(transaction_id), reason))
+def _fail(header: _Header, reason: str, transaction_key: Any = None) -> _Failed:
+    """`transaction_key`: a transaction id as the driver returns it (see chain.facts.db_key)."""
+    return _Failed(Failure(header.index, uuid_text(transaction_key), reason))
 
 
 def _check_block(
@@ -179,16 +176,19 @@ def _check_block(
 
     leaves: list[bytes] = []
     for _position, tx_id, salt, sealed_leaf in seals:
-        facts = loaded.facts.get(tx_id)
-        if facts is None:
+        status = loaded.status.get(tx_id)
+        if status is None:
             raise _fail(header, "sealed transaction is missing from the ledger", tx_id)
-        if loaded.status[tx_id] not in SEALABLE_STATUSES:
-            raise _fail(header, f"sealed transaction now has status {loaded.status[tx_id]!r}", tx_id)
+        if status not in _SEALABLE:
+            raise _fail(header, f"sealed transaction now has status {status!r}", tx_id)
+        facts = loaded.facts[tx_id]
         try:
+            if facts is None:
+                raise ValueError("unreadable row")
             leaf = leaf_of(facts, bytes.fromhex(salt))
         except (ValueError, TypeError):
-            raise _fail(header, "sealed transaction's row cannot be serialized (altered)", tx_id) from None
-        if leaf.hex() != sealed_leaf:
+            raise _fail(header, "transaction or entry row no longer reads as the values it held (altered)", tx_id) from None
+        if leaf != bytes.fromhex(sealed_leaf):
             raise _fail(header, "transaction or one of its entries changed since it was sealed", tx_id)
         leaves.append(leaf)
 

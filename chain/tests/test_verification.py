@@ -11,6 +11,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 
@@ -287,3 +288,14 @@ def test_verify_chain_command_reports_progress_and_exits_1_naming_block_and_tran
     message = str(excinfo.value)
     assert f"block {chain.block.index}, transaction {chain.target.pk}" in message
     assert excinfo.value.returncode == 1
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="only SQLite lets text into a number column")
+@pytest.mark.parametrize(("table", "column", "value"), [("ledger_entry", "amount", "abc"), ("ledger_transaction", "amount", "x"),
+                                                         ("ledger_transaction", "fraud_score", "y")])
+def test_a_row_that_no_longer_converts_is_named_not_a_crash(chain, table, column, value):
+    key = "transaction_id" if table == "ledger_entry" else "id"
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET {column} = %s WHERE {key} = %s", [value, chain.target.pk.hex])  # noqa: S608
+    f = assert_names(chain, chain.block.index, chain.target.pk)
+    assert "no longer reads" in f.reason
