@@ -5,9 +5,10 @@
 
 Nothing is downloaded: the acoustic model ships inside the pocketsphinx wheel, the language
 model is counted from `voice.corpus` by `voice.arpa`, and pronunciations come from
-`voice.pronounce`. Payee-name slots (`payeeslot0` ...) are ordinary names in the corpus whose
-pronunciation is filled in per caller, so that the caller's own payees can be recognized
-without rebuilding the model (see `voice.recognizer`).
+`voice.pronounce`. Contact slots (`payeeslot0` ...) are names in the corpus whose
+pronunciation is filled in per caller with the caller's own payees: their names join the
+vocabulary without rebuilding the model, and, because most payments go to someone already
+paid, the corpus gives them half of all name occurrences (see `voice.recognizer`).
 """
 
 from __future__ import annotations
@@ -25,11 +26,13 @@ from typing import Any
 from django.conf import settings
 
 from voice.arpa import arpa_text, trigram_model
-from voice.corpus import FIRST_NAMES, SURNAMES, command_corpus, default_names
+from voice.corpus import command_corpus, default_names
 from voice.pronounce import pronunciations
 
-FORMAT_VERSION = 1
-SLOTS = [f"payeeslot{i}" for i in range(16)]
+FORMAT_VERSION = 2
+CONTACT_SLOTS = 20  # the caller's most recent contacts that get slots
+CONTACT_SHARE = 0.5  # share of name occurrences in the corpus that are contact slots
+SLOTS = [f"payeeslot{i}" for i in range(2 * CONTACT_SLOTS)]  # (given name, surname) per contact
 _SLOT_RE = re.compile(r"^payeeslot\d+$")
 
 
@@ -58,14 +61,15 @@ def is_slot(word: str) -> bool:
 
 
 def _names_with_slots() -> list[str]:
-    """Default names, plus each slot alone, beside a surname, after a given name and before the
-    next slot, so a two-word payee name of unknown words still has its bigram."""
+    """Default names, plus each contact slot as a given name alone and as given name + surname,
+    repeated so that the slots take CONTACT_SHARE of all name occurrences."""
     names = default_names()
-    for i, slot in enumerate(SLOTS):
-        names += [slot, slot, f"{slot} {SURNAMES[i % len(SURNAMES)]}", f"{FIRST_NAMES[i * 7 % len(FIRST_NAMES)]} {slot}"]
-        if i + 1 < len(SLOTS):
-            names.append(f"{slot} {SLOTS[i + 1]}")
-    return names
+    slot_names = []
+    for i in range(CONTACT_SLOTS):
+        given, surname = SLOTS[2 * i], SLOTS[2 * i + 1]
+        slot_names += [given, f"{given} {surname}"]
+    copies = max(1, round(len(names) * CONTACT_SHARE / (1 - CONTACT_SHARE) / len(slot_names)))
+    return names + slot_names * copies
 
 
 def dictionary_lines(words: list[str], *, names: set[str], use_espeak: bool = True) -> list[str]:
@@ -122,6 +126,7 @@ def voice_model_build(
             "seed": seed,
             "vocabulary": sorted(model.vocab),
             "slots": SLOTS,
+            "contact_slots": CONTACT_SLOTS,
             "names": len(names),
             "bigrams": len(model.p2),
             "trigrams": len(model.p3),

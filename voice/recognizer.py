@@ -4,9 +4,9 @@
 
 A pocketsphinx Decoder is not thread-safe and costs ~0.1 s and a few MB to create, so each
 worker thread keeps its own (a new one when the model is rebuilt). The caller's payee names
-join the vocabulary: words the language model already knows need nothing; unknown ones are
-given to the model's name slots (`payeeslot0` ...), whose pronunciations are loaded into this
-thread's dictionary only for the duration of that caller's request.
+join the vocabulary through the model's contact slots (`payeeslot0` ...): the given name and
+surname of each of the caller's most recent contacts are loaded as the pronunciations of a slot
+pair in this thread's dictionary for that caller's request (and replaced for the next caller).
 """
 
 from __future__ import annotations
@@ -55,10 +55,14 @@ class _ThreadDecoder:
         self.base_dict = model.dict_path.read_text(encoding="utf-8")
         self.slot_words: dict[str, str] = {}  # slot -> caller's word, as currently loaded
 
-    def use_names(self, words: list[str]) -> dict[str, str]:
-        """Load pronunciations for the caller's unknown name words into the slots (or clear)."""
+    def use_contacts(self, contacts: list[tuple[str, str | None]]) -> dict[str, str]:
+        """Fill the slot pairs with (given name, surname) of each contact; empty the rest."""
         slots = [s for s in self.model.meta.get("slots", []) if is_slot(s)]
-        wanted = dict(zip(slots, words, strict=False))
+        wanted: dict[str, str] = {}
+        for i, (given, surname) in enumerate(contacts[: len(slots) // 2]):
+            wanted[slots[2 * i]] = given
+            if surname:
+                wanted[slots[2 * i + 1]] = surname
         if wanted == self.slot_words:
             return wanted
         lines = []
@@ -109,14 +113,17 @@ def _thread_decoder() -> _ThreadDecoder:
     return current
 
 
-def unknown_name_words(names: list[str], *, vocabulary: frozenset[str]) -> list[str]:
-    """Words of `names` (in order, once each) that the language model does not know."""
-    seen: list[str] = []
+def contact_words(names: Sequence[str]) -> list[tuple[str, str | None]]:
+    """'Rahul Kumar Sharma' -> ('rahul', 'sharma'); 'priya' -> ('priya', None). In order, once each."""
+    out: list[tuple[str, str | None]] = []
     for name in names:
-        for word in _WORD_RE.findall(name.lower()):
-            if word not in vocabulary and word not in seen and len(word) > 1:
-                seen.append(word)
-    return seen
+        words = [w for w in _WORD_RE.findall(name.lower()) if len(w) > 1]
+        if not words:
+            continue
+        pair = (words[0], words[-1] if len(words) > 1 else None)
+        if pair not in out:
+            out.append(pair)
+    return out
 
 
 def _mention_score(words: list[str], names: list[list[str]]) -> int:
@@ -156,8 +163,7 @@ def transcribe(pcm: bytes, *, names: Sequence[str] = (), alternatives: int = 10)
     required, catches the rest.
     """
     worker = _thread_decoder()
-    extra = unknown_name_words(list(names), vocabulary=worker.model.vocabulary)
-    slots = worker.use_names(extra)
+    slots = worker.use_contacts(contact_words(names))
     hypotheses = [
         [w for w in (slots.get(w, w) if is_slot(w) else w for w in words) if not is_slot(w)]
         for words in worker.decode(pcm, alternatives=alternatives if names else 0)
