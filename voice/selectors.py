@@ -148,3 +148,13 @@ def recent_transactions(*, user: Any, count: int) -> list[Transaction]:
     """The caller's last `count` transactions (1-20), newest first, annotated from their side."""
     count = max(1, min(count, 20))
     return list(transactions_for_user(user=user).order_by("-created_at")[:count])
+
+
+def voice_model_health() -> tuple[str, str]:
+    """Health check: typed commands always work; spoken ones need the built model."""
+    from voice.model import model_dir, voice_model_current
+
+    model = voice_model_current()
+    if model is None:
+        return "degraded", f"no speech model in {model_dir()} (run manage.py build_voice_model); typed commands work"
+    return "ok", f"speech model {model.build_id}"

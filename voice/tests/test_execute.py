@@ -252,3 +252,25 @@ def test_concurrent_executions_of_one_token_pay_once(rahul, alice, auth_client):
     assert sorted(results).count(201) == 1 and results.count(400) == 5, results
     assert Transaction.objects.filter(kind="voice_payment").count() == 1
     assert balance(rahul) == Decimal("10101.00")
+
+
+@pytest.mark.django_db
+def test_the_payee_is_notified_like_any_payment(client, rahul, django_capture_on_commit_callbacks):
+    from payments.models import Notification
+
+    token = token_for(client, "pay rahul 42")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert execute(client, token).status_code == 201
+    assert Notification.objects.filter(user=rahul).exists()
+
+
+@pytest.mark.django_db
+def test_unused_expired_confirmations_are_purged(client, rahul):
+    from voice.services import voice_confirmations_purge
+
+    used = token_for(client, "pay rahul 1")
+    execute(client, used)
+    token_for(client, "pay rahul 2")
+    VoiceConfirmation.objects.update(expires_at=timezone.now() - timedelta(days=31))
+    assert voice_confirmations_purge() == 1
+    assert VoiceConfirmation.objects.get().transaction is not None  # the used one stays

@@ -70,3 +70,12 @@ def test_bootstrap_builds_the_model(settings, tmp_path):
     from securebank.management.commands.bootstrap import BOOTSTRAP_STEPS
 
     assert ("build_voice_model", ["--if-missing"]) in BOOTSTRAP_STEPS
+
+
+def test_health_check_reports_the_model(small_model, settings, tmp_path):
+    from voice.selectors import voice_model_health
+
+    assert voice_model_health()[0] == "ok"
+    settings.VOICE_MODEL_DIR = tmp_path / "none"
+    status, detail = voice_model_health()
+    assert status == "degraded" and "build_voice_model" in detail
