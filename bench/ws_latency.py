@@ -44,6 +44,7 @@ import django  # noqa: E402
 
 django.setup()
 
+import websockets.exceptions  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
@@ -93,6 +94,10 @@ class Sink:
     """Everything the clients received: (user pk, event type, transaction id) -> latency (s)."""
 
     latencies: dict[tuple[int, str, str], float] = field(default_factory=dict)
+    # the same split in two: commit -> handed to the channel layer (server: notification rows,
+    # their commit), and handed to the layer -> received (layer, consumer, socket)
+    to_layer: dict[tuple[int, str, str], float] = field(default_factory=dict)
+    through_layer: dict[tuple[int, str, str], float] = field(default_factory=dict)
     other: int = 0
 
     def add(self, user_pk: int, raw: str) -> None:
@@ -102,17 +107,36 @@ class Sink:
         committed = data.get("committed_at")
         txn = data.get("transaction_id")
         if committed and txn:
-            self.latencies[(user_pk, message["type"], txn)] = now - datetime.fromisoformat(committed).timestamp()
+            key = (user_pk, message["type"], txn)
+            committed_ts = datetime.fromisoformat(committed).timestamp()
+            self.latencies[key] = now - committed_ts
+            if message.get("sent_at"):
+                sent_ts = datetime.fromisoformat(message["sent_at"]).timestamp()
+                self.to_layer[key] = sent_ts - committed_ts
+                self.through_layer[key] = now - sent_ts
         else:
             self.other += 1
 
 
+CONNECT_RETRIES = {"count": 0}
+
+
 async def open_clients(server: Server, users: list[BenchUser], sink: Sink | None, batch: int = 200) -> list:
+    """Connect in batches; a refused or timed-out handshake is retried like a real client
+    would (backoff), and counted in CONNECT_RETRIES."""
     sockets: list = []
 
     async def one(user: BenchUser):  # noqa: ANN202
-        ws = await connect(f"{server.ws}/ws/notifications/?token={user.token}", origin=server.http, proxy=None,
-                           ping_interval=None, open_timeout=60, compression=None)
+        for attempt in range(6):
+            try:
+                ws = await connect(f"{server.ws}/ws/notifications/?token={user.token}", origin=server.http,
+                                   proxy=None, ping_interval=None, open_timeout=60, compression=None)
+                break
+            except (OSError, TimeoutError, websockets.exceptions.InvalidHandshake):
+                if attempt == 5:
+                    raise
+                CONNECT_RETRIES["count"] += 1
+                await asyncio.sleep(0.5 * 2**attempt)
         if sink is not None:
             asyncio.create_task(read(ws, user.pk, sink))
         return ws
@@ -144,6 +168,7 @@ def percentile(values: list[float], q: float) -> float:
 async def latency_run(*, ws_server: Server, http_server: Server, users: list[BenchUser], payments: int,
                       concurrency: int, drain: float) -> dict:
     sink = Sink()
+    CONNECT_RETRIES["count"] = 0
     log(f"connecting {len(users)} clients to :{ws_server.port}")
     sockets = await open_clients(ws_server, users, sink)
     for ws in sockets[:3]:  # authenticated and joined: a ping round trip
@@ -189,14 +214,19 @@ async def latency_run(*, ws_server: Server, http_server: Server, users: list[Ben
         await ws.close()
 
     received = [sink.latencies[key] for key in expected if key in sink.latencies]
+    to_layer = [sink.to_layer[key] for key in expected if key in sink.to_layer]
+    through_layer = [sink.through_layer[key] for key in expected if key in sink.through_layer]
     lost = len(expected - set(sink.latencies))
     http = [a[4] for a in answers]
     return {
-        "clients": len(users), "payments": payments, "statuses": statuses,
+        "clients": len(users), "payments": payments, "statuses": statuses, "connect_retries": CONNECT_RETRIES["count"],
         "payments_per_s": payments / elapsed, "http_p50_ms": 1000 * statistics.median(http),
         "expected": len(expected), "delivered": len(received), "lost": lost,
         "p50_ms": 1000 * percentile(received, 50), "p99_ms": 1000 * percentile(received, 99),
         "max_ms": 1000 * max(received) if received else float("nan"),
+        "to_layer_p50_ms": 1000 * percentile(to_layer, 50), "to_layer_p99_ms": 1000 * percentile(to_layer, 99),
+        "through_layer_p50_ms": 1000 * percentile(through_layer, 50),
+        "through_layer_p99_ms": 1000 * percentile(through_layer, 99),
     }
 
 
@@ -205,6 +235,7 @@ async def idle_run(*, server: Server, users: list[BenchUser], count: int) -> dic
     before = server.rss_kib()
     pool = [users[i % len(users)] for i in range(count)]
     log(f"opening {count} idle authenticated connections to :{server.port} (RSS {before / 1024:.0f} MiB)")
+    CONNECT_RETRIES["count"] = 0
     started = time.perf_counter()
     sockets = await open_clients(server, pool, None, batch=250)
     opened = time.perf_counter() - started
@@ -237,7 +268,7 @@ async def idle_run(*, server: Server, users: list[BenchUser], count: int) -> dic
     for start in range(0, len(sockets), 500):
         await asyncio.gather(*(ws.close() for ws in sockets[start:start + 500]))
     return {
-        "connections": count, "open_after": alive, "open_s": opened, "rss_before_mib": before / 1024,
+        "connections": count, "open_after": alive, "connect_retries": CONNECT_RETRIES["count"], "open_s": opened, "rss_before_mib": before / 1024,
         "rss_after_mib": after / 1024, "kib_per_connection": (after - before) / count,
         "pongs": f"{pongs}/{len(sample)}", "payment_status": status, "payment_delivered": delivered,
     }
@@ -308,18 +339,26 @@ def main() -> None:
     print()
     print(f"load average before {results['load_before'][0]:.1f}, after {os.getloadavg()[0]:.1f} "
           f"({os.cpu_count()} CPUs); DB_POOL={'1' if args.db_pool else '0'}; risk assessor {args.risk}")
-    print("| layer | clients | payments | payments/s | HTTP p50 | delivery p50 | p99 | max | delivered / expected | lost |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("| layer | clients | payments | payments/s | HTTP p50 | delivery p50 | p99 | max | delivered / expected | lost "
+          "| connect retries |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in results["latency"]:
         print(f"| {r['layer']} | {r['clients']} | {r['payments']} {r['statuses']} | {r['payments_per_s']:.1f} | "
               f"{r['http_p50_ms']:.0f} ms | {r['p50_ms']:.1f} ms | {r['p99_ms']:.1f} ms | {r['max_ms']:.1f} ms | "
-              f"{r['delivered']} / {r['expected']} | {r['lost']} |")
+              f"{r['delivered']} / {r['expected']} | {r['lost']} | {r['connect_retries']} |")
+    print()
+    print("| layer | clients | commit -> layer p50 / p99 | layer -> client p50 / p99 |")
+    print("|---|---|---|---|")
+    for r in results["latency"]:
+        print(f"| {r['layer']} | {r['clients']} | {r['to_layer_p50_ms']:.1f} / {r['to_layer_p99_ms']:.1f} ms | "
+              f"{r['through_layer_p50_ms']:.1f} / {r['through_layer_p99_ms']:.1f} ms |")
     if results["idle"]:
         i = results["idle"]
         print()
-        print("| idle connections | layer | still open | opened in | RSS before | RSS after | per connection | pings | payment delivered |")
-        print("|---|---|---|---|---|---|---|---|---|")
-        print(f"| {i['connections']} | {i['layer']} | {i['open_after']} | {i['open_s']:.1f} s | "
+        print("| idle connections | layer | still open | opened in | connect retries | RSS before | RSS after "
+              "| per connection | pings | payment delivered |")
+        print("|---|---|---|---|---|---|---|---|---|---|")
+        print(f"| {i['connections']} | {i['layer']} | {i['open_after']} | {i['open_s']:.1f} s | {i['connect_retries']} | "
               f"{i['rss_before_mib']:.0f} MiB | {i['rss_after_mib']:.0f} MiB | {i['kib_per_connection']:.1f} KiB | "
               f"{i['pongs']} | {i['payment_delivered']} (HTTP {i['payment_status']}) |")
     if args.json:

@@ -4,6 +4,7 @@ authentication (4401), group isolation, client messages, and every server event'
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import time
 from datetime import timedelta
@@ -15,6 +16,7 @@ from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
@@ -67,6 +69,15 @@ def users(db):  # noqa: ANN001
 @pytest.fixture(autouse=True)
 def allow_all_risk(settings):
     settings.LEDGER_RISK_ASSESSOR = "ledger.risk.AllowAll"
+
+
+@pytest.fixture(autouse=True)
+def _release_pool_thread_connections():
+    """The token check runs on pool threads, and channels.testing turns off the connection
+    cleanup around it: collect the connections those finished threads left behind, or
+    PostgreSQL refuses to drop the test database while they are open."""
+    yield
+    gc.collect()
 
 
 @pytest.fixture
@@ -394,3 +405,23 @@ def test_disconnect_leaves_the_group(users):
     run(scenario)
     if hasattr(layer, "groups"):  # in-memory layer: inspect membership directly
         assert not layer.groups.get(f"user_{bob.pk}")
+
+
+@pytest.mark.skipif(not settings.REDIS_URL, reason="the Redis layer's connection pool is under test")
+def test_a_burst_of_sockets_all_join_and_receive_on_the_redis_layer(users):
+    """redis-py 8 caps a pool at 100 connections: 150 sockets joining at once used to fail
+    group_add with MaxConnectionsError (the socket closed with 1011)."""
+    alice, bob, _ = users
+    token = access(bob)
+
+    async def scenario() -> None:
+        comms = [WebsocketCommunicator(application, f"/ws/notifications/?token={token}", headers=ORIGIN)
+                 for _ in range(150)]
+        results = await asyncio.gather(*(c.connect(timeout=20) for c in comms))
+        assert all(ok for ok, _ in results)
+        await database_sync_to_async(pay)(alice, "bob")
+        for comm in comms:
+            assert (await comm.receive_json_from(timeout=10))["type"] == "payment_received"
+        await asyncio.gather(*(c.disconnect(timeout=20) for c in comms))
+
+    run(scenario)
