@@ -4,10 +4,13 @@ Each version is a directory `settings.FRAUD_MODEL_DIR/<version>/` holding `model
 own binary JSON: never pickle, which would execute code on load), `metadata.json` and
 `pr_curve.png`. The `FraudModel` row marked active says which version serves.
 
-`active_model()` is called on every scored transfer: one indexed query for the active version,
-and the booster is loaded only when that version differs from the one this process holds (under
-a lock, so concurrent requests load it once). A version that fails to load is not retried for
-`RETRY_SECONDS`, so a broken file does not turn every transfer into a disk read.
+`active_model()` is called on every scored transfer. It asks the database which version is
+active at most every `RECHECK_SECONDS` (one indexed query; scoring runs inside the transfer's
+locks, so a query saved is latency saved), and loads the booster only when that version differs
+from the one this process holds (under a lock, so concurrent requests load it once). Activating a
+model resets this process's cache on commit; other processes switch within RECHECK_SECONDS. A
+version that fails to load is not retried for `RETRY_SECONDS`, so a broken file does not turn
+every transfer into a disk read.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ MODEL_FILE = "model.ubj"
 METADATA_FILE = "metadata.json"
 PR_CURVE_FILE = "pr_curve.png"
 RETRY_SECONDS = 30.0
+RECHECK_SECONDS = 1.0
 _VERSION_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
@@ -88,13 +92,23 @@ class ActiveModelCache:
         self._lock = threading.Lock()
         self._model: LoadedModel | None = None
         self._failed: tuple[str, float] | None = None
+        self._checked: tuple[str | None, float] | None = None  # (active version, monotonic time)
+
+    def active_version(self) -> str | None:
+        checked = self._checked
+        now = time.monotonic()
+        if checked is not None and now - checked[1] < RECHECK_SECONDS:
+            return checked[0]
+        version = FraudModel.objects.filter(is_active=True).values_list("version", flat=True).first()
+        self._checked = (version, now)
+        return version
 
     def get(self) -> LoadedModel | None:
         """The active model (loading it if the active version changed); None when none is active.
 
         Raises ModelUnavailable when the active version cannot be loaded.
         """
-        version = FraudModel.objects.filter(is_active=True).values_list("version", flat=True).first()
+        version = self.active_version()
         if version is None:
             return None
         model = self._model
@@ -123,7 +137,7 @@ class ActiveModelCache:
 
     def reset(self) -> None:
         with self._lock:
-            self._model, self._failed = None, None
+            self._model, self._failed, self._checked = None, None, None
 
 
 active_models = ActiveModelCache()

@@ -37,19 +37,23 @@ class RuleHit:
 
 
 def velocity_check(context: TransferContext) -> RuleHit | None:
+    hour_limit, day_limit = settings.FRAUD_VELOCITY_HOUR_COUNT, settings.FRAUD_VELOCITY_DAY_COUNT
     stats = selectors.outgoing_velocity(
         payer_account_id=context.payer_account_id,
         hour_since=context.at - timedelta(hours=1),
         day_since=context.at - timedelta(days=1),
+        limit=max(hour_limit, day_limit),
     )
     breaches = []
-    if stats.hour_count + 1 > settings.FRAUD_VELOCITY_HOUR_COUNT:
+    if stats.hour_count + 1 > hour_limit:
         breaches.append(f"{stats.hour_count + 1} payments in the last hour")
-    elif stats.day_count + 1 > settings.FRAUD_VELOCITY_DAY_COUNT:
+    elif stats.day_capped:
+        breaches.append(f"more than {day_limit} payments in the last 24 hours")
+    elif stats.day_count + 1 > day_limit:
         breaches.append(f"{stats.day_count + 1} payments in the last 24 hours")
     if stats.hour_amount + context.amount > settings.FRAUD_VELOCITY_HOUR_AMOUNT:
         breaches.append("unusually much sent in the last hour")
-    elif stats.day_amount + context.amount > settings.FRAUD_VELOCITY_DAY_AMOUNT:
+    elif not stats.day_capped and stats.day_amount + context.amount > settings.FRAUD_VELOCITY_DAY_AMOUNT:
         breaches.append("unusually much sent in the last 24 hours")
     if not breaches:
         return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from fraud import registry
 from fraud.models import FraudAlert
 from fraud.scoring import MODEL_UNAVAILABLE_REASON
 from fraud.tests.conftest import TEST_VERSION
@@ -44,7 +45,8 @@ def test_check_scores_without_moving_money(active_fraud_model, alice, bob, auth_
     assert Transaction.objects.count() == before and not FraudAlert.objects.exists()
 
 
-def test_check_low_risk_and_fail_closed(alice, bob, auth_client, active_fraud_model):  # noqa: ANN001
+def test_check_low_risk_and_fail_closed(alice, bob, auth_client, active_fraud_model, monkeypatch):  # noqa: ANN001
+    monkeypatch.setattr(registry, "RECHECK_SECONDS", 0.0)  # see the deletion at once
     client = auth_client(alice)
     low = client.post("/api/fraud/check", {"amount": 150, "to_vpa": "bob@securebank"}, format="json").json()
     assert low["decision"] == "allow" and low["risk_level"] == "low" and low["reasons"] == []

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from fraud import registry, scoring
 from fraud.model_services import model_activate
+from fraud.models import FraudModel
 from fraud.registry import MODEL_FILE, active_models
 from fraud.scoring import MODEL_UNAVAILABLE_REASON, model_health, transaction_score
 from fraud.tests.conftest import TEST_VERSION, register_model
@@ -115,7 +116,9 @@ def test_health_ok_with_a_loaded_model(active_fraud_model):  # noqa: ANN001
     assert model_health() == ("ok", f"model {TEST_VERSION} loaded")
 
 
-def test_model_loads_once_and_reloads_when_the_active_version_changes(active_fraud_model, accounts, monkeypatch):  # noqa: ANN001
+def test_model_loads_once_and_reloads_when_the_active_version_changes(
+    active_fraud_model, accounts, monkeypatch, django_capture_on_commit_callbacks  # noqa: ANN001
+):
     loads = []
     real = registry.model_files_load
     monkeypatch.setattr(registry, "model_files_load", lambda v: loads.append(v) or real(v))
@@ -123,8 +126,8 @@ def test_model_loads_once_and_reloads_when_the_active_version_changes(active_fra
         assert transaction_score(context=context(accounts, amount="100.00")).model_version == TEST_VERSION
     assert loads == [TEST_VERSION]
     register_model("test-model-2", active=False)
-    with_callbacks = model_activate(version="test-model-2")
-    assert with_callbacks.is_active
+    with django_capture_on_commit_callbacks(execute=True):  # activation resets this process's cache
+        assert model_activate(version="test-model-2").is_active
     assert transaction_score(context=context(accounts, amount="100.00")).model_version == "test-model-2"
     assert loads == [TEST_VERSION, "test-model-2"]
     assert active_models.loaded_version() == "test-model-2"
@@ -159,3 +162,24 @@ def test_concurrent_first_requests_load_the_model_once(model_dir_setting, monkey
     assert not errors
     assert loads == [TEST_VERSION]
     assert len(results) == 40 and len({(r.decision, round(r.probability, 9)) for r in results}) == 1
+
+
+def test_other_processes_see_a_new_version_within_the_recheck_interval(active_fraud_model, accounts, monkeypatch):  # noqa: ANN001
+    clock = [1000.0]
+    monkeypatch.setattr(registry.time, "monotonic", lambda: clock[0])
+    assert transaction_score(context=context(accounts, amount="100.00")).model_version == TEST_VERSION
+    # another process activates test-model-2 (no on-commit reset here)
+    FraudModel.objects.filter(pk=active_fraud_model.pk).update(is_active=False)
+    register_model("test-model-2")
+    clock[0] += registry.RECHECK_SECONDS / 2
+    assert transaction_score(context=context(accounts, amount="100.00")).model_version == TEST_VERSION
+    clock[0] += registry.RECHECK_SECONDS
+    assert transaction_score(context=context(accounts, amount="100.00")).model_version == "test-model-2"
+
+
+def test_scoring_a_small_payment_costs_one_query(active_fraud_model, accounts, django_assert_num_queries):  # noqa: ANN001
+    transaction_score(context=context(accounts, amount="100.00"))  # version checked, model loaded
+    with django_assert_num_queries(1):  # velocity only; first-payee runs from its minimum amount up
+        transaction_score(context=context(accounts, amount="100.00"))
+    with django_assert_num_queries(2):
+        transaction_score(context=context(accounts, amount="2500.00"))
