@@ -9,16 +9,17 @@ on the block the previous one committed: the chain cannot fork.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, Max, OuterRef, QuerySet
 from django.utils import timezone
 
 from chain.crypto import ZERO_HASH, header_prefix, pow_search
-from chain.facts import facts_for_ids
+from chain.facts import db_key, facts_for_ids
 from chain.keys import ChainSigner, chain_signer
 from chain.leaves import SALT_BYTES, leaf_of
 from chain.merkle import EMPTY_ROOT, merkle_root
@@ -97,6 +98,17 @@ def pending_transactions(*, since: datetime | None = None) -> QuerySet[Transacti
     return qs.order_by("completed_at", "id")
 
 
+def _seals_insert(*, block_id: int, rows: list[tuple[Any, ...]]) -> None:
+    """Insert (position, transaction db_key, salt, leaf) rows of one block with executemany:
+    `bulk_create` spends longer preparing a thousand model instances than the database
+    spends storing them."""
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(c) for c in ("block_id", "position", "transaction_id", "salt", "leaf_hash"))
+    sql = f"INSERT INTO {quote(Seal._meta.db_table)} ({columns}) VALUES (%s, %s, %s, %s, %s)"  # noqa: S608 - names from the model
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [(block_id, *row) for row in rows])
+
+
 def block_mine(*, max_tx: int = DEFAULT_MAX_TX, since: datetime | None = None, difficulty: int | None = None) -> Block | None:
     """Seal up to `max_tx` pending transactions into one new block; None if none are pending.
 
@@ -113,42 +125,51 @@ def block_mine(*, max_tx: int = DEFAULT_MAX_TX, since: datetime | None = None, d
         if not ids:
             return None
         loaded = facts_for_ids(ids)
-        seals: list[Seal] = []
+        rows: list[tuple[Any, ...]] = []
         leaves: list[bytes] = []
         for position, tx_id in enumerate(ids):
             salt = os.urandom(SALT_BYTES)
             leaf = leaf_of(loaded.of(tx_id), salt)
             leaves.append(leaf)
-            seals.append(Seal(position=position, transaction_id=tx_id, salt=salt.hex(), leaf_hash=leaf.hex()))
+            rows.append((position, db_key(tx_id), salt.hex(), leaf.hex()))
         block = Block.objects.create(
             **block_forge(
                 index=tip.index + 1, previous_hash=tip.hash, merkle_root=merkle_root(leaves).hex(),
                 difficulty=difficulty, tx_count=len(ids), timestamp=timezone.now(), signer=signer,
             )
         )
-        for seal in seals:
-            seal.block = block
-        Seal.objects.bulk_create(seals, batch_size=1000)
+        _seals_insert(block_id=block.pk, rows=rows)
         head.block = block
         head.save(update_fields=["block", "updated_at"])
     return block
 
 
-def blocks_mine_pending(*, max_tx: int = DEFAULT_MAX_TX, full_sweep: bool = True, max_blocks: int | None = None) -> list[Block]:
-    """Mine blocks until nothing is pending (or `max_blocks` were made).
+def blocks_mine_iter(*, max_tx: int = DEFAULT_MAX_TX, full_sweep: bool = True) -> Iterator[Block]:
+    """Mine blocks until nothing is pending, yielding each as it commits.
 
     Without `full_sweep`, only transactions completed within STRAGGLER_WINDOW before the tip
-    are considered, which keeps each round cheap on a long ledger; the loop worker does a full
-    sweep periodically so that a late committer is still sealed.
+    are considered, which keeps a round cheap on a long ledger; the loop worker does a full
+    sweep periodically so that a late committer is still sealed. After the first block the
+    scan resumes from the newest completed_at just sealed (pending ones are taken in that
+    order), so a backlog of N blocks costs N short scans, not N scans of the whole ledger.
     """
     since = None
     if not full_sweep:
         tip = Block.objects.order_by("-index").only("timestamp").first()
         since = tip.timestamp - STRAGGLER_WINDOW if tip is not None else None
-    mined: list[Block] = []
-    while max_blocks is None or len(mined) < max_blocks:
+    while True:
         block = block_mine(max_tx=max_tx, since=since)
         if block is None:
-            break
+            return
+        yield block
+        since = Transaction.objects.filter(chain_seal__block=block).aggregate(last=Max("completed_at"))["last"]
+
+
+def blocks_mine_pending(*, max_tx: int = DEFAULT_MAX_TX, full_sweep: bool = True, max_blocks: int | None = None) -> list[Block]:
+    """Mine until nothing is pending (or `max_blocks` were made); see `blocks_mine_iter`."""
+    mined: list[Block] = []
+    for block in blocks_mine_iter(max_tx=max_tx, full_sweep=full_sweep):
         mined.append(block)
+        if max_blocks is not None and len(mined) >= max_blocks:
+            break
     return mined

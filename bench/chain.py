@@ -1,0 +1,195 @@
+#!/usr/bin/env python
+"""SecureBank chain benchmark: mining time per block at difficulty 4 and `verify_chain`
+throughput, and how both grow with the length of the chain (10,000 and 100,000 transactions).
+
+    DEBUG=1 .venv/bin/python bench/chain.py                         # SQLite in a temp dir, ~3-5 min
+    DEBUG=1 .venv/bin/python bench/chain.py --sizes 10000,100000 \\
+        --database-url postgres://postgres@127.0.0.1:5432/sb_chain_bench   # PostgreSQL (DB must exist; it is flushed)
+
+For each size, in order on one growing ledger:
+1. bulk-insert completed transactions with their two entries (realistic fields: fraud score,
+   reasons, distinct accounts, running balances) until the ledger holds that many;
+2. mine them all with `blocks_mine_pending(max_tx=1000)` at the configured difficulty and time
+   every block (selection, leaves, Merkle root, proof-of-work, signature, inserts);
+3. run `chain_verify()` (what `manage.py verify_chain` runs) over the whole chain;
+4. steady state: 20 rounds of "10 new transactions, then `block_mine`", as the loop worker does,
+   with a full sweep and with the recent-window query.
+Also: proof-of-work alone over 200 random headers (hashing a precomputed prefix).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def setup_django(database_url: str | None, difficulty: int) -> None:
+    os.environ.setdefault("DEBUG", "1")
+    os.environ["BLOCKCHAIN_DIFFICULTY"] = str(difficulty)
+    os.environ["LOG_LEVEL"] = "WARNING"
+    if database_url:
+        os.environ["DATABASE_URL"] = database_url
+    else:
+        os.environ.pop("DATABASE_URL", None)
+        os.environ["SECUREBANK_DATA_DIR"] = tempfile.mkdtemp(prefix="sb-chain-bench-")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "securebank.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+    if database_url:
+        call_command("flush", verbosity=0, interactive=False)
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+class Ledger:
+    """Bulk-made completed transactions between `accounts` customer accounts (bench only: the
+    services are measured elsewhere; here only the rows the chain reads matter)."""
+
+    def __init__(self, accounts: int) -> None:
+        from ledger.models import Account
+
+        Account.objects.bulk_create(
+            [Account(number=f"7{i:013d}", name="Bench", kind="customer", balance=Decimal("0")) for i in range(accounts)]
+        )
+        self.accounts = list(Account.objects.filter(name="Bench").values_list("pk", flat=True))
+        self.balance = {pk: Decimal("1000000.00") for pk in self.accounts}
+        self.count = 0
+        self.rng = random.Random(7)
+
+    def add(self, n: int) -> None:
+        from django.db import transaction
+        from django.utils import timezone
+
+        from ledger.models import Entry, Transaction
+
+        txns, entries = [], []
+        now = timezone.now()
+        for _ in range(n):
+            payer, payee = self.rng.sample(self.accounts, 2)
+            amount = Decimal(self.rng.randint(100, 500000)) / 100
+            self.balance[payer] -= amount
+            self.balance[payee] += amount
+            self.count += 1
+            txn = Transaction(
+                reference=f"{self.count:012d}", kind="transfer", status="completed", amount=amount,
+                description=self.rng.choice(["", "rent", "groceries", "chai ☕", "EMI"]), payer_account_id=payer,
+                payee_account_id=payee, channel=self.rng.choice(["api", "qr", "voice"]), completed_at=now,
+                fraud_score=Decimal(self.rng.randint(0, 99999)) / 100000, fraud_decision="allow",
+                fraud_model_version="xgb-bench", fraud_reasons=["amount typical for payer"],
+            )
+            txns.append(txn)
+            entries.append(Entry(transaction=txn, account_id=payer, amount=-amount, balance_after=self.balance[payer]))
+            entries.append(Entry(transaction=txn, account_id=payee, amount=amount, balance_after=self.balance[payee]))
+        with transaction.atomic():
+            Transaction.objects.bulk_create(txns, batch_size=1000)
+            Entry.objects.bulk_create(entries, batch_size=2000)
+
+
+def bench_pow(samples: int, difficulty: int) -> list[float]:
+    from datetime import UTC, datetime
+
+    from chain.crypto import header_prefix, pow_search
+
+    times = []
+    for i in range(samples):
+        prefix = header_prefix(index=i + 1, previous_hash=secrets.token_hex(32), merkle_root=secrets.token_hex(32),
+                               timestamp=datetime.now(UTC), difficulty=difficulty, tx_count=1000)
+        started = time.perf_counter()
+        pow_search(prefix, difficulty)
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="10000,100000", help="ledger sizes (transactions), ascending")
+    parser.add_argument("--database-url", default=None, help="PostgreSQL URL of a throwaway database (flushed)")
+    parser.add_argument("--difficulty", type=int, default=4)
+    parser.add_argument("--max-tx", type=int, default=1000)
+    parser.add_argument("--accounts", type=int, default=2000)
+    parser.add_argument("--pow-samples", type=int, default=200)
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    setup_django(args.database_url, args.difficulty)
+
+    from django.db import connection
+
+    from chain.models import Seal
+    from chain.services import blocks_mine_iter, blocks_mine_pending, genesis_ensure
+    from chain.verification import chain_verify
+
+    genesis_ensure()
+    print(f"database: {connection.vendor}; difficulty {args.difficulty}; blocks of at most {args.max_tx}", flush=True)
+
+    pow_times = bench_pow(args.pow_samples, args.difficulty)
+    print(f"proof-of-work alone, {len(pow_times)} headers: median {statistics.median(pow_times) * 1000:.1f} ms, "
+          f"mean {statistics.mean(pow_times) * 1000:.1f} ms, p90 {pct(pow_times, 0.9) * 1000:.1f} ms, "
+          f"max {max(pow_times) * 1000:.1f} ms", flush=True)
+
+    ledger = Ledger(args.accounts)
+    rows = []
+    for size in sizes:
+        started = time.perf_counter()
+        while ledger.count < size:
+            ledger.add(min(5000, size - ledger.count))
+        print(f"\n== {size:,} transactions (inserted in {time.perf_counter() - started:.1f} s)", flush=True)
+
+        block_times: list[float] = []
+        started = t0 = time.perf_counter()
+        for _block in blocks_mine_iter(max_tx=args.max_tx):  # what `mine_blocks --once` runs
+            block_times.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+        mined_in = time.perf_counter() - started
+        print(f"mined {len(block_times)} blocks of up to {args.max_tx} in {mined_in:.1f} s: per block median "
+              f"{statistics.median(block_times):.3f} s, p90 {pct(block_times, 0.9):.3f} s, max {max(block_times):.3f} s",
+              flush=True)
+
+        t0 = time.perf_counter()
+        report = chain_verify()
+        verify_s = time.perf_counter() - t0
+        assert report.ok, report.failure
+        assert report.transactions == Seal.objects.count() == ledger.count
+        rate = report.transactions / verify_s
+        print(f"verify_chain: {report.blocks} blocks, {report.transactions:,} transactions in {verify_s:.2f} s "
+              f"= {rate:,.0f} tx/s", flush=True)
+
+        steady: dict[str, list[float]] = {"full sweep": [], "recent window": []}
+        for mode in steady:
+            for _ in range(20):
+                ledger.add(10)
+                t0 = time.perf_counter()
+                mined = blocks_mine_pending(max_tx=args.max_tx, full_sweep=mode == "full sweep")
+                steady[mode].append(time.perf_counter() - t0)
+                assert len(mined) == 1 and mined[0].tx_count == 10
+            print(f"steady state, 10-transaction blocks ({mode}): median {statistics.median(steady[mode]):.3f} s, "
+                  f"p90 {pct(steady[mode], 0.9):.3f} s", flush=True)
+        rows.append((size, statistics.median(block_times), pct(block_times, 0.9), statistics.median(steady["full sweep"]),
+                     statistics.median(steady["recent window"]), verify_s, rate))
+
+    print("\n| chain length (tx) | block of 1000: median / p90 (s) | block of 10, full sweep: median (s) "
+          "| block of 10, recent window: median (s) | verify_chain (s) | verify (tx/s) |")
+    print("|---|---|---|---|---|---|")
+    for size, med, p90, full, window, verify_s, rate in rows:
+        print(f"| {size:,} | {med:.3f} / {p90:.3f} | {full:.3f} | {window:.3f} | {verify_s:.2f} | {rate:,.0f} |")
+
+
+if __name__ == "__main__":
+    main()
