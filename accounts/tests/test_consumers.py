@@ -190,12 +190,13 @@ def test_token_as_query_or_subprotocol(users, group_adds):
 
 def test_socket_closes_4401_when_its_token_expires(users):
     token = AccessToken.for_user(users[0])
-    token.set_exp(lifetime=timedelta(seconds=2))
+    token.set_exp(lifetime=timedelta(seconds=3))  # `exp` is whole seconds: 2-3 s from now
 
     async def scenario() -> None:
         comm = await open_socket(str(token))
-        assert await comm.receive_nothing(timeout=0.5)
-        assert await comm.receive_output(timeout=4) == {"type": "websocket.close", "code": 4401}
+        await comm.send_json_to({"type": "ping"})
+        assert (await comm.receive_json_from())["type"] == "pong"  # open and authenticated
+        assert await comm.receive_output(timeout=6) == {"type": "websocket.close", "code": 4401}
 
     run(scenario)
 
