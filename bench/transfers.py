@@ -156,7 +156,8 @@ class Servers:
             log = open(self.log_dir / f"server-{port}.log", "w")  # noqa: SIM115 - closed with the process
             if self.kind == "uvicorn":  # not a requirement: pip install uvicorn
                 cmd = [PYTHON, "-m", "uvicorn", "--host", "127.0.0.1", "--port", str(port), "--no-access-log",
-                       "--log-level", "warning", "--lifespan", "off", "securebank.asgi:application"]
+                       "--log-level", "warning", "--lifespan", "off", "--timeout-keep-alive", "75",
+                       "securebank.asgi:application"]
             else:
                 cmd = [PYTHON, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "securebank.asgi:application"]
             self.procs.append(subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
@@ -220,9 +221,15 @@ def login_all(customers: list[Customer], ports: list[int], threads: int) -> None
                     return
                 i, customer = pending.pop()
             port = ports[i % len(ports)]
-            conn = conns.setdefault(port, http.client.HTTPConnection("127.0.0.1", port, timeout=60))
+            body = {"username": customer.username, "password": PASSWORD}
             try:
-                status, data, _ = request(conn, "POST", "/api/auth/login", {"username": customer.username, "password": PASSWORD})
+                try:
+                    conn = conns.setdefault(port, http.client.HTTPConnection("127.0.0.1", port, timeout=60))
+                    status, data, _ = request(conn, "POST", "/api/auth/login", body)
+                except (OSError, http.client.HTTPException):  # the server closed an idle keep-alive
+                    conns.pop(port).close()
+                    conn = conns.setdefault(port, http.client.HTTPConnection("127.0.0.1", port, timeout=60))
+                    status, data, _ = request(conn, "POST", "/api/auth/login", body)
             except (OSError, http.client.HTTPException) as exc:
                 failures.append(f"{customer.username}: {exc!r}")
                 return
