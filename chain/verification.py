@@ -12,12 +12,15 @@ the transaction.
 
 from __future__ import annotations
 
+import multiprocessing
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from django.db import connection, connections
 from django.db.models import Subquery
 
 from chain.crypto import ZERO_HASH, block_hash, header_prefix, meets_difficulty, signature_valid
@@ -88,29 +91,107 @@ class _Header:
     key_id: str
 
 
-def chain_verify(*, progress: Progress | None = None, batch_transactions: int = BATCH_TRANSACTIONS) -> VerifyReport:
-    """Check every block up to the current head; see the module docstring."""
+def chain_verify(
+    *, progress: Progress | None = None, batch_transactions: int = BATCH_TRANSACTIONS, workers: int = 1
+) -> VerifyReport:
+    """Check every block up to the current head; see the module docstring.
+
+    `workers` > 1 verifies contiguous block ranges in that many forked processes (each with
+    its own database connection) and reports the failure with the lowest block index, which
+    is the one a single process would stop at. Only for a management command: never fork a
+    server process. Falls back to one process inside an atomic block (forked processes
+    would not see uncommitted rows) and on an in-memory SQLite database."""
     started = time.perf_counter()
-    signer = chain_signer()
     head = genesis_ensure()
     head_block = Block.objects.get(pk=head.block_id)
-    total = Block.objects.filter(index__lte=head_block.index).count()
-    blocks = transactions = 0
-    previous: _Header | None = None
+    if workers > 1 and not connection.in_atomic_block and not _in_memory():
+        blocks, transactions, failure = _verify_parallel(head_block.index, workers, batch_transactions, progress)
+    else:
+        total = head_block.index + 1
+        report = None if progress is None else (lambda b, t: progress(b, t, total))
+        blocks, transactions, failure = _verify_range(0, head_block.index, batch_transactions, report)
+    if failure is None:
+        try:
+            _check_head(head_block)
+        except _Failed as failed:
+            failure = failed.failure
+    return _report(failure is None, blocks, transactions, started, head_block, failure)
+
+
+def _in_memory() -> bool:
+    return connection.vendor == "sqlite" and connection.is_in_memory_db()
+
+
+def _verify_range(
+    first: int, last: int, batch_transactions: int, progress: Callable[[int, int], None] | None = None
+) -> tuple[int, int, Failure | None]:
+    """Verify blocks first..last (index numbers): (blocks checked, transactions, failure)."""
+    signer = chain_signer()
+    if first == 0:
+        expected_parent: str | None = ZERO_HASH
+    else:  # None when that block is gone: the range before this one reports it
+        expected_parent = Block.objects.filter(index=first - 1).values_list("hash", flat=True).first()
+    expected_index, blocks, transactions = first, 0, 0
     try:
-        for batch in _batches(last_index=head_block.index, batch_transactions=batch_transactions):
+        for batch in _batches(first_index=first, last_index=last, batch_transactions=batch_transactions):
             seals = _seals_by_block(batch)
             loaded = facts_for_blocks(first_index=batch[0].index, last_index=batch[-1].index)
             for header in batch:
-                transactions += _check_block(header, previous, seals.get(header.pk, []), loaded, signer)
-                previous = header
+                transactions += _check_block(header, expected_index, expected_parent, seals.get(header.pk, []), loaded, signer)
+                expected_index, expected_parent = header.index + 1, header.hash
                 blocks += 1
             if progress is not None:
-                progress(blocks, transactions, total)
-        _check_head(previous, head_block)
+                progress(blocks, transactions)
+        if expected_index != last + 1:
+            raise _Failed(Failure(expected_index, None, "block missing (deleted, or its index changed)"))
     except _Failed as failed:
-        return _report(False, blocks, transactions, started, head_block, failed.failure)
-    return _report(True, blocks, transactions, started, head_block, None)
+        return blocks, transactions, failed.failure
+    return blocks, transactions, None
+
+
+def _range_task(first: int, last: int, batch_transactions: int) -> tuple[int, int, int, Failure | None]:
+    """Runs in a forked worker process, on its own database connection."""
+    try:
+        blocks, transactions, failure = _verify_range(first, last, batch_transactions)
+        return first, blocks, transactions, failure
+    finally:
+        connection.close()
+
+
+def _split(weights: list[tuple[int, int]], last_index: int, parts: int) -> list[tuple[int, int]]:
+    """Cut 0..last_index into about `parts` contiguous index ranges of similar transaction counts."""
+    total = sum(count + 1 for _index, count in weights)
+    target = max(1, total // max(1, parts))
+    ranges, first, size = [], 0, 0
+    for index, count in weights:
+        size += count + 1
+        if size >= target and index < last_index:
+            ranges.append((first, index))
+            first, size = index + 1, 0
+    ranges.append((first, last_index))
+    return ranges
+
+
+def _verify_parallel(
+    last_index: int, workers: int, batch_transactions: int, progress: Progress | None
+) -> tuple[int, int, Failure | None]:
+    weights = list(Block.objects.filter(index__lte=last_index).order_by("index").values_list("index", "tx_count"))
+    ranges = _split(weights, last_index, parts=workers * 4)
+    connections.close_all()  # a forked child must not share the parent's database socket
+    blocks = transactions = 0
+    failures: list[Failure] = []
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        futures = [pool.submit(_range_task, first, last, batch_transactions) for first, last in ranges]
+        for future in as_completed(futures):
+            _first, done_blocks, done_transactions, failure = future.result()
+            blocks += done_blocks
+            transactions += done_transactions
+            if failure is not None:
+                failures.append(failure)
+            if progress is not None:
+                progress(blocks, transactions, last_index + 1)
+    first_failure = min(failures, key=lambda f: -1 if f.block_index is None else f.block_index, default=None)
+    return blocks, transactions, first_failure
 
 
 def _report(ok: bool, blocks: int, transactions: int, started: float, head: Block, failure: Failure | None) -> VerifyReport:
@@ -120,11 +201,11 @@ def _report(ok: bool, blocks: int, transactions: int, started: float, head: Bloc
     )
 
 
-def _batches(*, last_index: int, batch_transactions: int):  # noqa: ANN202 - generator of header lists
+def _batches(*, first_index: int, last_index: int, batch_transactions: int):  # noqa: ANN202 - generator of header lists
     """Headers in index order, cut into batches of about `batch_transactions` sealed rows."""
     batch: list[_Header] = []
     size = 0
-    after = -1
+    after = first_index - 1
     while True:
         page = [
             _Header(*row)
@@ -158,13 +239,13 @@ def _fail(header: _Header, reason: str, transaction_key: Any = None) -> _Failed:
 
 
 def _check_block(
-    header: _Header, previous: _Header | None, seals: list[tuple[int, Any, str, str]], loaded: Loaded, signer: ChainSigner
+    header: _Header, expected_index: int, expected_parent: str | None, seals: list[tuple[int, Any, str, str]],
+    loaded: Loaded, signer: ChainSigner,
 ) -> int:
-    expected_index = 0 if previous is None else previous.index + 1
+    """Check one block; `expected_parent` None: the parent is checked by another range."""
     if header.index != expected_index:
         raise _fail(header, f"expected block index {expected_index} here (blocks missing, inserted or reordered)")
-    expected_parent = ZERO_HASH if previous is None else previous.hash
-    if header.previous_hash != expected_parent:
+    if expected_parent is not None and header.previous_hash != expected_parent:
         raise _fail(header, "previous_hash does not match the hash of the block before it")
 
     # Membership: positions 0..tx_count-1, nothing missing, nothing extra.
@@ -215,11 +296,8 @@ def _check_block(
     return len(seals)
 
 
-def _check_head(last: _Header | None, head_block: Block) -> None:
-    if last is None or last.pk != head_block.pk:
-        index = None if last is None else last.index
-        raise _Failed(Failure(index, None, f"chain head points at block {head_block.index}, which is not the last block"))
-    # One statement, one snapshot: a block committed by a miner moves the head in the same
+def _check_head(head_block: Block) -> None:
+    # Every block up to the head's index was checked; one statement, one snapshot, one snapshot: a block committed by a miner moves the head in the same
     # transaction, so only a block the head never pointed at can show up here.
     beyond = Block.objects.filter(
         index__gt=Subquery(Block.objects.filter(pk=Subquery(ChainHead.objects.filter(pk=1).values("block_id"))).values("index"))

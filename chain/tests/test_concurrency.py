@@ -167,3 +167,32 @@ def test_ten_retries_with_one_idempotency_key_pay_once():
     assert Transaction.objects.filter(kind="qr_payment").count() == 1
     assert answers.count(201) == 10  # one payment, nine replays of its answer
     assert account_for_user(user=payer).balance == Decimal("9980.00")
+
+
+def test_parallel_verification_agrees_with_one_process(settings):
+    from chain.verification import _split
+
+    for weights, parts in [([(0, 0), (1, 5), (2, 5), (3, 5), (4, 5)], 3), ([(0, 0)], 8), ([(0, 0), (2, 9), (3, 1)], 2)]:
+        ranges = _split(weights, weights[-1][0], parts=parts)
+        assert ranges[0][0] == 0 and ranges[-1][1] == weights[-1][0] and len(ranges) <= parts + 1
+        assert all(a[1] + 1 == b[0] for a, b in zip(ranges, ranges[1:], strict=False))  # contiguous, no gaps
+    genesis_ensure()
+    users = [make_user() for _ in range(3)]
+    for i in range(30):
+        pay(users[i % 3], users[(i + 1) % 3], f"{i + 1}.00")
+    blocks_mine_pending(max_tx=4)
+    one, many = chain_verify(), chain_verify(workers=2)
+    assert one.ok and many.ok and (one.blocks, one.transactions) == (many.blocks, many.transactions) == (10, 33)
+
+    target = Seal.objects.get(block__index=6, position=1).transaction_id
+    Transaction.objects.filter(pk=target).update(amount=Decimal("0.01"))
+    later = Seal.objects.get(block__index=9, position=0).transaction_id
+    Transaction.objects.filter(pk=later).update(description="edited")
+    one, many = chain_verify(), chain_verify(workers=2)
+    assert not many.ok and many.failure == one.failure and many.failure.transaction_id == str(target)
+
+    Transaction.objects.filter(pk=target).update(amount=Decimal(f"{Transaction.objects.get(pk=target).amount}"))
+    Seal.objects.filter(block__index=4).delete()
+    Block.objects.filter(index=4).delete()  # a missing block on (or inside) a range boundary
+    many = chain_verify(workers=2)
+    assert not many.ok and many.failure.block_index in {4, 5}

@@ -19,13 +19,16 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:  # noqa: ANN001
         parser.add_argument("--json", action="store_true", help="print the report as JSON")
         parser.add_argument("--quiet", action="store_true", help="no progress lines")
+        parser.add_argument("--workers", type=int, default=1, help="verify block ranges in N processes (default 1)")
 
     def handle(self, *args, **options) -> None:
         def progress(blocks: int, transactions: int, total: int) -> None:
             if not options["quiet"] and not options["json"]:
                 self.stderr.write(f"verify_chain: {blocks}/{total} blocks, {transactions} transactions checked")
 
-        report = chain_verify(progress=progress)
+        if options["workers"] < 1:
+            raise CommandError("--workers must be at least 1")
+        report = chain_verify(progress=progress, workers=options["workers"])
         if options["json"]:
             self.stdout.write(json.dumps(report.as_dict(), default=str))
         if not report.ok:
