@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import weakref
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -27,6 +28,20 @@ logger = logging.getLogger(__name__)
 
 CLOSE_UNAUTHORIZED = 4401
 _MARKERS = {"bearer", "jwt"}
+
+# Group joins and leaves each take a channel-layer (Redis) connection. A burst of thousands of
+# sockets connecting or dropping at once must queue for them, not exhaust the layer's pool
+# (MaxConnectionsError): at most this many membership changes are in flight per process.
+MEMBERSHIP_CONCURRENCY = 100
+_gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = weakref.WeakKeyDictionary()
+
+
+def _membership_gate() -> asyncio.Semaphore:
+    loop = asyncio.get_running_loop()
+    gate = _gates.get(loop)
+    if gate is None:
+        gate = _gates[loop] = asyncio.Semaphore(MEMBERSHIP_CONCURRENCY)
+    return gate
 
 
 # The token check is one indexed read; run it on the thread pool rather than the single
@@ -53,8 +68,7 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
             return
         self.user_id = identity.user_id
         self.group = user_group(identity.user_id)
-        await self.channel_layer.group_add(self.group, self.channel_name)
-        self.joined = True
+        await self._join()
         await self.accept(subprotocol)
         delay = max(identity.expires_at - time.time(), 0.0)
         self._expiry = asyncio.get_running_loop().call_later(delay, self._token_expired)
@@ -75,12 +89,24 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
             return None, marker
         return token, marker or token
 
+    async def _join(self) -> None:
+        async with _membership_gate():
+            await self.channel_layer.group_add(self.group, self.channel_name)
+        self.joined = True
+
+    async def _leave(self) -> None:
+        async with _membership_gate():
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+        self.joined = False
+
     async def disconnect(self, code: int) -> None:
         if self._expiry is not None:
             self._expiry.cancel()
         if self.group and self.joined:
-            await self.channel_layer.group_discard(self.group, self.channel_name)
-            self.joined = False
+            try:
+                await self._leave()
+            except Exception:  # the socket is gone either way; the layer expires the membership
+                logger.warning("could not leave %s after disconnect", self.group, exc_info=True)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any) -> None:
         if self.user_id is None:
@@ -102,13 +128,11 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         elif kind == "join":
             # Only ever the caller's own group, whatever the message names.
             if not self.joined:
-                await self.channel_layer.group_add(self.group, self.channel_name)
-                self.joined = True
+                await self._join()
             await self._send("joined", {"group": self.group})
         elif kind == "leave":
             if self.joined:
-                await self.channel_layer.group_discard(self.group, self.channel_name)
-                self.joined = False
+                await self._leave()
             await self._send("left", {"group": self.group})
         else:
             await self._send_error("unknown_message", "Expected a JSON object with type join, leave or ping.")

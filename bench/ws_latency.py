@@ -294,7 +294,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, nargs="+", default=[100, 1000])
     parser.add_argument("--payments", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=8, help="HTTP payments in flight")
-    parser.add_argument("--layers", nargs="+", choices=["memory", "redis"], default=["memory", "redis"])
+    parser.add_argument("--layers", nargs="*", choices=["memory", "redis"], default=["memory", "redis"],
+                        help="latency runs (none: only the idle test)")
     parser.add_argument("--idle", type=int, default=0, help="idle connections to hold (0: skip)")
     parser.add_argument("--idle-layer", choices=["memory", "redis"], default="redis")
     parser.add_argument("--drain", type=float, default=30.0, help="seconds to wait for late events")

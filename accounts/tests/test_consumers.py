@@ -409,20 +409,30 @@ def test_disconnect_leaves_the_group(users):
 
 
 @pytest.mark.skipif(not settings.REDIS_URL, reason="the Redis layer's connection pool is under test")
-def test_a_burst_of_sockets_all_join_and_receive_on_the_redis_layer(users):
-    """redis-py 8 caps a pool at 100 connections: 150 sockets joining at once used to fail
-    group_add with MaxConnectionsError (the socket closed with 1011)."""
+def test_bursts_of_joins_and_leaves_queue_for_the_layer_pool_instead_of_failing(users, settings, monkeypatch):
+    """150 sockets connecting and dropping at once through a pool of 20 Redis connections:
+    group_add/group_discard wait for a connection (MaxConnectionsError used to close the
+    socket with 1011, or leave a stale membership behind)."""
+    import accounts.consumers
+
+    layer = settings.CHANNEL_LAYERS["default"]
+    host = {**layer["CONFIG"]["hosts"][0], "max_connections": 20}
+    settings.CHANNEL_LAYERS = {"default": {**layer, "CONFIG": {**layer["CONFIG"], "hosts": [host]}}}
+    monkeypatch.setattr(accounts.consumers, "MEMBERSHIP_CONCURRENCY", 10)
     alice, bob, _ = users
     token = access(bob)
 
-    async def scenario() -> None:
+    async def scenario() -> int:
         comms = [WebsocketCommunicator(application, f"/ws/notifications/?token={token}", headers=ORIGIN)
                  for _ in range(150)]
-        results = await asyncio.gather(*(c.connect(timeout=20) for c in comms))
+        results = await asyncio.gather(*(c.connect(timeout=30) for c in comms))
         assert all(ok for ok, _ in results)
         await database_sync_to_async(pay)(alice, "bob")
         for comm in comms:
             assert (await comm.receive_json_from(timeout=10))["type"] == "payment_received"
-        await asyncio.gather(*(c.disconnect(timeout=20) for c in comms))
+        await asyncio.gather(*(c.disconnect(timeout=30) for c in comms))
+        layer = get_channel_layer()
+        redis = layer.connection(layer.consistent_hash(f"user_{bob.pk}"))
+        return await redis.zcard(layer._group_key(f"user_{bob.pk}"))
 
-    run(scenario)
+    assert run(scenario) == 0  # every socket left its group
