@@ -9,9 +9,10 @@ from the database rows at any later time and still match:
     entry id order)                                                               (private part)
 
 That is every column of the transaction and its entries except `status` and `status_reason`,
-which are deliberately NOT included: a staff reversal turns a
-completed transaction into `reversed` later (and writes a separate reversal transaction,
-which gets its own leaf), and that must not break verification of the block that sealed it.
+which are deliberately NOT included: a staff reversal turns a completed transaction into
+`reversed` later (and writes a separate reversal transaction, which gets its own leaf), and
+that must not break verification of the block that sealed it. A held transaction is sealed
+only once it completes; a declined one never is.
 
 The private part (the counterparty's account number and balance, fraud scores) must not be
 shown to whoever receives an inclusion proof, so the leaf carries only a salted commitment to

@@ -134,3 +134,36 @@ def test_mining_never_happens_in_the_payment_request(authed_client, user_factory
     assert response.status_code == 201
     assert Block.objects.count() == blocks_before
     assert not Seal.objects.filter(transaction_id=response.json()["transaction"]["id"]).exists()
+
+
+def test_mine_blocks_loop_mines_survives_a_failed_round_and_stops_on_sigterm(monkeypatch):
+    import signal
+
+    from django.db import OperationalError
+
+    from chain.management.commands import mine_blocks
+
+    genesis_ensure()
+    alice, bob = make_user(), make_user()
+    pay(alice, bob)
+    handlers = {}
+    monkeypatch.setattr(mine_blocks.signal, "signal", lambda sig, handler: handlers.__setitem__(sig, handler))
+    monkeypatch.setattr(mine_blocks, "close_old_connections", lambda: None)  # keep the test's transaction
+    real_round = mine_blocks.Command._round
+    rounds = []
+
+    def scripted_round(self, **kwargs):  # noqa: ANN001, ANN003, ANN202
+        rounds.append(kwargs)
+        if len(rounds) == 1:
+            raise OperationalError("database restarting")
+        if len(rounds) == 2:
+            raise RuntimeError("a bug")
+        result = real_round(self, **kwargs)
+        handlers[signal.SIGTERM]()  # what `serve` sends when it stops
+        return result
+
+    monkeypatch.setattr(mine_blocks.Command, "_round", scripted_round)
+    out = StringIO()
+    call_command("mine_blocks", "--loop", "--interval", "0.01", stdout=out)
+    assert len(rounds) == 3 and rounds[0]["full_sweep"] is True
+    assert "block 1: 3 transaction(s)" in out.getvalue() and out.getvalue().endswith("mine_blocks: stopped\n")

@@ -69,6 +69,10 @@ class Command(BaseCommand):
             except DatabaseError:
                 # The database went away (restart, failover): keep the worker alive and retry.
                 logger.warning("mine_blocks: database error, retrying in %s s", interval, exc_info=True)
+            except Exception:
+                # Nothing supervises this worker under `make run`: log loudly, keep mining; the
+                # health check reports the miner as behind while rounds keep failing.
+                logger.exception("mine_blocks: round failed, retrying in %s s", interval)
             deadline = time.monotonic() + interval
             while not stopping and time.monotonic() < deadline:
                 time.sleep(min(0.2, interval))
