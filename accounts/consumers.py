@@ -16,7 +16,9 @@ import weakref
 from typing import Any
 from urllib.parse import parse_qs
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.utils import timezone
 
@@ -57,6 +59,20 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
     group: str | None = None
     joined: bool = False
     _expiry: asyncio.TimerHandle | None = None
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Channels' dispatch first hops to the process's one thread-sensitive thread to close
+        stale database connections, for every message — ping, event, connect, disconnect. This
+        consumer reaches the database only through `database_sync_to_async`, which closes its
+        connections itself, so the hop (a queue behind one thread under load) is skipped."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
+    async def websocket_disconnect(self, message: dict[str, Any]) -> None:
+        await self.disconnect(message["code"])  # as channels' own, without the same hop
+        raise StopConsumer()
 
     async def connect(self) -> None:
         token, subprotocol = self._token_from_scope()
@@ -145,11 +161,14 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
 
     async def user_event(self, message: dict[str, Any]) -> None:
         """Group message from securebank.notify: forward as {type, data, timestamp, sent_at}."""
-        await self.send_json(
-            {
-                "type": message["event"],
-                "data": message["data"],
-                "timestamp": message["timestamp"],
-                "sent_at": message.get("sent_at"),
-            }
-        )
+        frame = {
+            "type": message["event"],
+            "data": message["data"],
+            "timestamp": message["timestamp"],
+            "sent_at": message.get("sent_at"),
+        }
+        text = await self.encode_json(frame)
+        try:
+            await self.send(text_data=text)
+        except Exception:  # the client went away while the event was on its way (a race, not a bug)
+            logger.info("event %s not delivered to a closing socket of user %s", message["event"], self.user_id)
