@@ -436,3 +436,28 @@ def test_bursts_of_joins_and_leaves_queue_for_the_layer_pool_instead_of_failing(
         return await redis.zcard(layer._group_key(f"user_{bob.pk}"))
 
     assert run(scenario) == 0  # every socket left its group
+
+
+def test_an_event_racing_a_closing_socket_does_not_crash_the_consumer(users, monkeypatch, caplog):
+    from accounts.consumers import NotificationConsumer
+
+    alice, bob, _ = users
+    original = NotificationConsumer.send
+
+    async def closing(self, text_data=None, bytes_data=None, close=False):  # noqa: ANN001, ANN202
+        if text_data and '"payment_received"' in text_data:
+            raise ConnectionError("Attempt to send on a closed protocol")
+        return await original(self, text_data=text_data, bytes_data=bytes_data, close=close)
+
+    monkeypatch.setattr(NotificationConsumer, "send", closing)
+
+    async def scenario() -> None:
+        comm = await open_socket(access(bob))
+        await database_sync_to_async(pay)(alice, "bob")
+        assert (await comm.receive_json_from(timeout=3))["type"] == "balance_update"  # the next event still goes
+        await comm.send_json_to({"type": "ping"})
+        assert (await comm.receive_json_from())["type"] == "pong"
+        await comm.disconnect()
+
+    run(scenario)
+    assert "not delivered to a closing socket" in caplog.text
