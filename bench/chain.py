@@ -11,7 +11,8 @@ For each size, in order on one growing ledger:
    reasons, distinct accounts, running balances) until the ledger holds that many;
 2. mine them all with `blocks_mine_pending(max_tx=1000)` at the configured difficulty and time
    every block (selection, leaves, Merkle root, proof-of-work, signature, inserts);
-3. run `chain_verify()` (what `manage.py verify_chain` runs) over the whole chain;
+3. run `chain_verify()` (what `manage.py verify_chain` runs) over the whole chain, with one
+   process and with `--workers 2`;
 4. steady state: 20 rounds of "10 new transactions, then `block_mine`", as the loop worker does,
    with a full sweep and with the recent-window query.
 Also: proof-of-work alone over 200 random headers (hashing a precomputed prefix).
@@ -126,8 +127,10 @@ def main() -> None:
     parser.add_argument("--max-tx", type=int, default=1000)
     parser.add_argument("--accounts", type=int, default=2000)
     parser.add_argument("--pow-samples", type=int, default=200)
+    parser.add_argument("--workers", default="1,2", help="verify_chain --workers values to measure")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
+    args.workers = [int(w) for w in args.workers.split(",")]
     setup_django(args.database_url, args.difficulty)
 
     from django.db import connection
@@ -137,7 +140,8 @@ def main() -> None:
     from chain.verification import chain_verify
 
     genesis_ensure()
-    print(f"database: {connection.vendor}; difficulty {args.difficulty}; blocks of at most {args.max_tx}", flush=True)
+    print(f"database: {connection.vendor}; difficulty {args.difficulty}; blocks of at most {args.max_tx}; "
+          f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs", flush=True)
 
     pow_times = bench_pow(args.pow_samples, args.difficulty)
     print(f"proof-of-work alone, {len(pow_times)} headers: median {statistics.median(pow_times) * 1000:.1f} ms, "
@@ -153,23 +157,30 @@ def main() -> None:
         print(f"\n== {size:,} transactions (inserted in {time.perf_counter() - started:.1f} s)", flush=True)
 
         block_times: list[float] = []
+        block_cpu: list[float] = []
         started = t0 = time.perf_counter()
+        c0 = time.process_time()
         for _block in blocks_mine_iter(max_tx=args.max_tx):  # what `mine_blocks --once` runs
             block_times.append(time.perf_counter() - t0)
-            t0 = time.perf_counter()
+            block_cpu.append(time.process_time() - c0)
+            t0, c0 = time.perf_counter(), time.process_time()
         mined_in = time.perf_counter() - started
         print(f"mined {len(block_times)} blocks of up to {args.max_tx} in {mined_in:.1f} s: per block median "
-              f"{statistics.median(block_times):.3f} s, p90 {pct(block_times, 0.9):.3f} s, max {max(block_times):.3f} s",
-              flush=True)
+              f"{statistics.median(block_times):.3f} s, p90 {pct(block_times, 0.9):.3f} s, max {max(block_times):.3f} s "
+              f"(CPU median {statistics.median(block_cpu):.3f} s)", flush=True)
 
-        t0 = time.perf_counter()
-        report = chain_verify()
-        verify_s = time.perf_counter() - t0
-        assert report.ok, report.failure
-        assert report.transactions == Seal.objects.count() == ledger.count
-        rate = report.transactions / verify_s
-        print(f"verify_chain: {report.blocks} blocks, {report.transactions:,} transactions in {verify_s:.2f} s "
-              f"= {rate:,.0f} tx/s", flush=True)
+        verify_runs = []
+        for workers in args.workers:
+            t0, c0 = time.perf_counter(), time.process_time()
+            report = chain_verify(workers=workers)
+            verify_s, verify_cpu = time.perf_counter() - t0, time.process_time() - c0
+            assert report.ok, report.failure
+            assert report.transactions == Seal.objects.count() == ledger.count
+            rate = report.transactions / verify_s
+            cpu_note = f", this process's CPU {verify_cpu:.2f} s = {report.transactions / verify_cpu:,.0f} tx/CPU-s" if workers == 1 else ""
+            print(f"verify_chain --workers {workers}: {report.blocks} blocks, {report.transactions:,} transactions in "
+                  f"{verify_s:.2f} s = {rate:,.0f} tx/s{cpu_note}", flush=True)
+            verify_runs.append((workers, verify_s, rate))
 
         steady: dict[str, list[float]] = {"full sweep": [], "recent window": []}
         for mode in steady:
@@ -182,13 +193,15 @@ def main() -> None:
             print(f"steady state, 10-transaction blocks ({mode}): median {statistics.median(steady[mode]):.3f} s, "
                   f"p90 {pct(steady[mode], 0.9):.3f} s", flush=True)
         rows.append((size, statistics.median(block_times), pct(block_times, 0.9), statistics.median(steady["full sweep"]),
-                     statistics.median(steady["recent window"]), verify_s, rate))
+                     statistics.median(steady["recent window"]), verify_runs))
 
-    print("\n| chain length (tx) | block of 1000: median / p90 (s) | block of 10, full sweep: median (s) "
-          "| block of 10, recent window: median (s) | verify_chain (s) | verify (tx/s) |")
-    print("|---|---|---|---|---|---|")
-    for size, med, p90, full, window, verify_s, rate in rows:
-        print(f"| {size:,} | {med:.3f} / {p90:.3f} | {full:.3f} | {window:.3f} | {verify_s:.2f} | {rate:,.0f} |")
+    print(f"\n| chain length (tx) | block of {args.max_tx}: median / p90 (s) | block of 10, full sweep: median (s) "
+          "| block of 10, recent window: median (s) | verify_chain: workers, s, tx/s |")
+    print("|---|---|---|---|---|")
+    for size, med, p90, full, window, verify_runs in rows:
+        runs = "; ".join(f"{w}: {s:.2f} s, {r:,.0f} tx/s" for w, s, r in verify_runs)
+        print(f"| {size:,} | {med:.3f} / {p90:.3f} | {full:.3f} | {window:.3f} | {runs} |")
+    print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
 
 
 if __name__ == "__main__":
