@@ -1,8 +1,11 @@
 """Voice payments benchmark: parse time per command, and speech recognition on synthesized audio
 (decode time per second of audio, word error rate, commands with amount AND payee right).
 
-    DEBUG=1 .venv/bin/python bench/voice.py                 # 60 spoken commands, 4 voices
-    DEBUG=1 .venv/bin/python bench/voice.py --spoken 120 --seed 3 --no-espeak-dict
+    DEBUG=1 .venv/bin/python bench/voice.py                 # 100 spoken commands (seed 9), 4 voices
+    DEBUG=1 .venv/bin/python bench/voice.py --no-espeak-program   # as on a server without espeak-ng
+    DEBUG=1 .venv/bin/python bench/voice.py --rules-only --show   # names by letter-to-sound rules only
+
+Seed 2 is the set the recognizer was tuned on; the default seed 9 was held out.
 
 Needs espeak-ng and sox for the audio part (`apt-get install espeak-ng sox`); builds the voice
 model into a temporary directory unless --model-dir points at a built one. Prints a Markdown
@@ -47,18 +50,21 @@ AMOUNTS = [50, 120, 200, 250, 300, 450, 500, 750, 800, 999, 1000, 1200, 1500, 20
 
 
 def bench_parse(repeat: int = 20) -> dict:
+    """Wall and CPU time per command (CPU time is what the parser costs; wall time also shows
+    how busy the machine was)."""
     texts = [case["text"] for case in COMMANDS]
-    timings = []
+    wall, cpu = [], []
     for _ in range(repeat):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         for text in texts:
             try:
                 parse_command(text)
             except Exception:  # noqa: BLE001, S112 - refusals are part of the corpus
                 continue
-        timings.append((time.perf_counter() - start) / len(texts))
-    return {"commands": len(texts), "repeat": repeat, "median_us": statistics.median(timings) * 1e6,
-            "p_max_us": max(timings) * 1e6}
+        wall.append((time.perf_counter() - start) / len(texts))
+        cpu.append((time.process_time() - start_cpu) / len(texts))
+    return {"commands": len(texts), "repeat": repeat, "median_us": statistics.median(wall) * 1e6,
+            "cpu_us": statistics.median(cpu) * 1e6, "p_max_us": max(wall) * 1e6}
 
 
 def spoken_commands(count: int, seed: int) -> list[dict]:
@@ -79,7 +85,8 @@ def spoken_commands(count: int, seed: int) -> list[dict]:
     return out
 
 
-def bench_speech(*, count: int, seed: int, model_dir: Path | None, use_espeak: bool, work: Path) -> dict:
+def bench_speech(*, count: int, seed: int, model_dir: Path | None, use_espeak: bool, use_lexicon: bool,
+                 work: Path) -> dict:
     from django.test import override_settings
 
     from voice.audio import clip_from_wav
@@ -94,7 +101,7 @@ def bench_speech(*, count: int, seed: int, model_dir: Path | None, use_espeak: b
         build_seconds = None
         if voice_model_current() is None or model_dir is None:
             started = time.perf_counter()
-            voice_model_build(use_espeak=use_espeak)
+            voice_model_build(use_espeak=use_espeak, use_lexicon=use_lexicon)
             build_seconds = time.perf_counter() - started
         commands = spoken_commands(count, seed)
         started = time.perf_counter()
@@ -104,15 +111,16 @@ def bench_speech(*, count: int, seed: int, model_dir: Path | None, use_espeak: b
         # include the person paid; scenario "new payee": 20 others, not them.
         pool = sorted({c["payee"] for c in commands} | {f"{f} {s}" for f in FIRST_NAMES[:40] for s in SURNAMES[:3]})
         rng = random.Random(seed + 100)
-        rows, errors, words, audio, decode = [], 0, 0, 0.0, 0.0
+        rows, errors, words, audio, decode, decode_cpu = [], 0, 0, 0.0, 0.0, 0.0
         for cmd, item in zip(commands, spoken, strict=True):
             others = rng.sample([p for p in pool if p.split()[0] != cmd["payee"].split()[0]], 20)
             contacts = others[:19]
             contacts.insert(rng.randrange(20), cmd["payee"])
             clip = clip_from_wav(item.path.read_bytes())
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.process_time()
             transcript = transcribe(clip.pcm, names=contacts)
             decode += time.perf_counter() - started
+            decode_cpu += time.process_time() - started_cpu
             plain = transcribe(clip.pcm, names=others)
             audio += clip.seconds
             e, n = word_errors(cmd["text"], transcript.text)
@@ -133,7 +141,8 @@ def bench_speech(*, count: int, seed: int, model_dir: Path | None, use_espeak: b
         "plain_seen_accuracy": sum(r["right_plain"] for r in seen) / len(seen),
         "biased": sum(r["biased"] for r in rows),
         "commands": len(rows), "audio_seconds": audio, "decode_seconds": decode,
-        "decode_per_audio_second": decode / audio, "wer": errors / words,
+        "decode_per_audio_second": decode / audio, "decode_cpu_per_audio_second": decode_cpu / audio,
+        "wer": errors / words,
         "accuracy": sum(r["right"] for r in rows) / len(rows),
         "unseen_accuracy": sum(r["right"] for r in unseen) / len(unseen) if unseen else None,
         "per_voice": per_voice, "rows": rows, "build_seconds": build_seconds, "synth_seconds": synth_seconds,
@@ -150,10 +159,12 @@ def _right(cmd: dict, heard: str) -> bool:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--spoken", type=int, default=60, help="synthesized commands (0: parse benchmark only)")
-    parser.add_argument("--seed", type=int, default=2)
+    parser.add_argument("--spoken", type=int, default=100, help="synthesized commands (0: parse benchmark only)")
+    parser.add_argument("--seed", type=int, default=9)
     parser.add_argument("--model-dir", type=Path, default=None, help="use this built model instead of building one")
-    parser.add_argument("--no-espeak-dict", action="store_true", help="pronunciations without espeak-ng phonemes")
+    parser.add_argument("--no-espeak-program", action="store_true",
+                        help="build as on a server without espeak-ng (names: rules + committed lexicon)")
+    parser.add_argument("--rules-only", action="store_true", help="names by letter-to-sound rules only")
     parser.add_argument("--show", action="store_true", help="print every transcript")
     parser.add_argument("--lw", type=float, default=None, help="override the decoder's language weight")
     parser.add_argument("--opt", action="append", default=[], help="extra decoder option, e.g. --opt topn=8")
@@ -169,18 +180,20 @@ def main() -> None:
     parse = bench_parse()
     print("| measure | value |\n|---|---|")
     print(f"| parse time per command (median of {parse['repeat']} runs over {parse['commands']} commands) "
-          f"| {parse['median_us']:.0f} µs (worst run {parse['p_max_us']:.0f} µs) |")
+          f"| {parse['cpu_us']:.0f} µs CPU; {parse['median_us']:.0f} µs wall (worst run {parse['p_max_us']:.0f} µs) |")
     if args.spoken <= 0:
         return
     with tempfile.TemporaryDirectory(prefix="sb-voice-bench-") as tmp:
         speech = bench_speech(count=args.spoken, seed=args.seed, model_dir=args.model_dir,
-                              use_espeak=not args.no_espeak_dict, work=Path(tmp))
+                              use_espeak=not (args.no_espeak_program or args.rules_only),
+                              use_lexicon=not args.rules_only, work=Path(tmp))
     if "skipped" in speech:
         print(f"| speech | skipped: {speech['skipped']} |")
         return
     if speech["build_seconds"] is not None:
         print(f"| build_voice_model | {speech['build_seconds']:.1f} s |")
-    print(f"| decode time per second of audio | {speech['decode_per_audio_second']:.3f} s "
+    print(f"| decode time per second of audio (caller's contacts loaded, n-best of 10) "
+          f"| {speech['decode_cpu_per_audio_second']:.3f} s CPU; {speech['decode_per_audio_second']:.3f} s wall "
           f"({speech['decode_seconds']:.1f} s for {speech['audio_seconds']:.1f} s of audio) |")
     print(f"| word error rate, payee among the caller's 20 contacts | {speech['wer']:.1%} |")
     print(f"| amount and payee both right, payee among the caller's 20 contacts | {speech['accuracy']:.1%} of "

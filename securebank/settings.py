@@ -330,7 +330,7 @@ LEDGER_RISK_ASSESSOR = env_str("LEDGER_RISK_ASSESSOR", "fraud.services.risk_asse
 BLOCKCHAIN_DIFFICULTY = env_int("BLOCKCHAIN_DIFFICULTY", 4)
 
 # Voice payments (voice/, docs/voice.md): offline speech model, audio limits, confirmation tokens.
-VOICE_MODEL_DIR = Path(env_str("VOICE_MODEL_DIR", str(DATA_DIR / "voice")))
+VOICE_MODEL_DIR = Path(env_str("VOICE_MODEL_DIR") or str(DATA_DIR / "voice"))
 VOICE_MAX_AUDIO_BYTES = env_int("VOICE_MAX_AUDIO_BYTES", 5 * 1024 * 1024)
 VOICE_MAX_AUDIO_SECONDS = env_float("VOICE_MAX_AUDIO_SECONDS", "15")
 VOICE_CONFIRMATION_SECONDS = env_int("VOICE_CONFIRMATION_SECONDS", 120)

@@ -160,14 +160,20 @@ def words_of(tokens: list[Token]) -> list[Any]:
     return [t.value for t in tokens]
 
 
+_FILLER_BY_FIRST: dict[str, list[tuple[str, ...]]] = {}
+for _phrase in FILLER_PHRASES:  # longest first within each list, as FILLER_PHRASES is sorted
+    _FILLER_BY_FIRST.setdefault(_phrase[0], []).append(_phrase)
+
+
 def _drop_filler(tokens: list[Token]) -> list[Token]:
     out: list[Token] = []
+    values = words_of(tokens)
     i = 0
     while i < len(tokens):
-        for phrase in FILLER_PHRASES:
-            n = len(phrase)
-            if tuple(v for v in words_of(tokens[i : i + n]) if isinstance(v, str)) == phrase and i + n <= len(tokens):
-                i += n
+        first = values[i]
+        for phrase in _FILLER_BY_FIRST.get(first, []) if isinstance(first, str) else []:
+            if tuple(values[i : i + len(phrase)]) == phrase:
+                i += len(phrase)
                 break
         else:
             out.append(tokens[i])

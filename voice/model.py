@@ -72,11 +72,11 @@ def _names_with_slots() -> list[str]:
     return names + slot_names * copies
 
 
-def dictionary_lines(words: list[str], *, names: set[str], use_espeak: bool = True) -> list[str]:
+def dictionary_lines(words: list[str], *, names: set[str], use_espeak: bool = True, use_lexicon: bool = True) -> list[str]:
     """Sphinx dictionary lines ('word P H O N E S', alternates as 'word(2) ...')."""
     lines = []
     for word in words:
-        for i, phones in enumerate(pronunciations(word, name=word in names, use_espeak=use_espeak)):
+        for i, phones in enumerate(pronunciations(word, name=word in names, use_espeak=use_espeak, use_lexicon=use_lexicon)):
             lines.append(f"{word} {phones}" if i == 0 else f"{word}({i + 1}) {phones}")
     return lines
 
@@ -87,12 +87,14 @@ def voice_model_build(
     sentences: int = 30000,
     seed: int = 7,
     use_espeak: bool = True,
+    use_lexicon: bool = True,
     progress: Callable[[str], None] | None = None,
 ) -> VoiceModel:
     """Build the language model and dictionary into `directory` (default VOICE_MODEL_DIR).
 
     Files are written to a temporary directory and moved into place, `meta.json` last, so a
     reader never sees half a model. Safe to re-run; deterministic for a given seed.
+    `use_espeak` / `use_lexicon`: where names' espeak-ng readings come from (see voice.pronounce).
     """
     from pocketsphinx import NGramModel
 
@@ -109,7 +111,7 @@ def voice_model_build(
 
     name_words = {w for name in names for w in name.split()}
     words = [w for w in model.vocab if w not in {"</s>"} and not is_slot(w)]
-    lines = dictionary_lines(words, names=name_words, use_espeak=use_espeak)
+    lines = dictionary_lines(words, names=name_words, use_espeak=use_espeak, use_lexicon=use_lexicon)
     say(f"dictionary: {len(lines)} pronunciations for {len(words)} words")
 
     with tempfile.TemporaryDirectory(dir=target, prefix=".build-") as tmp:
@@ -130,7 +132,8 @@ def voice_model_build(
             "names": len(names),
             "bigrams": len(model.p2),
             "trigrams": len(model.p3),
-            "espeak_pronunciations": use_espeak,
+            "espeak_program": use_espeak,
+            "espeak_lexicon": use_lexicon,
             "seconds": round(time.monotonic() - started, 2),
         }
         (tmp_dir / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")

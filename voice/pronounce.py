@@ -2,9 +2,12 @@
 
 1. The CMU dictionary shipped with pocketsphinx, for the words it knows (all its variants).
 2. A few hand-written entries for words it lacks that every Indian payment uses (lakh, crore).
-3. For anything else (most Indian names: priya, neha, pooja, ...), letter-to-sound rules for
-   romanized Indian names, with a second variant for the long/short "a" ambiguity, plus the
-   phonemes espeak-ng gives when the `espeak-ng` program is installed (optional).
+3. For names (most Indian names are missing: priya, neha, pooja, ...; the rest have American
+   readings), letter-to-sound rules for romanized Indian names, with a second variant for the
+   long/short "a" ambiguity, plus espeak-ng's reading: from the `espeak-ng` program when it is
+   installed, else from `voice/lexicon.txt`, espeak-ng's readings of the model's own names,
+   generated once with `lexicon_write()` and committed, so that a server without espeak-ng
+   still has them for every name the model knows.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ EXTRA = {
     "upi": ["Y UW P IY AY"],
 }
 _WORD_RE = re.compile(r"^[a-z][a-z'-]*$")
+LEXICON_PATH = Path(__file__).with_name("lexicon.txt")
 _lock = threading.Lock()
 
 
@@ -162,10 +166,40 @@ def espeak_pronunciation(word: str) -> str | None:
     return phones or None
 
 
-def pronunciations(word: str, *, name: bool = False, use_espeak: bool = True, limit: int = 4) -> list[str]:
+@functools.lru_cache(maxsize=1)
+def lexicon() -> dict[str, str]:
+    """The committed espeak-ng readings (`voice/lexicon.txt`): word -> ARPAbet."""
+    entries: dict[str, str] = {}
+    if LEXICON_PATH.exists():
+        for line in LEXICON_PATH.read_text(encoding="utf-8").splitlines():
+            if line and not line.startswith("#"):
+                word, _, phones = line.partition(" ")
+                entries[word] = phones.strip()
+    return entries
+
+
+def lexicon_write(words: list[str], *, path: Path = LEXICON_PATH) -> int:
+    """Regenerate the lexicon from the espeak-ng program (a development step; needs espeak-ng)."""
+    if not shutil.which("espeak-ng"):
+        raise RuntimeError("espeak-ng is not installed")
+    lines = ["# espeak-ng (en-us) readings of the voice model's names, as ARPAbet; see voice/pronounce.py"]
+    for word in sorted(set(words)):
+        phones = espeak_pronunciation(word)
+        if phones and all(p in PHONES for p in phones.split()):
+            lines.append(f"{word} {phones}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    lexicon.cache_clear()
+    return len(lines) - 1
+
+
+def pronunciations(
+    word: str, *, name: bool = False, use_espeak: bool = True, use_lexicon: bool = True, limit: int = 4
+) -> list[str]:
     """Every pronunciation we offer for `word` (lower case), best first; never empty for a word
     with a letter. For names, the dictionary's (American) reading is joined by the
-    letter-to-sound and espeak-ng readings, which are closer to how Indian names are said."""
+    letter-to-sound and espeak-ng readings, which are closer to how Indian names are said.
+    `use_espeak`: ask the espeak-ng program (when installed); `use_lexicon`: else the committed
+    lexicon. Both off: letter-to-sound rules only."""
     word = word.lower()
     if word in EXTRA:
         return EXTRA[word]
@@ -173,10 +207,11 @@ def pronunciations(word: str, *, name: bool = False, use_espeak: bool = True, li
     if known and not name:
         return known
     candidates = [*known, letter_to_sound(word), letter_to_sound(word, long_a=True)]
-    if use_espeak:
-        spoken = espeak_pronunciation(word)
-        if spoken:
-            candidates.append(spoken)
+    spoken = espeak_pronunciation(word) if use_espeak else None
+    if spoken is None and use_lexicon:
+        spoken = lexicon().get(word)
+    if spoken:
+        candidates.append(spoken)
     out: list[str] = []
     for phones in candidates:
         if phones and phones not in out and all(p in PHONES for p in phones.split()):

@@ -54,6 +54,9 @@ class _ThreadDecoder:
         )
         self.base_dict = model.dict_path.read_text(encoding="utf-8")
         self.slot_words: dict[str, str] = {}  # slot -> caller's word, as currently loaded
+        # Caller names are pronounced the way the model's own names were (with or without espeak-ng).
+        self.sources = {"use_espeak": bool(model.meta.get("espeak_program", True)),
+                        "use_lexicon": bool(model.meta.get("espeak_lexicon", True))}
 
     def use_contacts(self, contacts: list[tuple[str, str | None]]) -> dict[str, str]:
         """Fill the slot pairs with (given name, surname) of each contact; empty the rest."""
@@ -67,7 +70,7 @@ class _ThreadDecoder:
             return wanted
         lines = []
         for slot, word in wanted.items():
-            for line in dictionary_lines([word], names={word}):
+            for line in dictionary_lines([word], names={word}, **self.sources):
                 lines.append(slot + line[len(word):])
         with tempfile.NamedTemporaryFile("w", suffix=".dict", delete=False, encoding="utf-8") as handle:
             handle.write(self.base_dict + "\n".join(lines) + "\n")

@@ -88,9 +88,9 @@ def contact_names(*, user: Any) -> list[str]:
     """Names to add to the recognizer's vocabulary for this caller, most recent contact first."""
     names: list[str] = []
     for contact in contacts_for_user(user=user):
-        for name in (contact.full_name, contact.username):
-            if name and name.lower() not in names:
-                names.append(name.lower())
+        name = (contact.full_name or contact.username).lower()  # one slot pair per contact
+        if name not in names:
+            names.append(name)
     return names
 
 

@@ -196,3 +196,11 @@ def test_throttled(client, rahul, throttle_rates):
     assert res.status_code == 429 and res.json()["error"]["code"] == "throttled"
     res = client.post("/api/speech/execute", {"confirmation_token": "x"}, format="json")
     assert res.status_code == 429  # one scope for both endpoints
+
+
+def test_contact_names_for_the_recognizer(alice, rahul):
+    from voice.selectors import contact_names
+
+    nameless = make_user("kd99", full_name="")
+    make_contact(alice, nameless)
+    assert contact_names(user=alice) == ["kd99", "rahul sharma"]  # most recent first, one each

@@ -57,3 +57,19 @@ def test_espeak_phonemes_map_to_arpabet():
 @pytest.mark.skipif(not shutil.which("espeak-ng"), reason="espeak-ng not installed")
 def test_espeak_reading_is_offered_when_installed():
     assert "P R IH Y AH" in pronunciations("priya", name=True)
+
+
+def test_the_committed_lexicon_covers_every_name_the_model_knows():
+    from voice.corpus import default_names
+    from voice.pronounce import lexicon
+
+    words = {w for name in default_names() for w in name.split()}
+    assert words <= set(lexicon())
+    assert lexicon()["priya"] == "P R IH Y AH"
+
+
+def test_pronunciation_sources():
+    # no espeak-ng program: the lexicon still gives espeak's reading of a known name
+    assert "K AE V IY AH" in pronunciations("kavya", name=True, use_espeak=False)
+    # rules only: letter-to-sound readings alone
+    assert pronunciations("kavya", name=True, use_espeak=False, use_lexicon=False) == ["K AH V Y AH", "K AA V Y AH"]

@@ -15,7 +15,9 @@ class Command(BaseCommand):
         parser.add_argument("--sentences", type=int, default=30000, help="generated commands in the corpus")
         parser.add_argument("--seed", type=int, default=7)
         parser.add_argument("--no-espeak", action="store_true",
-                            help="letter-to-sound rules only for unknown words, even if espeak-ng is installed")
+                            help="do not run the espeak-ng program (names keep the committed lexicon's readings)")
+        parser.add_argument("--rules-only", action="store_true",
+                            help="names get letter-to-sound rules only: no espeak-ng, no lexicon")
 
     def handle(self, *args, **options) -> None:
         if options["if_missing"] and voice_model_current() is not None:
@@ -25,7 +27,8 @@ class Command(BaseCommand):
             raise CommandError("--sentences must be at least 1000")
         try:
             model = voice_model_build(
-                sentences=options["sentences"], seed=options["seed"], use_espeak=not options["no_espeak"],
+                sentences=options["sentences"], seed=options["seed"], use_espeak=not (options["no_espeak"] or options["rules_only"]),
+                use_lexicon=not options["rules_only"],
                 progress=lambda line: self.stdout.write(f"  {line}"),
             )
         except (OSError, RuntimeError) as exc:
