@@ -69,8 +69,10 @@ def phase(name: str, data: Path, rows: int, seed: int) -> None:
         print(json.dumps({"rows": summary.rows, "frauds": summary.frauds, "flagged": summary.flagged,
                           "bytes": data.stat().st_size}))
     elif name == "load":
+        t0 = time.perf_counter()
         df = paysim_load(data)
-        print(json.dumps({"rows": len(df), "frauds": int(df["isFraud"].sum()),
+        load_s = time.perf_counter() - t0
+        print(json.dumps({"rows": len(df), "frauds": int(df["isFraud"].sum()), "load_s": round(load_s, 1),
                           "frame_mb": round(df.memory_usage(deep=True).sum() / 2**20)}))
     elif name == "train":
         t0 = time.perf_counter()
@@ -119,8 +121,8 @@ def main() -> None:
             print(f"generate: {gen['wall_s']} s wall, {gen['cpu_s']} s CPU, peak {gen['peak_rss_mb']} MB; "
                   f"{gen['frauds']:,} frauds, {gen['flagged']} flagged, {gen['bytes'] / 2**20:.0f} MiB")
         load = child(["--phase", "load", "--data", str(data)])
-        print(f"load:     {load['wall_s']} s wall (process incl. imports), {load['cpu_s']} s CPU, "
-              f"peak {load['peak_rss_mb']} MB; frame {load['frame_mb']} MB")
+        print(f"load:     paysim_load {load['load_s']} s ({load['wall_s']} s for the process incl. imports, "
+              f"{load['cpu_s']} s CPU), peak {load['peak_rss_mb']} MB; frame {load['frame_mb']} MB")
         train = child(["--phase", "train", "--data", str(data), "--seed", str(args.seed)])
         t = train["test"]
         print(f"train:    {train['wall_s']} s wall, {train['cpu_s']} s CPU, peak {train['peak_rss_mb']} MB "

@@ -43,15 +43,16 @@ its whole balance to fresh mule accounts in chunks of at most `TRANSFER_LIMIT` (
 TRANSFER per chunk (victim -> new mule, the victim's balance drops by the chunk), and in the same
 step each mule CASH_OUTs exactly what it received to a merchant agent (a `C...` account). Mules
 are empty before and after, so the TRANSFER's destination logs 0 / 0. Victims' balances are
-log-normal (median 420k, sigma 1.8: the published fraud amounts, median ~440k, mean ~1.5M, ~1% at
-the 10M cap). Fraud is only TRANSFER and CASH_OUT, ~0.13% of rows (8,213 of 6,362,620). As in
-the public file, 0.3% of fraud rows log the origin's balances as 0 / 0.
+log-normal with the published fraud amounts' median (~441k) and mean (~1.47M): sigma =
+sqrt(2 ln(mean / median)) = 1.55. Fraud is only TRANSFER and CASH_OUT, ~0.13% of rows (8,213 of
+6,362,620). As in the public file, 0.3% of fraud rows log the origin's balances as 0 / 0.
 
 `isFlaggedFraud` (`Client.isDetectedAsFraud` in the PaySim source): after an account's first
 three transfers, a transfer that would leave it more than 2.5 x TRANSFER_LIMIT below its peak
 balance is flagged and moves no money (origin and destination balances unchanged); the takeover
-stops there, and the mule logs a CASH_OUT of 0.00. Only victims with more than 30M are affected,
-so flagged rows are as rare as in the public file (16 rows).
+stops there, and the mule logs a CASH_OUT of 0.00 (the public file's 16 zero-amount frauds). Only
+victims with more than 30M are affected: ~0.3% of takeovers, so flagged rows are about as rare as
+in the public file (16 rows).
 
 Names are unique per row (`C` / `M` + up to 10 digits, a bijection of a row counter), so
 behaviour across rows (velocity) cannot be learned from PaySim, as in the real file.
@@ -133,7 +134,7 @@ DEST_BALANCES = {  # zero share, log-normal median, sigma
     TRANSFER: (0.108, 1_170_000.0, 1.7),
 }
 DEST_DRIFT_SHARE = 0.25
-VICTIM_BALANCE = (420_000.0, 1.8)
+VICTIM_BALANCE = (441_000.0, 1.55)  # median, sigma
 
 # Names: a bijection of the row counter modulo a prime, so no two rows share a name.
 _NAME_PRIME = 2_147_483_647
