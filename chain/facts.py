@@ -36,6 +36,7 @@ _TX_FIELDS = (
 )
 _ENTRY_FIELDS = ("transaction_id", "account__number", "amount", "balance_after", "created_at")
 FETCH = 5000
+_quote_json = json.encoder.encode_basestring_ascii
 
 
 # --- canonical text from raw driver values ---------------------------------------------------------
@@ -79,9 +80,9 @@ def _chunks(qs: QuerySet, fields: tuple[str, ...]):  # noqa: ANN202 - iterator o
     """Rows of `fields`, straight from the driver. On SQLite the datetime columns are read as
     their stored text (CAST): the driver's own datetime parsing would cost more than the rest."""
     if connection.vendor == "sqlite":
-        casts = {f"_text_{name}": Cast(name, TextField()) for name in fields if name in _DATETIMES}
-        qs = qs.annotate(**casts)
-        fields = tuple(f"_text_{name}" if name in _DATETIMES else name for name in fields)
+        dates = [name for name in fields if name.rsplit("__", 1)[-1] in _DATETIMES]
+        qs = qs.annotate(**{f"_text_{name}": Cast(name, TextField()) for name in dates})
+        fields = tuple(f"_text_{name}" if name in dates else name for name in fields)
     sql, params = qs.values_list(*fields).query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -183,21 +184,47 @@ def facts_for_ids(ids: list[Any]) -> Loaded:
     )
 
 
-def facts_for_blocks(*, first_index: int, last_index: int) -> Loaded:
-    """Every transaction sealed in blocks first_index..last_index (inclusive)."""
-    span = (first_index, last_index)
-    return facts_load(
-        transactions=Transaction.objects.filter(chain_seal__block__index__range=span),
-        # `IN (subquery)` makes SQLite look the entries up from the sealed ids; a join ordered by
-        # transaction id made it scan every entry of the ledger for each batch.
-        entries=Entry.objects.filter(
-            transaction_id__in=Seal.objects.filter(block__index__range=span).values("transaction_id")
-        ).order_by("transaction_id", "id"),
-    )
+# --- the verification fast path ------------------------------------------------------------------
+SEALED_FIELDS = ("block_id", "position", "salt", "leaf_hash", "transaction_id") + tuple(
+    f"transaction__{name}" for name in _TX_FIELDS[1:]
+)
 
 
-def seals_for_blocks(*, first_index: int, last_index: int):  # noqa: ANN201 - iterator of tuples
-    """(block pk, position, transaction db_key, salt hex, sealed leaf hex) in block, position order."""
+def sealed_batch(*, first_index: int, last_index: int) -> tuple[dict[int, list[tuple]], dict[Any, str], set[Any]]:
+    """Everything `verify_chain` needs for blocks first_index..last_index, in two queries:
+
+    - per block pk, its seals in position order, each row (block_id, position, salt,
+      leaf_hash, transaction id, then the transaction columns of `_TX_FIELDS[1:]`);
+    - per transaction id (driver form), its entries as joined `entry_json` text;
+    - the ids whose entry rows no longer convert.
+
+    A seal whose transaction row is gone has no row here (inner join): the caller sees a count
+    short of tx_count and asks `seal_transaction_ids` which one."""
+    by_block: dict[int, list[tuple]] = defaultdict(list)
     qs = Seal.objects.filter(block__index__range=(first_index, last_index)).order_by("block_id", "position")
-    for chunk in _chunks(qs, ("block_id", "position", "transaction_id", "salt", "leaf_hash")):
-        yield from chunk
+    for chunk in _chunks(qs, SEALED_FIELDS):
+        for row in chunk:
+            by_block[row[0]].append(row)
+    entries: dict[Any, list[str]] = defaultdict(list)
+    unreadable: set[Any] = set()
+    sealed_ids = Seal.objects.filter(block__index__range=(first_index, last_index)).values("transaction_id")
+    quote = _quote_json
+    for chunk in _chunks(Entry.objects.filter(transaction_id__in=sealed_ids).order_by("transaction_id", "id"), _ENTRY_FIELDS):
+        for tx_id, account, amount, balance_after, created_at in chunk:
+            try:  # entry_json, inlined: amounts and timestamps are plain ASCII, never null here
+                moment = moment_text(created_at)
+                entries[tx_id].append(
+                    f'{{"account":{"null" if account is None else quote(account)},"amount":"{amount:.2f}",'
+                    f'"balance_after":"{balance_after:.2f}","created_at":{"null" if moment is None else quote(moment)}}}'
+                )
+            except (ValueError, TypeError):
+                unreadable.add(tx_id)
+    return by_block, {tx_id: ",".join(parts) for tx_id, parts in entries.items()}, unreadable
+
+
+def seal_transaction_ids(*, block_id: int) -> list[tuple[int, Any, bool]]:
+    """(position, transaction db_key, transaction exists) of a block's seals: the slow path
+    that names a transaction whose row was deleted."""
+    rows = list(Seal.objects.filter(block_id=block_id).order_by("position").values_list("position", "transaction_id"))
+    existing = set(Transaction.objects.filter(pk__in=[tx for _p, tx in rows]).values_list("pk", flat=True))
+    return [(position, db_key(tx), tx in existing) for position, tx in rows]

@@ -172,21 +172,27 @@ def leaf_data_reference(facts: LeafFacts, salt: bytes) -> bytes:
     ).encode("ascii")
 
 
-def leaf_of(facts: LeafFacts, salt: bytes) -> bytes:
-    """The 32-byte leaf hash: SHA-256(0x00 || leaf_data).
-
-    `leaf_data` and `private_data` inlined into one function: verify_chain calls this for every
-    sealed transaction (test_leaves checks it against `leaf_data`)."""
-    (id_, reference, kind, amount, channel, description, created_at, completed_at, payer, payee, reversal_of,
-     initiated_by, hold_expires_at, fraud_score, fraud_decision, fraud_model_version, fraud_reasons, entries) = facts
+def entry_json(account: str | None, amount: str | None, balance_after: str | None, created_at: str | None) -> str:
+    """One entry of the private part, canonical JSON (see `private_data`)."""
     q = _quote
-    rows = ",".join(
-        f'{{"account":{"null" if a is None else q(a)},"amount":{"null" if m is None else q(m)},'
-        f'"balance_after":{"null" if b is None else q(b)},"created_at":{"null" if c is None else q(c)}}}'
-        for a, m, b, c in entries
+    return (
+        f'{{"account":{"null" if account is None else q(account)},"amount":{"null" if amount is None else q(amount)},'
+        f'"balance_after":{"null" if balance_after is None else q(balance_after)},'
+        f'"created_at":{"null" if created_at is None else q(created_at)}}}'
     )
+
+
+def leaf_hash_of(
+    id_: str, reference: str, kind: str, amount: str | None, channel: str, description: str, created_at: str | None,
+    completed_at: str | None, payer: str | None, payee: str | None, reversal_of: str | None, initiated_by: int | None,
+    hold_expires_at: str | None, fraud_score: str | None, fraud_decision: str | None, fraud_model_version: str | None,
+    fraud_reasons: str, entries_json: str, salt: bytes,
+) -> bytes:
+    """The leaf hash from the facts' fields in LeafFacts order, with the entries already joined
+    by `entry_json` (so `verify_chain` can feed rows straight in, building no objects)."""
+    q = _quote
     private = (
-        f'{{"entries":[{rows}],"fraud_decision":{"null" if fraud_decision is None else q(fraud_decision)},'
+        f'{{"entries":[{entries_json}],"fraud_decision":{"null" if fraud_decision is None else q(fraud_decision)},'
         f'"fraud_model_version":{"null" if fraud_model_version is None else q(fraud_model_version)},'
         f'"fraud_reasons":{fraud_reasons},"fraud_score":{"null" if fraud_score is None else q(fraud_score)},'
         f'"hold_expires_at":{"null" if hold_expires_at is None else q(hold_expires_at)},'
@@ -202,3 +208,9 @@ def leaf_of(facts: LeafFacts, salt: bytes) -> bytes:
         f'"reference":{q(reference)},"v":{LEAF_VERSION}}}'
     )
     return _sha256(data.encode("ascii")).digest()
+
+
+def leaf_of(facts: LeafFacts, salt: bytes) -> bytes:
+    """The 32-byte leaf hash: SHA-256(0x00 || leaf_data) (test_leaves checks it against
+    `leaf_data`)."""
+    return leaf_hash_of(*facts[:-1], ",".join(entry_json(*e) for e in facts.entries), salt)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import multiprocessing
 import time
-from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
@@ -24,9 +23,9 @@ from django.db import connection, connections
 from django.db.models import Subquery
 
 from chain.crypto import ZERO_HASH, block_hash, header_prefix, meets_difficulty, signature_valid
-from chain.facts import Loaded, facts_for_blocks, seals_for_blocks, uuid_text
+from chain.facts import moment_text, reasons_text, seal_transaction_ids, sealed_batch, uuid_text
 from chain.keys import ChainSigner, chain_signer
-from chain.leaves import leaf_of
+from chain.leaves import leaf_hash_of
 from chain.merkle import EMPTY_ROOT, merkle_root
 from chain.models import Block, ChainHead
 from chain.services import SEALABLE_STATUSES, genesis_ensure, pending_transactions
@@ -134,10 +133,11 @@ def _verify_range(
     expected_index, blocks, transactions = first, 0, 0
     try:
         for batch in _batches(first_index=first, last_index=last, batch_transactions=batch_transactions):
-            seals = _seals_by_block(batch)
-            loaded = facts_for_blocks(first_index=batch[0].index, last_index=batch[-1].index)
+            rows, entries, unreadable = sealed_batch(first_index=batch[0].index, last_index=batch[-1].index)
             for header in batch:
-                transactions += _check_block(header, expected_index, expected_parent, seals.get(header.pk, []), loaded, signer)
+                transactions += _check_block(
+                    header, expected_index, expected_parent, rows.get(header.pk, []), entries, unreadable, signer
+                )
                 expected_index, expected_parent = header.index + 1, header.hash
                 blocks += 1
             if progress is not None:
@@ -226,11 +226,15 @@ def _batches(*, first_index: int, last_index: int, batch_transactions: int):  # 
         yield batch
 
 
-def _seals_by_block(batch: list[_Header]) -> dict[int, list[tuple[int, Any, str, str]]]:
-    seals: dict[int, list[tuple[int, Any, str, str]]] = defaultdict(list)
-    for block_id, position, tx_id, salt, leaf in seals_for_blocks(first_index=batch[0].index, last_index=batch[-1].index):
-        seals[block_id].append((position, tx_id, salt, leaf))
-    return seals
+def _explain_count(header: _Header) -> None:
+    """The block's seal rows do not add up to tx_count: name the culprit (slow path)."""
+    seals = seal_transaction_ids(block_id=header.pk)
+    for expected_position, (position, tx_key, exists) in enumerate(seals):
+        if not exists:
+            raise _fail(header, "sealed transaction is missing from the ledger", tx_key)
+        if position != expected_position or position >= header.tx_count:
+            raise _fail(header, f"sealed transaction at position {position}, expected {expected_position}", tx_key)
+    raise _fail(header, f"{len(seals)} sealed transactions, the header says {header.tx_count}")
 
 
 def _fail(header: _Header, reason: str, transaction_key: Any = None) -> _Failed:
@@ -239,39 +243,44 @@ def _fail(header: _Header, reason: str, transaction_key: Any = None) -> _Failed:
 
 
 def _check_block(
-    header: _Header, expected_index: int, expected_parent: str | None, seals: list[tuple[int, Any, str, str]],
-    loaded: Loaded, signer: ChainSigner,
+    header: _Header, expected_index: int, expected_parent: str | None, rows: list[tuple], entries: dict[Any, str],
+    unreadable: set[Any], signer: ChainSigner,
 ) -> int:
-    """Check one block; `expected_parent` None: the parent is checked by another range."""
+    """Check one block; `expected_parent` None: the parent is checked by another range.
+    `rows` are the block's seals joined with their transactions (chain.facts.sealed_batch)."""
     if header.index != expected_index:
         raise _fail(header, f"expected block index {expected_index} here (blocks missing, inserted or reordered)")
     if expected_parent is not None and header.previous_hash != expected_parent:
         raise _fail(header, "previous_hash does not match the hash of the block before it")
 
     # Membership: positions 0..tx_count-1, nothing missing, nothing extra.
-    for expected_position, (position, tx_id, _salt, _leaf) in enumerate(seals):
-        if position != expected_position or position >= header.tx_count:
-            raise _fail(header, f"sealed transaction at position {position}, expected {expected_position}", tx_id)
-    if len(seals) != header.tx_count:
-        raise _fail(header, f"{len(seals)} sealed transactions, the header says {header.tx_count}")
-
+    if len(rows) != header.tx_count:
+        _explain_count(header)
     leaves: list[bytes] = []
-    for _position, tx_id, salt, sealed_leaf in seals:
-        status = loaded.status.get(tx_id)
-        if status is None:
-            raise _fail(header, "sealed transaction is missing from the ledger", tx_id)
-        if status not in _SEALABLE:
+    append, fromhex, sealable = leaves.append, bytes.fromhex, _SEALABLE
+    for expected_position, row in enumerate(rows):
+        (_block, position, salt, sealed_leaf, tx_id, reference, kind, amount, channel, description, created_at,
+         completed_at, payer, payee, reversal_of, initiated_by, hold_expires_at, fraud_score, fraud_decision,
+         fraud_model_version, fraud_reasons, status) = row
+        if position != expected_position:
+            raise _fail(header, f"sealed transaction at position {position}, expected {expected_position}", tx_id)
+        if status not in sealable:
             raise _fail(header, f"sealed transaction now has status {status!r}", tx_id)
-        facts = loaded.facts[tx_id]
         try:
-            if facts is None:
-                raise ValueError("unreadable row")
-            leaf = leaf_of(facts, bytes.fromhex(salt))
+            if tx_id in unreadable:
+                raise ValueError("unreadable entry row")
+            leaf = leaf_hash_of(
+                uuid_text(tx_id), reference, kind, f"{amount:.2f}", channel, description, moment_text(created_at),
+                moment_text(completed_at), payer, payee, None if reversal_of is None else uuid_text(reversal_of),
+                initiated_by, None if hold_expires_at is None else moment_text(hold_expires_at),
+                None if fraud_score is None else f"{fraud_score:.5f}", fraud_decision, fraud_model_version,
+                reasons_text(fraud_reasons), entries.get(tx_id, ""), fromhex(salt),
+            )
         except (ValueError, TypeError):
             raise _fail(header, "transaction or entry row no longer reads as the values it held (altered)", tx_id) from None
-        if leaf != bytes.fromhex(sealed_leaf):
+        if leaf != fromhex(sealed_leaf):
             raise _fail(header, "transaction or one of its entries changed since it was sealed", tx_id)
-        leaves.append(leaf)
+        append(leaf)
 
     root = merkle_root(leaves) if leaves else EMPTY_ROOT
     if root.hex() != header.merkle_root:
@@ -293,7 +302,7 @@ def _check_block(
         signature = b""
     if not signature_valid(signer.public_raw, digest, signature):
         raise _fail(header, "Ed25519 signature over the block hash is not valid")
-    return len(seals)
+    return len(rows)
 
 
 def _check_head(head_block: Block) -> None:
