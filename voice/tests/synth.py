@@ -29,13 +29,14 @@ def synthesize(text: str, *, voice: str, out: Path, speed: int = 150, noise: flo
     with tempfile.TemporaryDirectory() as tmp:
         raw, clean, hiss = Path(tmp, "raw.wav"), Path(tmp, "clean.wav"), Path(tmp, "noise.wav")
         subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "-w", str(raw), text], check=True, capture_output=True)
-        subprocess.run(["sox", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(clean)], check=True, capture_output=True)
+        # -R everywhere: sox dithers and makes noise from a random seed otherwise (runs would differ)
+        subprocess.run(["sox", "-R", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(clean)], check=True, capture_output=True)
         seconds = subprocess.run(["soxi", "-D", str(clean)], check=True, capture_output=True, text=True).stdout.strip()
         subprocess.run(
             ["sox", "-R", "-n", "-r", "16000", "-c", "1", "-b", "16", str(hiss), "synth", seconds, "whitenoise", "vol", str(noise)],
             check=True, capture_output=True,
         )
-        subprocess.run(["sox", "-m", str(clean), str(hiss), str(out)], check=True, capture_output=True)
+        subprocess.run(["sox", "-R", "-m", str(clean), str(hiss), str(out)], check=True, capture_output=True)
     return out
 
 

@@ -58,7 +58,7 @@ def test_stereo_44k_recording_is_converted(client, voice_model, tmp_path):
     # (en-us: the en-gb voice's "balance" is heard as "bhat lunch" — see docs/voice.md)
     wav = synthesize("what is my balance", voice="en-us", out=tmp_path / "c.wav")
     stereo = tmp_path / "stereo.wav"
-    subprocess.run(["sox", str(wav), "-r", "44100", "-c", "2", str(stereo)], check=True)
+    subprocess.run(["sox", "-R", str(wav), "-r", "44100", "-c", "2", str(stereo)], check=True)
     body = upload(client, stereo.read_bytes()).json()
     assert body["recognition"]["converted_from"] == "wav pcm16 44100 Hz stereo"
     assert body["intent"] == "balance", body["transcript"]

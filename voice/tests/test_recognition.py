@@ -12,7 +12,7 @@ import pytest
 from voice.audio import clip_from_wav
 from voice.parsing import parse_command
 from voice.recognizer import _thread_decoder, transcribe
-from voice.tests.synth import VOICES, synthesize_all, tools_available, word_errors
+from voice.tests.synth import synthesize_all, tools_available, word_errors
 
 pytestmark = [
     pytest.mark.slow,
@@ -125,7 +125,3 @@ def test_one_decoder_per_thread(voice_model, spoken):
     first = id(_thread_decoder().decoder)
     transcribe(pcm)
     assert id(_thread_decoder().decoder) == first
-
-
-def test_voices_used():
-    assert len(VOICES) >= 3
