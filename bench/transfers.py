@@ -2,7 +2,7 @@
 """SecureBank transfer benchmark: authenticated, idempotent HTTP transfers against the same work
 done in raw SQL, on one fresh PostgreSQL database, in one run.
 
-    .venv/bin/python bench/transfers.py                      # defaults: about 1.5 minutes
+    .venv/bin/python bench/transfers.py                      # defaults: about 2-3 minutes
     .venv/bin/python bench/transfers.py --workers 2 --db-pool --profile bench/out
 
 Steps: drop and recreate the database (its name must start with `securebank_bench`), migrate,
@@ -721,6 +721,8 @@ def run(args: argparse.Namespace, cleanup: list) -> int:
     else:
         warm = LoadResult()
     samplers: list[subprocess.Popen] = []
+    if args.profile and not (Path(PYTHON).parent / "py-spy").exists():
+        raise SystemExit("--profile needs py-spy in the venv: .venv/bin/pip install py-spy")
     if args.profile:
         out_dir = Path(args.profile)
         out_dir.mkdir(parents=True, exist_ok=True)
