@@ -24,13 +24,19 @@ class Spoken:
     path: Path
 
 
-def synthesize(text: str, *, voice: str, out: Path, speed: int = 150, noise: float = 0.01, seed: int = 0) -> Path:
-    """espeak-ng -> resample to 16 kHz mono 16-bit -> mix in white noise at `noise` amplitude."""
+def synthesize(text: str, *, voice: str, out: Path, speed: int = 150, noise: float = 0.01) -> Path:
+    """espeak-ng -> resample to 16 kHz mono 16-bit -> mix in white noise at `noise` amplitude
+    (0: none, and no dither either: exact-zero silence)."""
     with tempfile.TemporaryDirectory() as tmp:
         raw, clean, hiss = Path(tmp, "raw.wav"), Path(tmp, "clean.wav"), Path(tmp, "noise.wav")
         subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "-w", str(raw), text], check=True, capture_output=True)
         # -R everywhere: sox dithers and makes noise from a random seed otherwise (runs would differ)
-        subprocess.run(["sox", "-R", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(clean)], check=True, capture_output=True)
+        dither = [] if noise else ["-D"]
+        subprocess.run(["sox", "-R", *dither, str(raw), "-r", "16000", "-c", "1", "-b", "16", str(clean)], check=True,
+                       capture_output=True)
+        if not noise:
+            shutil.move(clean, out)
+            return out
         seconds = subprocess.run(["soxi", "-D", str(clean)], check=True, capture_output=True, text=True).stdout.strip()
         subprocess.run(
             ["sox", "-R", "-n", "-r", "16000", "-c", "1", "-b", "16", str(hiss), "synth", seconds, "whitenoise", "vol", str(noise)],
