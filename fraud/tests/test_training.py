@@ -74,10 +74,11 @@ def test_train_command_generates_data_when_no_file_is_given(settings, tmp_path):
     settings.FRAUD_MODEL_DIR = tmp_path / "models"
     out = io.StringIO()
     call_command("train_fraud_model", "--rows", "60000", "--seed", "2", "--max-rounds", "20",
-                 "--no-dest-comparison", stdout=out)
+                 "--no-dest-comparison", "--scale-pos-weight", "5", stdout=out)
     assert (tmp_path / "paysim_generated_60000_2.csv").is_file()
     row = FraudModel.objects.get()
     assert not row.is_active and row.rows == 60_000
+    assert row.metrics["scale_pos_weight"] == 5 and row.metrics["dest_features_comparison"] is None
     assert "generated" in out.getvalue()
 
 

@@ -35,6 +35,9 @@ class Command(BaseCommand):
         parser.add_argument("--no-dest-comparison", action="store_true",
                             help="skip training the comparison model with PaySim's destination-balance artifacts")
         parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+        parser.add_argument("--scale-pos-weight", type=float,
+                            help="class weight of frauds (default: sqrt(negatives / positives) of the training set)")
+        parser.add_argument("--min-child-weight", type=float, default=TrainParams.min_child_weight)
 
     def handle(self, *args, **options) -> None:
         if options["if_missing"] and FraudModel.objects.filter(is_active=True).exists():
@@ -58,6 +61,7 @@ class Command(BaseCommand):
         params = TrainParams(
             seed=options["seed"], max_rounds=options["max_rounds"], threads=options["threads"],
             compare_dest_features=not options["no_dest_comparison"],
+            scale_pos_weight=options["scale_pos_weight"], min_child_weight=options["min_child_weight"],
         )
         try:
             row = model_train(data=data, rows=rows, params=params, activate=options["activate"], say=say)
