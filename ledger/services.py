@@ -54,7 +54,9 @@ def accounts_lock(*, account_ids: list[int]) -> dict[int, Account]:
     order is what makes concurrent transfers deadlock-free.
     """
     ids = sorted(set(account_ids))
-    locked = {a.pk: a for a in Account.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
+    # Owners come along (unlocked: `of=("self",)`) because every caller renders or notifies them.
+    rows = Account.objects.select_for_update(of=("self",)).select_related("owner").filter(pk__in=ids).order_by("pk")
+    locked = {a.pk: a for a in rows}
     if len(locked) != len(ids):
         raise AccountNotFound()
     return locked
@@ -150,13 +152,6 @@ def account_set_status(*, account: Account, status: str, actor: Any, note: str =
     return locked
 
 
-def primary_account_for(*, user: Any) -> Account:
-    account = Account.objects.filter(owner=user, is_primary=True).first()
-    if account is None:
-        raise AccountNotFound("You have no account.")
-    return account
-
-
 # --- Transfers -----------------------------------------------------------------------------------
 def transfer_create(
     *,
@@ -177,8 +172,10 @@ def transfer_create(
     nothing moves). `idempotency`, when given, is locked and linked in the same transaction,
     so a key can never move money twice.
     """
-    payer_account = primary_account_for(user=payer)
-    if payer_account.pk == payee_account.pk:
+    payer_account_id = Account.objects.filter(owner=payer, is_primary=True).values_list("pk", flat=True).first()
+    if payer_account_id is None:
+        raise AccountNotFound("You have no account.")
+    if payer_account_id == payee_account.pk:
         raise SelfTransfer()
     with transaction.atomic():
         if idempotency is not None:
@@ -186,7 +183,7 @@ def transfer_create(
             if record.transaction_id is not None:
                 raise AlreadyExecuted(record.transaction_id)
         outcome = _post(
-            payer_id=payer_account.pk,
+            payer_id=payer_account_id,
             payee_id=payee_account.pk,
             amount=amount,
             kind=kind,
@@ -328,11 +325,14 @@ def _write_entries(*, txn: Transaction, payer: Account, payee: Account, amount: 
 
 
 def _after_commit(txn: Transaction, event: str, balances: Balances) -> None:
-    txn_id = txn.pk
+    """Send `transaction_committed` after the commit, with the transaction as committed.
+
+    The in-memory row is what was written (its accounts, owners included, were loaded under
+    the lock), so listeners need no reload.
+    """
 
     def send() -> None:
-        fresh = Transaction.objects.select_related("payer_account__owner", "payee_account__owner").get(pk=txn_id)
-        transaction_committed.send(sender=Transaction, transaction=fresh, event=event, balances=balances)
+        transaction_committed.send(sender=Transaction, transaction=txn, event=event, balances=balances)
 
     transaction.on_commit(send, robust=True)
 
@@ -356,6 +356,7 @@ def hold_complete(*, transaction_id: Any, actor: Any = None, note: str = "") -> 
             raise TransactionStateConflict(f"The transaction is {txn.status}.", status=txn.status)
         locked = accounts_lock(account_ids=[txn.payer_account_id, txn.payee_account_id])
         payer, payee = locked[txn.payer_account_id], locked[txn.payee_account_id]
+        txn.payer_account, txn.payee_account = payer, payee
         if payee.status == Account.Status.FROZEN:
             raise AccountFrozen("The payee's account cannot receive money right now.")
         balances = _write_entries(txn=txn, payer=payer, payee=payee, amount=txn.amount, release_held=True)
@@ -373,7 +374,9 @@ def hold_release(*, transaction_id: Any, actor: Any = None, reason: str = "Relea
         txn = _lock_transaction(transaction_id)
         if txn.status != Transaction.Status.HELD:
             raise TransactionStateConflict(f"The transaction is {txn.status}.", status=txn.status)
-        payer = accounts_lock(account_ids=[txn.payer_account_id])[txn.payer_account_id]
+        locked = accounts_lock(account_ids=[txn.payer_account_id, txn.payee_account_id])
+        payer = locked[txn.payer_account_id]
+        txn.payer_account, txn.payee_account = payer, locked[txn.payee_account_id]
         payer.held -= txn.amount
         payer.save(update_fields=["held", "updated_at"])
         txn.status = Transaction.Status.DECLINED
