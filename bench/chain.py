@@ -76,13 +76,17 @@ class Ledger:
         self.rng = random.Random(7)
 
     def add(self, n: int) -> None:
+        from datetime import timedelta
+
         from django.db import transaction
         from django.utils import timezone
 
         from ledger.models import Entry, Transaction
 
         txns, entries = [], []
-        now = timezone.now()
+        # One transaction a second, ending a day ago: a history, not a burst (the miner's
+        # recent-window query must not see the whole ledger as recent).
+        start = timezone.now() - timedelta(days=1) - timedelta(seconds=200_000)
         for _ in range(n):
             payer, payee = self.rng.sample(self.accounts, 2)
             amount = Decimal(self.rng.randint(100, 500000)) / 100
@@ -92,7 +96,8 @@ class Ledger:
             txn = Transaction(
                 reference=f"{self.count:012d}", kind="transfer", status="completed", amount=amount,
                 description=self.rng.choice(["", "rent", "groceries", "chai ☕", "EMI"]), payer_account_id=payer,
-                payee_account_id=payee, channel=self.rng.choice(["api", "qr", "voice"]), completed_at=now,
+                payee_account_id=payee, channel=self.rng.choice(["api", "qr", "voice"]),
+                completed_at=start + timedelta(seconds=self.count),
                 fraud_score=Decimal(self.rng.randint(0, 99999)) / 100000, fraud_decision="allow",
                 fraud_model_version="xgb-bench", fraud_reasons=["amount typical for payer"],
             )

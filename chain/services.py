@@ -27,9 +27,10 @@ from chain.models import Block, ChainHead, Seal
 from ledger.models import Transaction
 
 DEFAULT_MAX_TX = 1000
-# A transaction whose commit lands later than this after its completed_at is picked up by the
-# periodic full sweep rather than the cheap recent-window query (see blocks_mine_pending).
-STRAGGLER_WINDOW = timedelta(minutes=10)
+# A transaction whose commit lands later than this after its completed_at (set moments before
+# its commit) is picked up by the periodic full sweep rather than the cheap recent-window
+# query (see blocks_mine_iter).
+STRAGGLER_WINDOW = timedelta(minutes=2)
 SEALABLE_STATUSES = (Transaction.Status.COMPLETED, Transaction.Status.REVERSED)
 
 
