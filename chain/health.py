@@ -27,9 +27,8 @@ def check_miner() -> tuple[str, str]:
         if tip is None:
             return "degraded", "no genesis block (run migrate)"
         stale = (
-            Transaction.objects.filter(
-                status__in=SEALABLE_STATUSES, completed_at__gt=tip[1], completed_at__lt=timezone.now() - MINER_LAG
-            )
+            Transaction.objects.filter(completed_at__gt=tip[1], completed_at__lt=timezone.now() - MINER_LAG)
+            .exclude(status__in=[s for s in Transaction.Status if s not in SEALABLE_STATUSES])
             .order_by("completed_at")
             .values_list("completed_at", flat=True)
             .first()

@@ -91,8 +91,13 @@ def genesis_ensure() -> ChainHead:
 def pending_transactions(*, since: datetime | None = None) -> QuerySet[Transaction]:
     """Completed (or since reversed) transactions in no block yet, in commit order
     (completed_at, id). `since` limits the scan to recently completed ones."""
-    qs = Transaction.objects.filter(status__in=SEALABLE_STATUSES, completed_at__isnull=False).filter(
-        ~Exists(Seal.objects.filter(transaction_id=OuterRef("pk")))
+    # Written as "not one of the other statuses": an equality on status would make SQLite walk
+    # the (status, hold_expires_at) index and sort every completed transaction, instead of
+    # walking completed_at from `since`.
+    qs = (
+        Transaction.objects.filter(completed_at__isnull=False)
+        .exclude(status__in=[s for s in Transaction.Status if s not in SEALABLE_STATUSES])
+        .filter(~Exists(Seal.objects.filter(transaction_id=OuterRef("pk"))))
     )
     if since is not None:
         qs = qs.filter(completed_at__gte=since)
