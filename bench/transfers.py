@@ -96,9 +96,10 @@ from pathlib import Path
 from fraud.model_services import model_activate
 from fraud.models import FraudModel
 meta = json.loads((Path(os.environ["BENCH_MODEL"]) / "metadata.json").read_text())
-FraudModel.objects.create(version=meta["version"], trained_at=meta["trained_at"], data_source=meta["data_source"][:255],
-                          data_sha256=meta["data_sha256"], rows=meta["rows"], threshold=meta["threshold"],
-                          features=meta["features"], metrics=meta["metrics"])
+# get_or_create: a model trained into an empty cache was already registered by train_fraud_model.
+FraudModel.objects.get_or_create(version=meta["version"], defaults=dict(
+    trained_at=meta["trained_at"], data_source=meta["data_source"][:255], data_sha256=meta["data_sha256"],
+    rows=meta["rows"], threshold=meta["threshold"], features=meta["features"], metrics=meta["metrics"]))
 model_activate(version=meta["version"])
 """
 
