@@ -123,10 +123,10 @@ def model_fit(df: pd.DataFrame, *, params: TrainParams, threshold: float, say: S
     positives = float(y[split.train].sum())
     if positives == 0 or y[split.valid].sum() == 0:
         raise ValueError("the training and validation periods need at least one fraud each")
-    # sqrt(neg / pos), not the full ratio: with ~800x weight per fraud the trees carve out narrow
-    # bins of pure noise (a payee balance around 50,000, say) where a handful of training frauds
-    # outweigh thousands of legitimate rows; on 6.36M generated rows that cost 0.016 AUPRC and
-    # 12x the false positives at the threshold (bench/results_fraud.md).
+    # sqrt(neg / pos), not the full ratio: with ~780x weight per fraud the trees can carve out
+    # narrow bins of pure noise (a payee balance around 50,000, say) where a handful of training
+    # frauds outweigh thousands of legitimate rows: more false positives at the threshold, and on
+    # one 6.36M-row draw 0.016 less AUPRC (docs/fraud.md, bench/results_fraud.md).
     spw = params.scale_pos_weight or float(np.sqrt((split.train.sum() - positives) / positives))
     split_info = {
         "train_rows": int(split.train.sum()), "train_frauds": int(positives),
