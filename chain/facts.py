@@ -21,8 +21,7 @@ from typing import Any
 from uuid import UUID
 
 from django.db import connection
-from django.db.models import QuerySet, TextField
-from django.db.models.functions import Cast
+from django.db.models import Func, QuerySet, TextField
 
 from chain.crypto import format_timestamp
 from chain.leaves import LeafEntry, LeafFacts, canonical_json
@@ -55,6 +54,8 @@ def moment_text(value: Any) -> str | None:
     if value is None:
         return None
     if type(value) is str:
+        if len(value) == 27 and value[10] == "T" and value[26] == "Z":  # canonical already (PostgreSQL)
+            return value
         if len(value) == 26 and value[10] == " ":  # how Django stores an aware datetime in SQLite (UTC)
             return f"{value[:10]}T{value[11:]}Z"
         if len(value) == 19 and value[10] == " ":  # ... when the microseconds are zero
@@ -76,12 +77,26 @@ def score_text(value: Any) -> str | None:
 _DATETIMES = {"created_at", "completed_at", "hold_expires_at"}
 
 
+class MomentText(Func):
+    """A timestamp column as text, without the driver's datetime parsing (which costs more
+    than everything else verification does with a row): on SQLite the stored text (UTC), on
+    PostgreSQL already in the canonical form (`moment_text` passes both through cheaply)."""
+
+    output_field = TextField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, template="CAST(%(expressions)s AS text)", **extra)
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        template = "to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+        return self.as_sql(compiler, connection, template=template, **extra)
+
+
 def _chunks(qs: QuerySet, fields: tuple[str, ...]):  # noqa: ANN202 - iterator of lists of tuples
-    """Rows of `fields`, straight from the driver. On SQLite the datetime columns are read as
-    their stored text (CAST): the driver's own datetime parsing would cost more than the rest."""
-    if connection.vendor == "sqlite":
+    """Rows of `fields`, straight from the driver, timestamps as text (see MomentText)."""
+    if connection.vendor in {"sqlite", "postgresql"}:
         dates = [name for name in fields if name.rsplit("__", 1)[-1] in _DATETIMES]
-        qs = qs.annotate(**{f"_text_{name}": Cast(name, TextField()) for name in dates})
+        qs = qs.annotate(**{f"_text_{name}": MomentText(name) for name in dates})
         fields = tuple(f"_text_{name}" if name in dates else name for name in fields)
     sql, params = qs.values_list(*fields).query.sql_with_params()
     with connection.cursor() as cursor:
