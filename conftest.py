@@ -50,15 +50,9 @@ def api_client():
 @pytest.fixture
 def auth_client():
     """`auth_client(user)` -> an APIClient authenticated with a real JWT access token."""
-    from rest_framework.test import APIClient
-    from rest_framework_simplejwt.tokens import RefreshToken
+    from securebank.tests.threads import client_for
 
-    def make(user):  # noqa: ANN001, ANN202
-        client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
-        return client
-
-    return make
+    return client_for
 
 
 @pytest.fixture

@@ -8,8 +8,6 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
-from rest_framework.test import APIClient
-from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.tests.factories import make_user
 from chain import services
@@ -19,34 +17,9 @@ from chain.tests.factories import pay
 from chain.verification import chain_verify
 from ledger.models import Transaction
 from ledger.selectors import account_for_user
+from securebank.tests.threads import client_for, run_threads
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
-    return client
-
-
-def run_threads(n: int, target) -> list[BaseException]:  # noqa: ANN001
-    errors: list[BaseException] = []
-
-    def wrapped(i: int) -> None:
-        try:
-            target(i)
-        except BaseException as exc:  # noqa: BLE001 - reported by the test
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=wrapped, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not any(t.is_alive() for t in threads), "a thread hung"
-    return errors
 
 
 def assert_linear_chain() -> None:
