@@ -14,7 +14,7 @@ import jwt
 import pytest
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
-from channels.layers import get_channel_layer
+from channels.layers import channel_layers, get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.db import transaction
@@ -36,9 +36,33 @@ PAYMENT_KEYS = {
 BALANCE_KEYS = {"account", "previous_balance", "balance", "change", "transaction_id", "reference", "committed_at"}
 
 
+_sockets: list[WebsocketCommunicator] = []
+
+
+def Socket(path: str, **kwargs) -> WebsocketCommunicator:  # noqa: ANN003, N802
+    """A communicator that `run` disconnects at the end of the scenario, whatever happened:
+    a consumer still receiving when its event loop ends would leave the Redis layer's
+    receive lock bound to that dead loop for the next test."""
+    comm = WebsocketCommunicator(application, path, **kwargs)
+    _sockets.append(comm)
+    return comm
+
+
 def run(coro_fn, *args):  # noqa: ANN001, ANN002, ANN201
     """One event loop per scenario: a communicator lives in the loop that created it."""
-    return async_to_sync(coro_fn)(*args)
+
+    async def scenario():  # noqa: ANN202
+        try:
+            return await coro_fn(*args)
+        finally:
+            while _sockets:
+                comm = _sockets.pop()
+                try:
+                    await comm.disconnect(timeout=5)
+                except BaseException:  # noqa: BLE001, S110 - already closed, or the app failed
+                    pass
+
+    return async_to_sync(scenario)()
 
 
 def access(user) -> str:  # noqa: ANN001
@@ -47,7 +71,7 @@ def access(user) -> str:  # noqa: ANN001
 
 async def open_socket(token: str | None = None, subprotocols: list[str] | None = None) -> WebsocketCommunicator:
     path = "/ws/notifications/" + (f"?token={token}" if token is not None else "")
-    comm = WebsocketCommunicator(application, path, headers=ORIGIN, subprotocols=subprotocols)
+    comm = Socket(path, headers=ORIGIN, subprotocols=subprotocols)
     connected, _ = await comm.connect()
     assert connected
     return comm
@@ -69,6 +93,17 @@ def users(db):  # noqa: ANN001
 @pytest.fixture(autouse=True)
 def allow_all_risk(settings):
     settings.LEDGER_RISK_ASSESSOR = "ledger.risk.AllowAll"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_channel_layer():
+    """One channel layer instance per test. Each scenario runs in its own event loop, and
+    channels_redis keeps per-instance asyncio locks (per-channel receive locks) that bind to
+    the first loop that waits on them; one left behind by a finished loop fails the next test
+    with "bound to a different event loop". A server process has one loop: tests only."""
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
 
 
 @pytest.fixture(autouse=True)
@@ -139,10 +174,8 @@ def test_bad_tokens_close_4401_before_joining_anything(users, group_adds, make_t
 
     async def scenario() -> None:
         for comm in (
-            WebsocketCommunicator(application, "/ws/notifications/" + (f"?token={token}" if token is not None else ""),
-                                  headers=ORIGIN),
-            WebsocketCommunicator(application, "/ws/notifications/", headers=ORIGIN,
-                                  subprotocols=["bearer", token] if token else []),
+            Socket("/ws/notifications/" + (f"?token={token}" if token is not None else ""), headers=ORIGIN),
+            Socket("/ws/notifications/", headers=ORIGIN, subprotocols=["bearer", token] if token else []),
         ):
             connected, _ = await comm.connect()
             assert connected  # accepted, then closed, so a browser sees the code
@@ -172,11 +205,11 @@ def test_token_as_query_or_subprotocol(users, group_adds):
     token = access(alice)
 
     async def scenario() -> None:
-        query = WebsocketCommunicator(application, f"/ws/notifications/?token={token}", headers=ORIGIN)
+        query = Socket(f"/ws/notifications/?token={token}", headers=ORIGIN)
         assert await query.connect() == (True, None)
-        alone = WebsocketCommunicator(application, "/ws/notifications/", headers=ORIGIN, subprotocols=[token])
+        alone = Socket("/ws/notifications/", headers=ORIGIN, subprotocols=[token])
         assert await alone.connect() == (True, token)  # the server must pick an offered subprotocol
-        pair = WebsocketCommunicator(application, "/ws/notifications/", headers=ORIGIN, subprotocols=["bearer", token])
+        pair = Socket("/ws/notifications/", headers=ORIGIN, subprotocols=["bearer", token])
         assert await pair.connect() == (True, "bearer")  # ... and then it need not echo the token
         for comm in (query, alone, pair):
             await comm.send_json_to({"type": "ping"})
@@ -203,8 +236,7 @@ def test_socket_closes_4401_when_its_token_expires(users):
 
 def test_origin_outside_allowed_hosts_is_refused(users):
     async def scenario() -> None:
-        comm = WebsocketCommunicator(application, f"/ws/notifications/?token={access(users[0])}",
-                                     headers=[(b"origin", b"https://evil.example")])
+        comm = Socket(f"/ws/notifications/?token={access(users[0])}", headers=[(b"origin", b"https://evil.example")])
         connected, _ = await comm.connect()
         assert not connected
 
@@ -410,27 +442,30 @@ def test_disconnect_leaves_the_group(users):
 
 @pytest.mark.skipif(not settings.REDIS_URL, reason="the Redis layer's connection pool is under test")
 def test_bursts_of_joins_and_leaves_queue_for_the_layer_pool_instead_of_failing(users, settings, monkeypatch):
-    """150 sockets connecting and dropping at once through a pool of 20 Redis connections:
+    """150 sockets connecting and dropping at once through a pool of 40 Redis connections:
     group_add/group_discard wait for a connection (MaxConnectionsError used to close the
     socket with 1011, or leave a stale membership behind)."""
     import accounts.consumers
 
     layer = settings.CHANNEL_LAYERS["default"]
-    host = {**layer["CONFIG"]["hosts"][0], "max_connections": 20}
+    host = {**layer["CONFIG"]["hosts"][0], "max_connections": 40}
     settings.CHANNEL_LAYERS = {"default": {**layer, "CONFIG": {**layer["CONFIG"], "hosts": [host]}}}
     monkeypatch.setattr(accounts.consumers, "MEMBERSHIP_CONCURRENCY", 10)
     alice, bob, _ = users
     token = access(bob)
 
     async def scenario() -> int:
-        comms = [WebsocketCommunicator(application, f"/ws/notifications/?token={token}", headers=ORIGIN)
+        comms = [Socket(f"/ws/notifications/?token={token}", headers=ORIGIN)
                  for _ in range(150)]
         results = await asyncio.gather(*(c.connect(timeout=30) for c in comms))
         assert all(ok for ok, _ in results)
         await database_sync_to_async(pay)(alice, "bob")
         for comm in comms:
             assert (await comm.receive_json_from(timeout=10))["type"] == "payment_received"
-        await asyncio.gather(*(c.disconnect(timeout=30) for c in comms))
+        # Each socket leaves its group in `disconnect`. (Now and then one consumer's Redis receive
+        # task outlives the disconnect — channels_redis behaviour, seen with or without this
+        # consumer's changes; daphne cancels such an instance after 10 s. Wait 5 s, not 30.)
+        await asyncio.gather(*(c.disconnect(timeout=5) for c in comms))
         layer = get_channel_layer()
         redis = layer.connection(layer.consistent_hash(f"user_{bob.pk}"))
         return await redis.zcard(layer._group_key(f"user_{bob.pk}"))
