@@ -50,6 +50,7 @@ class Server:
         return f"ws://127.0.0.1:{self.port}"
 
     def stop(self) -> None:
+        """Stop the server and delete its log (set KEEP_SERVER_LOGS=1 to keep it)."""
         if self.process.poll() is None:
             self.process.terminate()
             try:
@@ -57,6 +58,8 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=10)
+        if not os.environ.get("KEEP_SERVER_LOGS"):
+            self.log.unlink(missing_ok=True)
 
     def log_tail(self, lines: int = 40) -> str:
         try:
