@@ -26,7 +26,6 @@ import random
 import secrets
 import statistics
 import sys
-import tempfile
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -34,30 +33,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import django_setup, pct  # noqa: E402
+
 
 def setup_django(database_url: str | None, difficulty: int) -> None:
-    os.environ.setdefault("DEBUG", "1")
     os.environ["BLOCKCHAIN_DIFFICULTY"] = str(difficulty)
-    os.environ["LOG_LEVEL"] = "WARNING"
-    if database_url:
-        os.environ["DATABASE_URL"] = database_url
-    else:
-        os.environ.pop("DATABASE_URL", None)
-        os.environ["SECUREBANK_DATA_DIR"] = tempfile.mkdtemp(prefix="sb-chain-bench-")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "securebank.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0, interactive=False)
-    if database_url:
-        call_command("flush", verbosity=0, interactive=False)
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+    django_setup(database_url, scratch_prefix="sb-chain-bench-")
 
 
 class Ledger:

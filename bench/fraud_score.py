@@ -33,35 +33,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import django_setup, pct  # noqa: E402
+
 
 def setup_django(database_url: str | None, model_root: Path) -> None:
-    os.environ.setdefault("DEBUG", "1")
-    os.environ["LOG_LEVEL"] = "WARNING"
     os.environ["FRAUD_MODEL_DIR"] = str(model_root)
     # The rules run exactly as configured (same queries, same LIMIT); only the velocity rule's
     # risk is zero, so that the benchmark's own thousands of payments are not held for velocity
     # (a hold would change what is measured). The daily limit is lifted for the same reason.
     os.environ["FRAUD_VELOCITY_RISK"] = "0"
     os.environ["DAILY_TRANSFER_LIMIT"] = "100000000.00"
-    if database_url:
-        os.environ["DATABASE_URL"] = database_url
-    else:
-        os.environ.pop("DATABASE_URL", None)
-        os.environ["SECUREBANK_DATA_DIR"] = tempfile.mkdtemp(prefix="sb-fraud-bench-")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "securebank.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0, interactive=False)
-    if database_url:
-        call_command("flush", verbosity=0, interactive=False)
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+    django_setup(database_url, scratch_prefix="sb-fraud-bench-")
 
 
 def report(label: str, seconds: list[float], cpu: list[float] | None = None) -> None:
