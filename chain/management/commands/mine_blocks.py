@@ -57,10 +57,12 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
         self.stdout.write(f"mine_blocks: mining every {interval:g} s (Ctrl-C to stop)")
-        last_full_sweep = 0.0
+        # None, not 0.0: the monotonic clock counts from boot, so on a machine up for less than
+        # FULL_SWEEP_SECONDS a zero would skip the first round's full sweep.
+        last_full_sweep: float | None = None
         while not stopping:
             now = time.monotonic()
-            full = now - last_full_sweep >= FULL_SWEEP_SECONDS
+            full = last_full_sweep is None or now - last_full_sweep >= FULL_SWEEP_SECONDS
             try:
                 close_old_connections()
                 self._round(max_tx=max_tx, full_sweep=full)
