@@ -197,11 +197,11 @@ def qr_inspect(*, payer: Any, qr_data: str, amount: Decimal | None = None) -> tu
 def qr_redeem(
     *, payer: Any, qr_data: str, amount: Decimal | None = None, idempotency: IdempotencyKey | None = None
 ) -> QRRedemption:
-    """Pay the code: one durable transaction locks the QR row, moves the money through
-    `transfer_create`, and marks the code paid. A declined payment is recorded (by the ledger)
+    """Pay the code: one atomic block (inside the idempotent request's transaction) locks the
+    QR row, moves the money through `transfer_create`, and marks the code paid. A declined payment is recorded (by the ledger)
     but leaves the code unpaid; a held one consumes it (the money is reserved for the payee)."""
     claims = qr_claims_read(qr_data)
-    with transaction.atomic(durable=True):
+    with transaction.atomic():
         qr = _checked(QRPayment.objects.select_for_update().filter(pk=claims.qr_id).first(), claims, payer)
         pay = _amount_to_pay(qr, amount, required=True)
         payee_account = account_primary_for_user_id(user_id=qr.payee_id)

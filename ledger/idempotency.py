@@ -3,17 +3,19 @@
     response = idempotent_call(request, scope="payments.send", execute=lambda record: ...)
 
 - no header: `execute(None)` runs as usual (the API stays easy to try by hand);
-- first use of (user, key): a claim row is committed, `execute(record)` runs, and its status and
-  body (errors included) are stored and returned;
+- first use of (user, key): the key row, everything `execute(record)` writes and the stored
+  answer (status and body, business refusals included) commit in ONE database transaction;
 - same key, same body: the stored response is replayed (header `Idempotent-Replayed: true`);
 - same key, different body: 409 `idempotency_conflict`;
-- same key while the first is still running: wait up to IDEMPOTENCY_WAIT_SECONDS, then replay
-  or 409 `request_in_progress`.
+- same key while the first is still running: the second's INSERT waits for the first's commit
+  (PostgreSQL's unique index; SQLite's single writer) and then replays its answer.
 
-Exactly-once: the service links the record to the transaction it creates inside the same
-database transaction (`transfer_create(idempotency=record)`), and refuses a record that already
-has one. So even a crash between the money commit and storing the response cannot make a retry
-pay twice: the retry finds the link and replays via `replay(transaction_id)`.
+Exactly-once follows from the single transaction: there is no committed key without its
+answer, and no money without its key. The service also links the record to the transaction it
+creates (`transfer_create(idempotency=record)`) and refuses a record that already has one.
+Rows written by earlier releases, which committed the claim first, may still be found
+unanswered: a linked one is replayed from its transaction (`replay`), an unlinked one is taken
+over once stale, and a fresh one gets 409 `request_in_progress`.
 """
 
 from __future__ import annotations
@@ -23,10 +25,11 @@ import json
 import time
 from collections.abc import Callable
 from datetime import timedelta
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -80,15 +83,26 @@ def idempotent_call(
         raise InvalidIdempotencyKey()
 
     digest = fingerprint(request, scope)
-    record = _claim(user=request.user, key=key, scope=scope, digest=digest, replay=replay)
-    if isinstance(record, Response):
-        return record
-    try:
-        status, body = _run(execute, record, replay)
-    except Exception:
-        # Nothing was committed by `execute` (it raised): free the key for a retry.
-        IdempotencyKey.objects.filter(pk=record.pk, transaction__isnull=True).delete()
-        raise
+    deadline = time.monotonic() + WAIT_SECONDS
+    while True:
+        with transaction.atomic(durable=True):
+            record = _insert(user=request.user, key=key, scope=scope, digest=digest)
+            if record is not None:
+                return _answer(record, execute, replay)
+        found = _found(user=request.user, key=key, digest=digest, replay=replay)
+        if isinstance(found, Response):
+            return found
+        if found is not None:  # an earlier release's claim that died before moving money
+            with transaction.atomic(durable=True):
+                return _answer(found, execute, replay)
+        if time.monotonic() >= deadline:
+            raise RequestInProgress()
+        time.sleep(0.05)
+
+
+def _answer(record: IdempotencyKey, execute: Callable[[IdempotencyKey | None], Executed], replay: Any) -> Response:
+    """Execute and store the answer; the caller's transaction holds the key row."""
+    status, body = _run(execute, record, replay)
     IdempotencyKey.objects.filter(pk=record.pk).update(
         state=IdempotencyKey.State.COMPLETED, response_status=status, response_body=body, updated_at=timezone.now()
     )
@@ -104,43 +118,69 @@ def _run(execute: Callable[[IdempotencyKey | None], Executed], record: Idempoten
         return replay(done.transaction_id)
     except DomainError as exc:
         # Business refusals are deterministic answers to this request: store and replay them.
+        # The service's own atomic block has already rolled its writes back.
         if record is None:
             raise
         return exc.status_code, exc.as_body()
 
 
-def _claim(*, user: Any, key: str, scope: str, digest: str, replay: Any) -> IdempotencyKey | Response:
-    deadline = time.monotonic() + WAIT_SECONDS
-    while True:
-        try:
-            with transaction.atomic():
-                return IdempotencyKey.objects.create(user=user, key=key, scope=scope, fingerprint=digest)
-        except IntegrityError:
-            pass
-        existing = IdempotencyKey.objects.filter(user=user, key=key).first()
-        if existing is None:  # purged between our insert and read: try again
-            continue
-        if existing.fingerprint != digest:
-            raise IdempotencyConflict()
-        if existing.state == IdempotencyKey.State.COMPLETED:
-            return _replayed(existing)
-        if existing.transaction_id is not None and replay is not None and _is_stale(existing):
-            status, body = replay(existing.transaction_id)
-            IdempotencyKey.objects.filter(pk=existing.pk).update(
-                state=IdempotencyKey.State.COMPLETED, response_status=status, response_body=body
-            )
-            return Response(body, status=status)
-        if existing.transaction_id is None and _is_stale(existing):
-            # The first request died before moving money; take the claim over.
-            taken = IdempotencyKey.objects.filter(pk=existing.pk, updated_at=existing.updated_at).update(
-                updated_at=timezone.now()
-            )
-            if taken:
-                existing.refresh_from_db()
-                return existing
-        if time.monotonic() >= deadline:
-            raise RequestInProgress()
-        time.sleep(0.05)
+# INSERT ... ON CONFLICT DO NOTHING (PostgreSQL, SQLite >= 3.35): a taken key returns no row
+# instead of raising, so the claim needs no savepoint inside the transaction it shares with the
+# money. On PostgreSQL a concurrent, uncommitted claim of the same key makes this wait for its
+# commit, so a duplicate request replays the first one's answer instead of racing it.
+_INSERT_SQL = (
+    "INSERT INTO {table} ({user}, {key}, {scope}, {fingerprint}, {state}, {created_at}, {updated_at}) "
+    "VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT ({user}, {key}) DO NOTHING RETURNING {id}"
+)
+
+
+@lru_cache(maxsize=4)
+def _insert_sql(vendor: str) -> str:
+    quote = connection.ops.quote_name
+    meta = IdempotencyKey._meta
+    return _INSERT_SQL.format(table=quote(meta.db_table), **{f.name: quote(f.column) for f in meta.concrete_fields})
+
+
+def _insert(*, user: Any, key: str, scope: str, digest: str) -> IdempotencyKey | None:
+    """Claim (user, key) inside the caller's transaction; None when the key exists."""
+    now = timezone.now()
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    state = IdempotencyKey.State.IN_PROGRESS
+    with connection.cursor() as cursor:
+        cursor.execute(_insert_sql(connection.vendor), [user.pk, key, scope, digest, str(state), stamp, stamp])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return IdempotencyKey(
+        pk=row[0], user=user, key=key, scope=scope, fingerprint=digest, state=state, created_at=now, updated_at=now
+    )
+
+
+def _found(*, user: Any, key: str, digest: str, replay: Any) -> IdempotencyKey | Response | None:
+    """The key is taken: its stored answer, 409 for another body, a dead claim of an earlier
+    release taken over (an IdempotencyKey), or None to try again (purged, or still running)."""
+    existing = IdempotencyKey.objects.filter(user=user, key=key).first()
+    if existing is None:  # purged since our insert: try again
+        return None
+    if existing.fingerprint != digest:
+        raise IdempotencyConflict()
+    if existing.state == IdempotencyKey.State.COMPLETED:
+        return _replayed(existing)
+    # Unanswered rows exist only from releases that committed the claim before the money.
+    if existing.transaction_id is not None and replay is not None and _is_stale(existing):
+        status, body = replay(existing.transaction_id)
+        IdempotencyKey.objects.filter(pk=existing.pk).update(
+            state=IdempotencyKey.State.COMPLETED, response_status=status, response_body=body
+        )
+        return Response(body, status=status)
+    if existing.transaction_id is None and _is_stale(existing):
+        taken = IdempotencyKey.objects.filter(pk=existing.pk, updated_at=existing.updated_at).update(
+            updated_at=timezone.now()
+        )
+        if taken:
+            existing.refresh_from_db()
+            return existing
+    return None
 
 
 def _is_stale(record: IdempotencyKey) -> bool:

@@ -169,8 +169,8 @@ def transfer_create(
     so that consuming the QR / paying the request commits with the money). Checks, in order:
     self-transfer, frozen accounts, daily limit, available funds; then the risk assessor
     decides allow (completed), hold (funds reserved, payee not credited) or decline (recorded,
-    nothing moves). `idempotency`, when given, is locked and linked in the same transaction,
-    so a key can never move money twice.
+    nothing moves). `idempotency`, when given, is linked in the same transaction, and a key
+    already linked to another transaction is refused: a key can never move money twice.
     """
     payer_account_id = Account.objects.filter(owner=payer, is_primary=True).values_list("pk", flat=True).first()
     if payer_account_id is None:
@@ -178,10 +178,6 @@ def transfer_create(
     if payer_account_id == payee_account.pk:
         raise SelfTransfer()
     with transaction.atomic():
-        if idempotency is not None:
-            record = IdempotencyKey.objects.select_for_update().get(pk=idempotency.pk)
-            if record.transaction_id is not None:
-                raise AlreadyExecuted(record.transaction_id)
         outcome = _post(
             payer_id=payer_account_id,
             payee_id=payee_account.pk,
@@ -194,8 +190,15 @@ def transfer_create(
             enforce_limits=True,
         )
         if idempotency is not None:
-            IdempotencyKey.objects.filter(pk=idempotency.pk).update(transaction=outcome.transaction)
+            _idempotency_link(idempotency, outcome.transaction)
     return outcome
+
+
+def _idempotency_link(record: IdempotencyKey, txn: Transaction) -> None:
+    """Link the key to its money in the same transaction. A key that already owns a
+    transaction raises, which rolls this transfer back (the UPDATE locks the key row)."""
+    if not IdempotencyKey.objects.filter(pk=record.pk, transaction__isnull=True).update(transaction=txn):
+        raise AlreadyExecuted(IdempotencyKey.objects.filter(pk=record.pk).values_list("transaction_id", flat=True).first())
 
 
 def _local_midnight(now: datetime) -> datetime:

@@ -106,7 +106,7 @@ def money_request_create(
     if payer_user.pk == requester.pk:
         raise SelfRequest()
     account_for_user(user=requester)  # the requester must be able to receive the money
-    with transaction.atomic(durable=True):
+    with transaction.atomic():  # a savepoint when voice runs this inside its keyed transaction
         request = MoneyRequest.objects.create(
             requester=requester,
             payer=payer_user,
@@ -146,9 +146,10 @@ def _expire_if_due(request: MoneyRequest, now: datetime) -> bool:
 
 
 def _respond(*, user: Any, request_id: Any, role: str, act: Any) -> Any:
-    """Lock, expire if due, insist on pending, then `act(request, now)` — one durable
-    transaction. An expiry found here is committed before the 409 is raised."""
-    with transaction.atomic(durable=True):
+    """Lock, expire if due, insist on pending, then `act(request, now)` — one atomic block
+    (a savepoint inside an idempotent request's transaction). An expiry found here is kept
+    (the block ends normally) before the 409 is raised."""
+    with transaction.atomic():
         request = _lock_request(user=user, request_id=request_id, role=role)
         now = timezone.now()
         expired = _expire_if_due(request, now)

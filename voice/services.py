@@ -28,7 +28,6 @@ from ledger.selectors import account_summary_for_user
 from ledger.services import TransferOutcome
 from payments.models import MoneyRequest
 from payments.services import money_request_create, payment_send
-from securebank.errors import DomainError
 from securebank.money import format_amount, parse_amount
 from voice.audio import clip_from_wav
 from voice.exceptions import ConfirmationExpired, ConfirmationInvalid, ConfirmationUsed
@@ -201,7 +200,7 @@ def voice_command_execute(*, user: Any, token: str, idempotency: IdempotencyKey 
 
 
 def _execute_payment(*, user: Any, claims: dict[str, Any], idempotency: IdempotencyKey | None) -> ExecuteOutcome:
-    with transaction.atomic(durable=True):
+    with transaction.atomic():  # inside the idempotent request's transaction when keyed
         row = _locked_confirmation(user=user, claims=claims)
         payee = row.payee
         outcome = payment_send(
@@ -215,17 +214,12 @@ def _execute_payment(*, user: Any, claims: dict[str, Any], idempotency: Idempote
 
 
 def _execute_request(*, user: Any, claims: dict[str, Any]) -> ExecuteOutcome:
-    # money_request_create is its own durable transaction, so the token is consumed first and
-    # released again if the request is refused (nothing was created).
-    with transaction.atomic(durable=True):
+    # One atomic block: a refused request (nothing created) rolls the consumption back too.
+    with transaction.atomic():
         row = _locked_confirmation(user=user, claims=claims)
         _consume(row)
-    try:
         request = money_request_create(requester=user, payer=row.payee.vpa, amount=row.amount, note=row.note)
-    except DomainError:
-        VoiceConfirmation.objects.filter(pk=row.pk, money_request__isnull=True).update(consumed_at=None)
-        raise
-    VoiceConfirmation.objects.filter(pk=row.pk).update(money_request=request)
+        VoiceConfirmation.objects.filter(pk=row.pk).update(money_request=request)
     return ExecuteOutcome(kind="request", money_request=request)
 
 

@@ -216,6 +216,34 @@ def test_stale_claim_without_money_is_taken_over(auth_client, alice, bob):
     assert balance(alice) == Decimal("9990.00")  # the dead claim had moved nothing in real life
 
 
+def test_failure_after_the_money_commits_nothing_and_the_retry_pays_once(auth_client, alice, bob, monkeypatch):
+    """The key, the money and the stored answer share one transaction: an unexpected error
+    while building the answer leaves no key and no money behind, and the retry pays once."""
+    from ledger import views
+
+    real = views.transfer_result
+
+    def broken(outcome):  # noqa: ANN001, ANN202
+        raise RuntimeError("answer could not be built")
+
+    client = auth_client(alice)
+    client.raise_request_exception = False
+    body = {"to_username": "bob", "amount": "5"}
+    monkeypatch.setattr(views, "transfer_result", broken)
+    r = client.post(URL, body, format="json", HTTP_IDEMPOTENCY_KEY="boom")
+    assert r.status_code == 500 and r.json()["error"]["code"] == "server_error"
+    assert not IdempotencyKey.objects.filter(key="boom").exists()
+    assert balance(alice) == Decimal("10000.00") and not Transaction.objects.filter(kind="transfer").exists()
+
+    monkeypatch.setattr(views, "transfer_result", real)
+    first = client.post(URL, body, format="json", HTTP_IDEMPOTENCY_KEY="boom")
+    again = client.post(URL, body, format="json", HTTP_IDEMPOTENCY_KEY="boom")
+    assert first.status_code == again.status_code == 201 and again["Idempotent-Replayed"] == "true"
+    assert balance(alice) == Decimal("9995.00")
+    record = IdempotencyKey.objects.get(key="boom")
+    assert record.state == "completed" and str(record.transaction_id) == first.json()["transaction"]["id"]
+
+
 def test_purge_keeps_recent_keys(auth_client, alice, bob):
     from datetime import timedelta
 
