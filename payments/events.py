@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from ledger.models import Account, Transaction
 from payments.models import MoneyRequest
-from payments.notifications import notification_send
+from payments.notifications import Outgoing, notification_send, notifications_send
 from securebank.money import format_amount
 
 logger = logging.getLogger(__name__)
@@ -111,74 +111,68 @@ def transaction_events_publish(*, transaction: Transaction, event: str, balances
     declined  -> notification payment.declined (payer);
     released  -> notification payment.released (payer);
     reversed  -> notification payment.reversed (both).
-    Runs after the ledger's commit, in its own short transaction (rows, then pushes).
+    Runs after the ledger's commit, in its own short transaction: the rows in one INSERT, then
+    the pushes in one hop.
     """
     committed_at = timezone.now().isoformat()
     txn = transaction
     payer = txn.payer_account.owner
     payee = txn.payee_account.owner
     amount = _rupees(txn.amount)
-    with db_transaction.atomic():
-        if event == "completed":
-            if payer is not None:
-                notification_send(
-                    user_id=payer.pk, event="payment_sent",
-                    data=payment_data(txn, counterparty=payee, committed_at=committed_at),
-                    title="Payment sent", message=f"{amount} to {party(payee)['name']}",
-                )
-            if payee is not None:
-                notification_send(
-                    user_id=payee.pk, event="payment_received",
-                    data=payment_data(txn, counterparty=payer, committed_at=committed_at),
-                    title="Money received", message=f"{amount} from {party(payer)['name']}",
-                )
-        elif event == "held" and payer is not None:
-            notification_send(
-                user_id=payer.pk, event="payment_sent",
-                data=payment_data(txn, counterparty=payee, committed_at=committed_at),
-                title="Payment under review",
-                message=f"{amount} to {party(payee)['name']} is held for review; the funds are reserved",
-            )
-        elif event in {"declined", "released"} and payer is not None:
-            title, message = (
-                ("Payment declined", f"{amount} to {party(payee)['name']} was declined by risk checks")
-                if event == "declined"
-                else ("Payment not completed", f"{amount} to {party(payee)['name']} was released after review; nothing was paid")
-            )
-            notification_send(
-                user_id=payer.pk, event="notification",
-                data={"kind": f"payment.{event}", "transaction": payment_data(txn, counterparty=payee, committed_at=committed_at)},
-                title=title, message=message,
-            )
-        elif event == "reversed":
-            for user, other in ((payer, payee), (payee, payer)):
-                if user is not None:
-                    notification_send(
-                        user_id=user.pk, event="notification",
-                        data={"kind": "payment.reversed", "transaction": payment_data(txn, counterparty=other, committed_at=committed_at)},
-                        title="Payment reversed", message=f"{amount} with {party(other)['name']} was reversed",
-                    )
-        _balance_updates(txn, balances, committed_at)
+    out: list[Outgoing] = []
+    if event == "completed":
+        if payer is not None:
+            out.append(Outgoing(
+                payer.pk, "payment_sent", payment_data(txn, counterparty=payee, committed_at=committed_at),
+                "Payment sent", f"{amount} to {party(payee)['name']}",
+            ))
+        if payee is not None:
+            out.append(Outgoing(
+                payee.pk, "payment_received", payment_data(txn, counterparty=payer, committed_at=committed_at),
+                "Money received", f"{amount} from {party(payer)['name']}",
+            ))
+    elif event == "held" and payer is not None:
+        out.append(Outgoing(
+            payer.pk, "payment_sent", payment_data(txn, counterparty=payee, committed_at=committed_at),
+            "Payment under review", f"{amount} to {party(payee)['name']} is held for review; the funds are reserved",
+        ))
+    elif event in {"declined", "released"} and payer is not None:
+        title, message = (
+            ("Payment declined", f"{amount} to {party(payee)['name']} was declined by risk checks")
+            if event == "declined"
+            else ("Payment not completed", f"{amount} to {party(payee)['name']} was released after review; nothing was paid")
+        )
+        data = {"kind": f"payment.{event}", "transaction": payment_data(txn, counterparty=payee, committed_at=committed_at)}
+        out.append(Outgoing(payer.pk, "notification", data, title, message))
+    elif event == "reversed":
+        for user, other in ((payer, payee), (payee, payer)):
+            if user is not None:
+                data = {"kind": "payment.reversed", "transaction": payment_data(txn, counterparty=other, committed_at=committed_at)}
+                out.append(Outgoing(
+                    user.pk, "notification", data, "Payment reversed", f"{amount} with {party(other)['name']} was reversed"
+                ))
+    out.extend(_balance_updates(txn, balances, committed_at))
+    if out:
+        with db_transaction.atomic():
+            notifications_send(out)
 
 
-def _balance_updates(txn: Transaction, balances: Balances, committed_at: str) -> None:
+def _balance_updates(txn: Transaction, balances: Balances, committed_at: str) -> list[Outgoing]:
     accounts = {txn.payer_account_id: txn.payer_account, txn.payee_account_id: txn.payee_account}
+    updates = []
     for account_id, (before, after) in balances.items():
         account: Account | None = accounts.get(account_id)
         if account is None or account.owner_id is None or before == after:
             continue
         # Live only (not stored): the balance itself is always at GET /api/accounts/me.
-        notification_send(
-            user_id=account.owner_id,
-            event="balance_update",
-            data={
-                "account": account.number,
-                "previous_balance": format_amount(before),
-                "balance": format_amount(after),
-                "change": format_amount(after - before),
-                "transaction_id": str(txn.pk),
-                "reference": txn.reference,
-                "committed_at": committed_at,
-            },
-            store=False,
-        )
+        data = {
+            "account": account.number,
+            "previous_balance": format_amount(before),
+            "balance": format_amount(after),
+            "change": format_amount(after - before),
+            "transaction_id": str(txn.pk),
+            "reference": txn.reference,
+            "committed_at": committed_at,
+        }
+        updates.append(Outgoing(account.owner_id, "balance_update", data, store=False))
+    return updates

@@ -3,31 +3,60 @@
     notification_send(user_id=..., event="fraud_alert", data={...}, title="...", message="...")
 
 The row is written in the caller's transaction (so it commits or rolls back with the fact it
-reports); the WebSocket push goes through `securebank.notify.notify`, after commit.
+reports); the WebSocket pushes go through `securebank.notify.notify_many`, after commit, in one hop.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from payments.models import Notification
-from securebank.notify import notify
+from securebank.notify import notify_many
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One event for one user: stored as a Notification (`store`) and pushed after commit."""
+
+    user_id: int
+    event: str
+    data: dict[str, Any]
+    title: str = ""
+    message: str = ""
+    store: bool = True
 
 
 def notification_send(
     *, user_id: int, event: str, data: dict[str, Any], title: str = "", message: str = "", store: bool = True
 ) -> Notification | None:
-    row = None
-    payload = dict(data)
-    if title:
-        payload.setdefault("title", title)
-    if message:
-        payload.setdefault("message", message)
-    if store:
-        row = Notification.objects.create(user_id=user_id, event=event, title=title[:120], message=message[:500], data=payload)
-        payload["notification_id"] = row.pk
-    notify(user_id=user_id, event=event, data=payload)
-    return row
+    return notifications_send([Outgoing(user_id, event, data, title, message, store)])[0]
+
+
+def notifications_send(outgoing: list[Outgoing]) -> list[Notification | None]:
+    """Store the notifications in one INSERT and push them all after commit in one hop."""
+    payloads, rows = [], []
+    for item in outgoing:
+        payload = dict(item.data)
+        if item.title:
+            payload.setdefault("title", item.title)
+        if item.message:
+            payload.setdefault("message", item.message)
+        payloads.append(payload)
+        if item.store:
+            rows.append(
+                Notification(user_id=item.user_id, event=item.event, title=item.title[:120], message=item.message[:500], data=payload)
+            )
+    Notification.objects.bulk_create(rows)  # sets the ids on PostgreSQL and SQLite
+    stored = iter(rows)
+    result: list[Notification | None] = []
+    for item, payload in zip(outgoing, payloads, strict=True):
+        row = next(stored) if item.store else None
+        if row is not None:
+            payload["notification_id"] = row.pk
+        result.append(row)
+    notify_many([(item.user_id, item.event, payload) for item, payload in zip(outgoing, payloads, strict=True)])
+    return result
 
 
 def notifications_mark_read(*, user: Any, ids: list[int] | None = None, all: bool = False) -> int:  # noqa: A002
