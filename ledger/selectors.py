@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
+from django.db import connection
 from django.db.models import Case, DecimalField, F, OuterRef, Q, QuerySet, Subquery, Value, When
 
 from ledger.exceptions import AccountNotFound, TransactionNotFound
@@ -34,6 +36,43 @@ def account_summary(account: Account) -> dict[str, Any]:
 def account_summary_for_user(*, user: Any) -> dict[str, Any] | None:
     account = Account.objects.filter(owner=user, is_primary=True).first()
     return account_summary(account) if account else None
+
+
+# Inside every transfer's locks: SQL by hand because building the ORM aggregate cost five times
+# running it (bench/results_transfers.md). The sum is exact on both databases: numeric on
+# PostgreSQL, whole paise on SQLite (whose SUM over a decimal column would add floats).
+_DAILY_OUTGOING_SQL = (
+    "SELECT {total} FROM {table} WHERE {payer_account} = %s AND {created_at} >= %s "
+    "AND {status} IN (%s, %s) AND {kind} NOT IN (%s, %s)"
+)
+
+
+@lru_cache(maxsize=4)
+def _daily_outgoing_sql(vendor: str) -> str:
+    quote = connection.ops.quote_name
+    meta = Transaction._meta
+    columns = {f.name: quote(f.column) for f in meta.concrete_fields}
+    total = (
+        f"SUM(CAST(ROUND({columns['amount']} * 100) AS INTEGER))" if vendor == "sqlite" else f"SUM({columns['amount']})"
+    )
+    return _DAILY_OUTGOING_SQL.format(table=quote(meta.db_table), total=total, **columns)
+
+
+def daily_outgoing_total(*, account_id: int, since: datetime) -> Decimal:
+    """Completed and held outgoing customer transfers (not deposits or reversals) since `since`."""
+    params = [
+        account_id, connection.ops.adapt_datetimefield_value(since),
+        str(Transaction.Status.COMPLETED), str(Transaction.Status.HELD),
+        str(Transaction.Kind.DEPOSIT), str(Transaction.Kind.REVERSAL),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_daily_outgoing_sql(connection.vendor), params)
+        (total,) = cursor.fetchone()
+    if total is None:
+        return Decimal("0.00")
+    if connection.vendor == "sqlite":
+        return Decimal(total).scaleb(-2)
+    return Decimal(total).quantize(Decimal("0.01"))
 
 
 def account_find_by_number(*, number: str) -> Account | None:

@@ -15,7 +15,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
 from django.utils import timezone
 
 from ledger.exceptions import (
@@ -30,6 +29,7 @@ from ledger.exceptions import (
 )
 from ledger.models import Account, Entry, IdempotencyKey, Transaction
 from ledger.risk import AllowAll, RiskVerdict, TransferContext, get_risk_assessor
+from ledger.selectors import daily_outgoing_total
 from ledger.signals import transaction_committed
 from securebank.audit import audit_record
 from securebank.errors import InvalidAmount
@@ -206,20 +206,6 @@ def _local_midnight(now: datetime) -> datetime:
     return local.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def daily_outgoing_total(*, account_id: int, now: datetime) -> Decimal:
-    """Completed and held outgoing customer transfers since local midnight (Asia/Kolkata)."""
-    total = (
-        Transaction.objects.filter(
-            payer_account_id=account_id,
-            status__in=[Transaction.Status.COMPLETED, Transaction.Status.HELD],
-            created_at__gte=_local_midnight(now),
-        )
-        .exclude(kind__in=[Transaction.Kind.DEPOSIT, Transaction.Kind.REVERSAL])
-        .aggregate(total=Sum("amount"))["total"]
-    )
-    return total or Decimal("0.00")
-
-
 def _post(
     *,
     payer_id: int,
@@ -244,7 +230,7 @@ def _post(
     if payee.status == Account.Status.FROZEN:
         raise AccountFrozen("The payee's account cannot receive money right now.")
     if enforce_limits:
-        spent = daily_outgoing_total(account_id=payer.pk, now=now)
+        spent = daily_outgoing_total(account_id=payer.pk, since=_local_midnight(now))
         if spent + amount > settings.DAILY_TRANSFER_LIMIT:
             remaining = max(settings.DAILY_TRANSFER_LIMIT - spent, Decimal("0.00"))
             raise LimitExceeded(

@@ -120,6 +120,30 @@ def test_daily_limit_ignores_incoming_and_deposits(settings):
     services.transfer_create(payer=alice, payee_account=account(bob), amount=D("500"))
 
 
+def test_daily_outgoing_total_is_exact_and_counts_only_todays_outgoing_transfers(scripted_risk):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from ledger.selectors import daily_outgoing_total
+
+    alice, bob = make_user("alice"), make_user("bob")
+    since = timezone.now() - timedelta(minutes=1)
+    payer = account(alice).pk
+    services.deposit_create(account=account(alice), amount=D("100000.00"))
+    assert daily_outgoing_total(account_id=payer, since=since) == D("0.00")  # deposits are not outgoing
+    for amount in ("0.10", "0.20", "99999.99"):  # floats would make 100000.29000000001
+        services.transfer_create(payer=alice, payee_account=account(bob), amount=D(amount))
+    scripted_risk.decision = "decline"
+    services.transfer_create(payer=alice, payee_account=account(bob), amount=D("1.00"))  # declined: not counted
+    scripted_risk.decision = "allow"
+    services.transfer_create(payer=bob, payee_account=account(alice), amount=D("7.00"))  # incoming: not counted
+    total = daily_outgoing_total(account_id=payer, since=since)
+    assert total == D("100000.29") and str(total) == "100000.29"
+    Transaction.objects.filter(payer_account_id=payer).update(created_at=since - timedelta(seconds=1))
+    assert daily_outgoing_total(account_id=payer, since=since) == D("0.00")
+
+
 def test_hold_reserves_funds_without_crediting_payee(scripted_risk):
     scripted_risk.decision = "hold"
     alice, bob = make_user("alice"), make_user("bob")
