@@ -15,6 +15,9 @@ it exists, and always the invariants in SQL); then K psycopg connections loop th
 transaction (lock two accounts in id order, update both, insert one transaction and two
 entries) for T seconds, and the HTTP rate is printed as a ratio of that raw-SQL rate.
 
+Servers run with production settings (DEBUG=0, fresh secrets for the run); `--debug` runs them
+with DEBUG=1, which also records every SQL statement in memory.
+
 `--profile DIR` samples every server process with py-spy during the measured window (py-spy is
 not a requirement: `pip install py-spy`) and prints where the server's Python time goes.
 Servers and samplers are stopped at the end, on errors and on Ctrl-C.
@@ -23,12 +26,14 @@ Servers and samplers are stopped at the end, on errors and on Ctrl-C.
 from __future__ import annotations
 
 import argparse
+import base64
 import http.client
 import json
 import os
 import random
 import re
 import resource
+import secrets
 import signal
 import subprocess
 import sys
@@ -588,16 +593,16 @@ INCLUSIVE = [  # (label, function name, file substring): samples with that frame
     ("  JWT authentication (decode + user query)", "authenticate", "rest_framework_simplejwt"),
     ("  DB connection checkout/open", "connect", "django/db/backends/base"),
     ("  input validation (TransferInput)", "is_valid", "rest_framework/serializers"),
-    ("  idempotent_call (claim, run, store the response)", "idempotent_call", "ledger/idempotency"),
-    ("    claim insert (own commit)", "_claim", "ledger/idempotency"),
+    ("  idempotent_call (one transaction: key, money, answer; commit hooks)", "idempotent_call", "ledger/idempotency"),
+    ("    key insert", "_insert", "ledger/idempotency"),
     ("    payee lookup", "account_find_by_number", "ledger/selectors"),
     ("    transfer_create (whole atomic block, commit hooks included)", "transfer_create", "ledger/services"),
     ("      accounts_lock (SELECT FOR UPDATE)", "accounts_lock", "ledger/services"),
-    ("      daily_outgoing_total (limit aggregate)", "daily_outgoing_total", "ledger/services"),
+    ("      daily_outgoing_total (limit aggregate)", "daily_outgoing_total", "ledger/selectors"),
     ("      risk assessor (fraud)", "assess", "fraud/"),
     ("      _save_with_unique (savepoint + insert)", "_save_with_unique", "ledger/services"),
     ("      _write_entries (2 updates + entries)", "_write_entries", "ledger/services"),
-    ("      on_commit: transaction_committed receivers", "send", "ledger/services"),
+    ("    on_commit: transaction_committed receivers", "send", "ledger/services"),
     ("    response body (transfer_result)", "transfer_result", "ledger/presenters"),
     ("  JSON rendering", "render", "rest_framework/renderers"),
 ]
@@ -669,12 +674,20 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--skip-raw", action="store_true", help="HTTP phase only")
     p.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--debug", action="store_true",
+                   help="run the servers with DEBUG=1 (records every SQL statement; default: production settings)")
     return p.parse_args()
 
 
 def server_env(args: argparse.Namespace) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DB_POOL", "DJANGO_SETTINGS_MODULE"}}
-    env.update(DEBUG="1", DATABASE_URL=args.database_url, THROTTLE_PAYMENTS="off", THROTTLE_LOGIN="off",
+    if args.debug:
+        env["DEBUG"] = "1"
+    else:  # production settings (what a bank runs): fresh secrets for this run only
+        env.update(DEBUG="0", SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS="127.0.0.1,localhost",
+                   QR_ENCRYPTION_KEY=base64.b64encode(secrets.token_bytes(32)).decode(),
+                   CHAIN_SIGNING_KEY=base64.b64encode(secrets.token_bytes(32)).decode())
+    env.update(DATABASE_URL=args.database_url, THROTTLE_PAYMENTS="off", THROTTLE_LOGIN="off",
                THROTTLE_REGISTER="off", THROTTLE_VOICE="off", JWT_ACCESS_MINUTES="240", LOG_LEVEL="WARNING",
                PYTHONUNBUFFERED="1")
     if args.velocity_limit:
