@@ -2,10 +2,10 @@
 
 import os
 
-from django.core.asgi import get_asgi_application
+from securebank.handlers import get_http_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "securebank.settings")
-django_asgi_app = get_asgi_application()  # sets Django up before consumers import models
+django_asgi_app = get_http_application()  # sets Django up before consumers import models
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402

@@ -1,0 +1,56 @@
+"""HTTP through the real ASGI application (what daphne serves): the middleware chain and the
+view run in one hop to the worker thread, and every answer is still Django's and ours."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from decimal import Decimal
+
+import pytest
+from asgiref.sync import iscoroutinefunction
+from channels.testing import HttpCommunicator
+from rest_framework_simplejwt.tokens import AccessToken
+
+from accounts.tests.factories import make_user
+from ledger.models import Account
+from securebank.asgi import application, django_asgi_app
+
+# The view runs in the worker thread with its own connection: data must be committed.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def call(method: str, path: str, body: dict | None = None, token: str | None = None) -> tuple[int, dict, dict]:
+    payload = json.dumps(body).encode() if body is not None else b""
+    headers = [(b"host", b"localhost"), (b"content-type", b"application/json"), (b"content-length", b"%d" % len(payload))]
+    if token:
+        headers.append((b"authorization", f"Bearer {token}".encode()))
+
+    async def go() -> dict:
+        comm = HttpCommunicator(application, method, path, body=payload, headers=headers)
+        return await comm.get_response(timeout=10)
+
+    response = asyncio.run(go())
+    headers_out = {k.decode().lower(): v.decode() for k, v in response["headers"]}
+    return response["status"], json.loads(response["body"] or b"{}"), headers_out
+
+
+def test_the_middleware_chain_is_one_sync_call():
+    assert not iscoroutinefunction(django_asgi_app._middleware_chain)
+
+
+def test_a_transfer_through_the_asgi_application():
+    alice, bob = make_user("alice"), make_user("bob")
+    token = str(AccessToken.for_user(alice))
+    status, body, headers = call("POST", "/api/transactions/transfer", {"to_username": "bob", "amount": "12.50"}, token)
+    assert status == 201, body
+    assert body["transaction"]["amount"] == "12.50" and body["balance"] == "9987.50"
+    assert headers["x-frame-options"] == "DENY" and headers["x-content-type-options"] == "nosniff"
+    assert Account.objects.get(owner=bob).balance == Decimal("10012.50")
+
+
+def test_errors_keep_the_json_shape_through_the_asgi_application():
+    status, body, _ = call("GET", "/api/no-such-thing")
+    assert status == 404 and body["error"]["code"] == "not_found"
+    status, body, _ = call("POST", "/api/transactions/transfer", {"to_username": "bob", "amount": "1"})
+    assert status == 401 and body["error"]["code"] in {"not_authenticated", "authentication_failed"}
