@@ -100,6 +100,29 @@ def test_pow_search_returns_the_first_nonce_that_meets_the_difficulty():
     assert crypto.pow_search(prefix, 2, start=0, attempts=nonce) is None
 
 
+
+def _pow_search_reference(prefix: bytes, difficulty: int, start: int, stop: int) -> tuple[int, bytes] | None:
+    """The definition pow_search implements: every nonce in turn, formatted in full."""
+    for nonce in range(start, stop):
+        digest = crypto.block_hash(prefix, nonce)
+        if digest.hex().startswith("0" * difficulty):
+            return nonce, digest
+    return None
+
+
+@pytest.mark.parametrize(
+    ("start", "attempts"),
+    [(0, 5000), (990, 30), (999, 2), (1000, 1), (1995, 10), (9_998, 5), (123_456, 2_000), (999_999, 3), (0, 0)],
+)
+def test_pow_search_matches_the_nonce_by_nonce_definition_across_digit_boundaries(start, attempts):
+    prefix = crypto.header_prefix(index=7, previous_hash="a" * 64, merkle_root="b" * 64, timestamp=MOMENT, difficulty=1, tx_count=3)
+    for difficulty in (1, 2, 3):
+        expected = _pow_search_reference(prefix, difficulty, start, start + attempts)
+        assert crypto.pow_search(prefix, difficulty, start=start, attempts=attempts) == expected
+    # Unbounded, from the same start: the same first hit (difficulty 3 usually lies past 1000).
+    found = crypto.pow_search(prefix, 3, start=start)
+    assert found == _pow_search_reference(prefix, 3, start, found[0] + 1)
+
 # --- token envelope ------------------------------------------------------------------------------
 KEY = bytes(range(32))
 OTHER = bytes(range(1, 33))
