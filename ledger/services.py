@@ -11,10 +11,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from ledger.exceptions import (
@@ -60,6 +61,41 @@ def accounts_lock(*, account_ids: list[int]) -> dict[int, Account]:
     if len(locked) != len(ids):
         raise AccountNotFound()
     return locked
+
+
+# One statement stores the balances of every account a posting changed (two `Model.save` calls
+# cost several times the SQL they send, inside every transfer's locks). The CHECK constraints
+# (no negative customer balance, 0 <= held <= balance) guard this UPDATE like any other.
+_ACCOUNTS_WRITE_SQL = (
+    "UPDATE {table} SET {balance} = CASE {id} {balances} END, {held} = CASE {id} {helds} END, "
+    "{updated_at} = %s WHERE {id} IN ({ids})"
+)
+
+
+@lru_cache(maxsize=8)
+def _accounts_write_sql(vendor: str, count: int) -> str:
+    quote = connection.ops.quote_name
+    meta = Account._meta
+    cases = " ".join(["WHEN %s THEN %s"] * count)
+    columns = {f.name: quote(f.column) for f in meta.concrete_fields}
+    return _ACCOUNTS_WRITE_SQL.format(
+        table=quote(meta.db_table), balances=cases, helds=cases, ids=", ".join(["%s"] * count), **columns
+    )
+
+
+def _accounts_write(*accounts: Account) -> None:
+    """Store `balance` and `held` of accounts this transaction has locked (`accounts_lock`)."""
+    now = timezone.now()
+    adapt = connection.ops.adapt_decimalfield_value
+    params: list[Any] = []
+    for field in ("balance", "held"):
+        for account in accounts:
+            params += [account.pk, adapt(getattr(account, field), 18, 2)]
+    params += [connection.ops.adapt_datetimefield_value(now), *(account.pk for account in accounts)]
+    with connection.cursor() as cursor:
+        cursor.execute(_accounts_write_sql(connection.vendor, len(accounts)), params)
+    for account in accounts:
+        account.updated_at = now
 
 
 # --- Numbers -------------------------------------------------------------------------------------
@@ -282,7 +318,7 @@ def _post(
         txn.hold_expires_at = now + timedelta(hours=settings.FRAUD_HOLD_TTL_HOURS)
         _save_with_unique(txn, "reference", _new_reference)
         payer.held += amount
-        payer.save(update_fields=["held", "updated_at"])
+        _accounts_write(payer)
         event = "held"
     else:
         txn.status = Transaction.Status.COMPLETED
@@ -302,8 +338,7 @@ def _write_entries(*, txn: Transaction, payer: Account, payee: Account, amount: 
     if release_held:
         payer.held -= amount
     payee.balance += amount
-    payer.save(update_fields=["balance", "held", "updated_at"])
-    payee.save(update_fields=["balance", "updated_at"])
+    _accounts_write(payer, payee)
     Entry.objects.bulk_create(
         [
             Entry(transaction=txn, account=payer, amount=-amount, balance_after=payer.balance),
@@ -367,7 +402,7 @@ def hold_release(*, transaction_id: Any, actor: Any = None, reason: str = "Relea
         payer = locked[txn.payer_account_id]
         txn.payer_account, txn.payee_account = payer, locked[txn.payee_account_id]
         payer.held -= txn.amount
-        payer.save(update_fields=["held", "updated_at"])
+        _accounts_write(payer)
         txn.status = Transaction.Status.DECLINED
         txn.status_reason = reason[:255]
         txn.save(update_fields=["status", "status_reason"])
