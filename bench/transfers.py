@@ -13,7 +13,9 @@ random users for T seconds. Prints transfers/s, latency percentiles and errors b
 replays a sample of keys (no money may move); checks the ledger (`manage.py check_ledger` when
 it exists, and always the invariants in SQL); then K psycopg connections loop the bare
 transaction (lock two accounts in id order, update both, insert one transaction and two
-entries) for T seconds, and the HTTP rate is printed as a ratio of that raw-SQL rate.
+entries) for T seconds, and the HTTP rate is printed as a ratio of that raw-SQL rate. Before
+the raw phase, the floor: K clients of an authenticated `GET /api/accounts/me` (JWT and two
+reads, nothing written) for T seconds, the rate no authenticated endpoint here can beat.
 
 Servers run with production settings (DEBUG=0, fresh secrets for the run); `--debug` runs them
 with DEBUG=1, which also records every SQL statement in memory.
@@ -318,6 +320,41 @@ def http_load(customers: list[Customer], ports: list[int], clients: int, seconds
     for t in threads:
         t.join()
     return result
+
+
+def http_read_load(customers: list[Customer], ports: list[int], clients: int, seconds: float, seed: int,
+                   path: str = "/api/accounts/me") -> list[Sample]:
+    """K clients doing an authenticated GET: the floor any authenticated endpoint pays here."""
+    samples: list[Sample] = []
+    lock = threading.Lock()
+    stop_at = time.monotonic() + seconds
+
+    def client(index: int) -> None:
+        rng = random.Random(seed * 1000 + index)
+        port = ports[index % len(ports)]
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        mine: list[Sample] = []
+        while time.monotonic() < stop_at:
+            headers = {"Authorization": f"Bearer {rng.choice(customers).token}"}
+            t0 = time.monotonic()
+            try:
+                status, _, _ = request(conn, "GET", path, None, headers)
+            except (OSError, http.client.HTTPException) as exc:
+                mine.append(Sample(t0, time.monotonic() - t0, 0, type(exc).__name__))
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                continue
+            mine.append(Sample(t0, time.monotonic() - t0, status, ""))
+        conn.close()
+        with lock:
+            samples.extend(mine)
+
+    threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return samples
 
 
 def replay_check(result: LoadResult, ports: list[int], count: int, seed: int) -> tuple[int, int]:
@@ -674,6 +711,8 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--skip-raw", action="store_true", help="HTTP phase only")
     p.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--no-floor", dest="floor", action="store_false",
+                   help="skip the floor phase (K clients of authenticated GET /api/accounts/me for T seconds)")
     p.add_argument("--debug", action="store_true",
                    help="run the servers with DEBUG=1 (records every SQL statement; default: production settings)")
     return p.parse_args()
@@ -787,6 +826,22 @@ def run(args: argparse.Namespace, cleanup: list) -> int:
     replayed, tried = replay_check(load, servers.ports, args.replays, args.seed)
     print(f"idempotent replays: {replayed}/{tried} returned the stored 201")
     failed |= replayed != tried
+    floor_rate = None
+    if args.floor:
+        print(f"floor: {args.clients} clients x {args.duration:.0f}s of GET /api/accounts/me (JWT + 2 reads, no writes) ...",
+              flush=True)
+        window = CpuWindow([p.pid for p in servers.procs], args.database_url)
+        window.begin()
+        reads = http_read_load(customers, servers.ports, args.clients, args.duration, args.seed)
+        floor_cpu = window.end()
+        good = sum(1 for r in reads if r.status == 200)
+        floor_rate = good / floor_cpu["wall"]
+        floor_cost = (floor_cpu["servers"] + floor_cpu["postgres_db"]) / max(good, 1)
+        print(f"  {good} answered 200 of {len(reads)} in {floor_cpu['wall']:.1f}s = {floor_rate:.1f} requests/s; "
+              f"cpu: {cpu_line(floor_cpu, good)}")
+        figures["floor"] = {"requests": len(reads), "ok": good, "per_s": round(floor_rate, 1),
+                            "cpu_ms_per_op": round(1000 * floor_cost, 2)}
+        failed |= good != len(reads)
     servers.stop()
 
     created = len(load.created) + len(warm.created)
@@ -829,6 +884,12 @@ def run(args: argparse.Namespace, cleanup: list) -> int:
         print(f"  by CPU cost per operation (less sensitive to other load on the machine): HTTP is "
               f"{100 * raw_cost / http_cost:.1f}% of raw SQL")
         figures["cost_ratio"] = round(raw_cost / http_cost, 3)
+        if floor_rate is not None:
+            print(f"  floor: an authenticated GET /api/accounts/me ran at {floor_rate:.1f}/s = "
+                  f"{100 * floor_rate / raw_rate:.1f}% of raw SQL (by CPU per operation "
+                  f"{100 * raw_cost / (figures['floor']['cpu_ms_per_op'] / 1000):.1f}%): no endpoint of this stack "
+                  f"that authenticates can exceed it")
+            figures["floor"]["ratio"] = round(floor_rate / raw_rate, 3)
         figures["raw"] = {"transactions": raw_ok, "per_s": round(raw_rate, 1), "errors": dict(raw_errors),
                           "cpu_s": {k: round(v, 2) for k, v in raw_cpu.items()}}
         figures["ratio"] = round(ratio, 3)
