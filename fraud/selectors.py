@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -22,6 +21,7 @@ from fraud.models import FraudAlert, FraudModel
 from fraud.registry import active_models
 from ledger.models import Transaction
 from ledger.risk import TransferContext
+from securebank import sql
 from securebank.money import TWO_PLACES, format_amount
 
 # Kinds a customer initiates (deposits and reversals are the bank's own postings).
@@ -41,18 +41,8 @@ class Velocity:
     day_capped: bool  # more rows in the day than `limit`
 
 
-@lru_cache(maxsize=8)
-def _hot_sql(sql: str, vendor: str) -> str:
-    """Fill table and column names into a hot-path statement (quoted for this database)."""
-    q = connection.ops.quote_name
-    meta = Transaction._meta
-    names = {f.name: q(f.column) for f in meta.concrete_fields}
-    return sql.format(table=q(meta.db_table), **names)
-
-
-# The two rule queries run inside every transfer's locks. They are written as SQL because building
-# them through the ORM costs several times more than running them (measured in bench/fraud_score.py);
-# values go in as parameters, adapted exactly as the ORM adapts them.
+# The two rule queries run inside every transfer's locks: hand-written SQL (securebank.sql), because
+# building them through the ORM costs several times more than running them (bench/fraud_score.py).
 _VELOCITY_SQL = (
     "SELECT {amount}, {created_at} >= %s FROM {table} WHERE {payer_account} = %s AND {created_at} >= %s "
     "AND {kind} IN ({kinds}) AND {status} IN (%s, %s) ORDER BY {created_at} DESC LIMIT %s"
@@ -65,11 +55,9 @@ def outgoing_velocity(*, payer_account_id: int, hour_since: datetime, day_since:
     `limit` of them (a rule needs no more to know its threshold is passed). One query on the
     (payer_account, created_at) index; the sums are exact Decimals added here."""
     adapt = connection.ops.adapt_datetimefield_value
-    sql = _hot_sql(_VELOCITY_SQL.replace("{kinds}", ", ".join(["%s"] * len(CUSTOMER_KINDS))), connection.vendor)
+    statement = sql.model_sql(Transaction, _VELOCITY_SQL.replace("{kinds}", ", ".join(["%s"] * len(CUSTOMER_KINDS))))
     params = [adapt(hour_since), payer_account_id, adapt(day_since), *CUSTOMER_KINDS, *MOVED, limit + 1]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+    rows = sql.fetch_all(statement, params)
     capped = len(rows) > limit
     rows = rows[:limit]
     zero = Decimal("0.00")
@@ -82,9 +70,8 @@ def outgoing_velocity(*, payer_account_id: int, hour_since: datetime, day_since:
 
 
 def has_paid_before(*, payer_account_id: int, payee_account_id: int) -> bool:
-    with connection.cursor() as cursor:
-        cursor.execute(_hot_sql(_PAID_BEFORE_SQL, connection.vendor), [payer_account_id, payee_account_id, Transaction.Status.COMPLETED])
-        return cursor.fetchone() is not None
+    params = [payer_account_id, payee_account_id, str(Transaction.Status.COMPLETED)]
+    return sql.fetch_one(sql.model_sql(Transaction, _PAID_BEFORE_SQL), params) is not None
 
 
 def expired_hold_ids(*, now: datetime) -> list[Any]:

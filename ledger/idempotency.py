@@ -25,7 +25,6 @@ import json
 import time
 from collections.abc import Callable
 from datetime import timedelta
-from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -41,6 +40,7 @@ from ledger.exceptions import (
     RequestInProgress,
 )
 from ledger.models import IdempotencyKey
+from securebank import sql
 from securebank.errors import DomainError
 
 HEADER = "Idempotency-Key"
@@ -103,8 +103,12 @@ def idempotent_call(
 def _answer(record: IdempotencyKey, execute: Callable[[IdempotencyKey | None], Executed], replay: Any) -> Response:
     """Execute and store the answer; the caller's transaction holds the key row."""
     status, body = _run(execute, record, replay)
-    IdempotencyKey.objects.filter(pk=record.pk).update(
-        state=IdempotencyKey.State.COMPLETED, response_status=status, response_body=body, updated_at=timezone.now()
+    sql.execute(
+        sql.model_sql(IdempotencyKey, _ANSWER_SQL),
+        [
+            str(IdempotencyKey.State.COMPLETED), status, sql.prep(IdempotencyKey, "response_body", body),
+            connection.ops.adapt_datetimefield_value(timezone.now()), record.pk,
+        ],
     )
     return Response(body, status=status)
 
@@ -124,6 +128,8 @@ def _run(execute: Callable[[IdempotencyKey | None], Executed], record: Idempoten
         return exc.status_code, exc.as_body()
 
 
+_ANSWER_SQL = "UPDATE {table} SET {state} = %s, {response_status} = %s, {response_body} = %s, {updated_at} = %s WHERE {id} = %s"
+
 # INSERT ... ON CONFLICT DO NOTHING (PostgreSQL, SQLite >= 3.35): a taken key returns no row
 # instead of raising, so the claim needs no savepoint inside the transaction it shares with the
 # money. On PostgreSQL a concurrent, uncommitted claim of the same key makes this wait for its
@@ -134,21 +140,12 @@ _INSERT_SQL = (
 )
 
 
-@lru_cache(maxsize=4)
-def _insert_sql(vendor: str) -> str:
-    quote = connection.ops.quote_name
-    meta = IdempotencyKey._meta
-    return _INSERT_SQL.format(table=quote(meta.db_table), **{f.name: quote(f.column) for f in meta.concrete_fields})
-
-
 def _insert(*, user: Any, key: str, scope: str, digest: str) -> IdempotencyKey | None:
     """Claim (user, key) inside the caller's transaction; None when the key exists."""
     now = timezone.now()
     stamp = connection.ops.adapt_datetimefield_value(now)
     state = IdempotencyKey.State.IN_PROGRESS
-    with connection.cursor() as cursor:
-        cursor.execute(_insert_sql(connection.vendor), [user.pk, key, scope, digest, str(state), stamp, stamp])
-        row = cursor.fetchone()
+    row = sql.fetch_one(sql.model_sql(IdempotencyKey, _INSERT_SQL), [user.pk, key, scope, digest, str(state), stamp, stamp])
     if row is None:
         return None
     return IdempotencyKey(

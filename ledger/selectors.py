@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from functools import lru_cache
 from typing import Any
 
 from django.db import connection
@@ -12,6 +11,7 @@ from django.db.models import Case, DecimalField, F, OuterRef, Q, QuerySet, Subqu
 
 from ledger.exceptions import AccountNotFound, TransactionNotFound
 from ledger.models import Account, Entry, Transaction
+from securebank import sql
 from securebank.money import format_amount
 
 
@@ -47,15 +47,10 @@ _DAILY_OUTGOING_SQL = (
 )
 
 
-@lru_cache(maxsize=4)
-def _daily_outgoing_sql(vendor: str) -> str:
-    quote = connection.ops.quote_name
-    meta = Transaction._meta
-    columns = {f.name: quote(f.column) for f in meta.concrete_fields}
-    total = (
-        f"SUM(CAST(ROUND({columns['amount']} * 100) AS INTEGER))" if vendor == "sqlite" else f"SUM({columns['amount']})"
-    )
-    return _DAILY_OUTGOING_SQL.format(table=quote(meta.db_table), total=total, **columns)
+def _daily_outgoing_sql() -> str:
+    amount = "{amount}"
+    total = f"SUM(CAST(ROUND({amount} * 100) AS INTEGER))" if connection.vendor == "sqlite" else f"SUM({amount})"
+    return sql.model_sql(Transaction, _DAILY_OUTGOING_SQL.replace("{total}", total))
 
 
 def daily_outgoing_total(*, account_id: int, since: datetime) -> Decimal:
@@ -65,14 +60,20 @@ def daily_outgoing_total(*, account_id: int, since: datetime) -> Decimal:
         str(Transaction.Status.COMPLETED), str(Transaction.Status.HELD),
         str(Transaction.Kind.DEPOSIT), str(Transaction.Kind.REVERSAL),
     ]
-    with connection.cursor() as cursor:
-        cursor.execute(_daily_outgoing_sql(connection.vendor), params)
-        (total,) = cursor.fetchone()
+    (total,) = sql.fetch_one(_daily_outgoing_sql(), params)
     if total is None:
         return Decimal("0.00")
     if connection.vendor == "sqlite":
         return Decimal(total).scaleb(-2)
     return Decimal(total).quantize(Decimal("0.01"))
+
+
+def account_payee_by_number(*, number: str) -> Account | None:
+    """The customer account with this number, loaded as its id, number and owner only: enough
+    to name a transfer's payee, which `transfer_create` reads in full under its lock."""
+    statement = sql.model_sql(Account, "SELECT {id}, {number}, {owner} FROM {table} WHERE {number} = %s AND {kind} = %s")
+    row = sql.fetch_one(statement, [number.strip(), str(Account.Kind.CUSTOMER)])
+    return None if row is None else Account.from_db(connection.alias, ["id", "number", "owner_id"], row)
 
 
 def account_find_by_number(*, number: str) -> Account | None:

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from accounts.models import User
 from ledger.exceptions import (
     AccountFrozen,
     AccountNotFound,
@@ -32,6 +33,7 @@ from ledger.models import Account, Entry, IdempotencyKey, Transaction
 from ledger.risk import AllowAll, RiskVerdict, TransferContext, get_risk_assessor
 from ledger.selectors import daily_outgoing_total
 from ledger.signals import transaction_committed
+from securebank import sql
 from securebank.audit import audit_record
 from securebank.errors import InvalidAmount
 from securebank.money import TWO_PLACES
@@ -52,15 +54,38 @@ def accounts_lock(*, account_ids: list[int]) -> dict[int, Account]:
     """Lock accounts FOR UPDATE in primary-key order and return them freshly read.
 
     The caller must be inside `transaction.atomic`. Always lock through this helper: one global
-    order is what makes concurrent transfers deadlock-free.
+    order is what makes concurrent transfers deadlock-free. Owners come along, unlocked
+    (`FOR UPDATE OF` the account only), because every caller renders or notifies them.
     """
     ids = sorted(set(account_ids))
-    # Owners come along (unlocked: `of=("self",)`) because every caller renders or notifies them.
-    rows = Account.objects.select_for_update(of=("self",)).select_related("owner").filter(pk__in=ids).order_by("pk")
-    locked = {a.pk: a for a in rows}
+    rows = sql.fetch_all(_accounts_lock_sql(connection.vendor, len(ids)), ids)
+    locked: dict[int, Account] = {}
+    width = len(Account._meta.concrete_fields)
+    for row in rows:
+        account = sql.from_row(Account, row[:width])
+        account.owner = None if row[width] is None else sql.from_row(User, row[width:])
+        locked[account.pk] = account
     if len(locked) != len(ids):
         raise AccountNotFound()
     return locked
+
+
+_ACCOUNTS_LOCK_SQL = (
+    "SELECT {account_columns}, {owner_columns} FROM {accounts} a LEFT JOIN {users} u ON u.{user_id} = a.{owner} "
+    "WHERE a.{id} IN ({ids}) ORDER BY a.{id}{lock}"
+)
+
+
+@lru_cache(maxsize=8)
+def _accounts_lock_sql(vendor: str, count: int) -> str:
+    quote = connection.ops.quote_name
+    return _ACCOUNTS_LOCK_SQL.format(
+        account_columns=sql.columns(Account, "a."), owner_columns=sql.columns(User, "u."),
+        accounts=quote(Account._meta.db_table), users=quote(User._meta.db_table), user_id=quote(User._meta.pk.column),
+        owner=quote(Account._meta.get_field("owner").column), id=quote(Account._meta.pk.column),
+        ids=", ".join(["%s"] * count),
+        lock=" FOR UPDATE OF a" if connection.features.has_select_for_update_of else "",  # SQLite: one writer anyway
+    )
 
 
 # One statement stores the balances of every account a posting changed (two `Model.save` calls
@@ -72,14 +97,11 @@ _ACCOUNTS_WRITE_SQL = (
 )
 
 
-@lru_cache(maxsize=8)
-def _accounts_write_sql(vendor: str, count: int) -> str:
-    quote = connection.ops.quote_name
-    meta = Account._meta
+def _accounts_write_sql(count: int) -> str:
     cases = " ".join(["WHEN %s THEN %s"] * count)
-    columns = {f.name: quote(f.column) for f in meta.concrete_fields}
-    return _ACCOUNTS_WRITE_SQL.format(
-        table=quote(meta.db_table), balances=cases, helds=cases, ids=", ".join(["%s"] * count), **columns
+    return sql.model_sql(
+        Account, _ACCOUNTS_WRITE_SQL.replace("{balances}", cases).replace("{helds}", cases)
+        .replace("{ids}", ", ".join(["%s"] * count))
     )
 
 
@@ -92,8 +114,7 @@ def _accounts_write(*accounts: Account) -> None:
         for account in accounts:
             params += [account.pk, adapt(getattr(account, field), 18, 2)]
     params += [connection.ops.adapt_datetimefield_value(now), *(account.pk for account in accounts)]
-    with connection.cursor() as cursor:
-        cursor.execute(_accounts_write_sql(connection.vendor, len(accounts)), params)
+    sql.execute(_accounts_write_sql(len(accounts)), params)
     for account in accounts:
         account.updated_at = now
 
@@ -112,8 +133,8 @@ def _save_with_unique(obj: Any, field: str, make: Any, attempts: int = 5) -> Non
     for _ in range(attempts):
         setattr(obj, field, make())
         try:
-            with transaction.atomic():
-                obj.save(force_insert=True)
+            with transaction.atomic():  # a clash rolls back only this INSERT
+                sql.insert([obj])
             return
         except IntegrityError:
             if type(obj).objects.filter(**{field: getattr(obj, field)}).exists():
@@ -208,9 +229,10 @@ def transfer_create(
     nothing moves). `idempotency`, when given, is linked in the same transaction, and a key
     already linked to another transaction is refused: a key can never move money twice.
     """
-    payer_account_id = Account.objects.filter(owner=payer, is_primary=True).values_list("pk", flat=True).first()
-    if payer_account_id is None:
+    row = sql.fetch_one(sql.model_sql(Account, "SELECT {id} FROM {table} WHERE {owner} = %s AND {is_primary}"), [payer.pk])
+    if row is None:
         raise AccountNotFound("You have no account.")
+    payer_account_id = row[0]
     if payer_account_id == payee_account.pk:
         raise SelfTransfer()
     with transaction.atomic():
@@ -233,7 +255,8 @@ def transfer_create(
 def _idempotency_link(record: IdempotencyKey, txn: Transaction) -> None:
     """Link the key to its money in the same transaction. A key that already owns a
     transaction raises, which rolls this transfer back (the UPDATE locks the key row)."""
-    if not IdempotencyKey.objects.filter(pk=record.pk, transaction__isnull=True).update(transaction=txn):
+    link = "UPDATE {table} SET {transaction} = %s WHERE {id} = %s AND {transaction} IS NULL"
+    if not sql.execute(sql.model_sql(IdempotencyKey, link), [sql.prep(IdempotencyKey, "transaction", txn.pk), record.pk]):
         raise AlreadyExecuted(IdempotencyKey.objects.filter(pk=record.pk).values_list("transaction_id", flat=True).first())
 
 
@@ -339,7 +362,7 @@ def _write_entries(*, txn: Transaction, payer: Account, payee: Account, amount: 
         payer.held -= amount
     payee.balance += amount
     _accounts_write(payer, payee)
-    Entry.objects.bulk_create(
+    sql.insert(
         [
             Entry(transaction=txn, account=payer, amount=-amount, balance_after=payer.balance),
             Entry(transaction=txn, account=payee, amount=amount, balance_after=payee.balance),

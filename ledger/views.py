@@ -51,7 +51,7 @@ class TransferView(APIView):
 
         def execute(record):  # noqa: ANN001, ANN202
             if params.get("to_account"):
-                payee = selectors.account_find_by_number(number=params["to_account"])
+                payee = selectors.account_payee_by_number(number=params["to_account"])
             else:
                 payee = selectors.account_find_by_username(username=params["to_username"])
             if payee is None:

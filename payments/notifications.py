@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from payments.models import Notification
+from securebank import sql
 from securebank.notify import notify_many
 
 
@@ -47,7 +48,7 @@ def notifications_send(outgoing: list[Outgoing]) -> list[Notification | None]:
             rows.append(
                 Notification(user_id=item.user_id, event=item.event, title=item.title[:120], message=item.message[:500], data=payload)
             )
-    Notification.objects.bulk_create(rows)  # sets the ids on PostgreSQL and SQLite
+    sql.insert(rows)  # one INSERT ... RETURNING the ids
     stored = iter(rows)
     result: list[Notification | None] = []
     for item, payload in zip(outgoing, payloads, strict=True):
