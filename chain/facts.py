@@ -6,18 +6,22 @@ converted straight to the canonical text of chain.leaves: Django's per-value con
 (datetime parsing, Decimal from float, UUID objects) cost more than everything else
 `verify_chain` does, and the canonical text is all a leaf needs.
 
-Values arrive as the driver gives them: PostgreSQL returns datetime / Decimal / UUID objects;
-SQLite returns text datetimes in UTC, numbers as int or float (NUMERIC affinity, exactly as
-Django itself reads them back) and UUIDs as 32 hex digits. The converters accept both.
+On PostgreSQL the SQL itself returns the canonical text: timestamps through to_char in UTC,
+numeric columns cast to text (their fixed scale gives exactly the two or five places a leaf
+writes) and UUIDs cast to text (lower case with hyphens), so psycopg builds plain strings
+instead of datetime, Decimal and UUID objects. SQLite returns text datetimes in UTC, numbers
+as int or float (NUMERIC affinity, exactly as Django itself reads them back) and UUIDs as 32 hex
+digits, which `Formats` turns into the same text in Python.
 """
 
 from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from django.db import connection
@@ -66,15 +70,9 @@ def moment_text(value: Any) -> str | None:
     return format_timestamp(value)
 
 
-def money_text(value: Any) -> str | None:
-    return None if value is None else f"{value:.2f}"
-
-
-def score_text(value: Any) -> str | None:
-    return None if value is None else f"{value:.5f}"
-
-
 _DATETIMES = {"created_at", "completed_at", "hold_expires_at"}
+_NUMBERS = {"amount", "balance_after", "fraud_score"}
+_UUIDS = {"id", "reversal_of_id", "transaction_id"}
 
 
 class MomentText(Func):
@@ -92,13 +90,58 @@ class MomentText(Func):
         return self.as_sql(compiler, connection, template=template, **extra)
 
 
-def _chunks(qs: QuerySet, fields: tuple[str, ...]):  # noqa: ANN202 - iterator of lists of tuples
-    """Rows of `fields`, straight from the driver, timestamps as text (see MomentText)."""
+class PgText(Func):
+    """A numeric or uuid column cast to text on PostgreSQL: numeric(_, 2) prints exactly two
+    places and numeric(_, 5) five, uuid prints lower case with hyphens, i.e. the canonical text
+    of chain.leaves. Only annotated on PostgreSQL (see `text_casts`)."""
+
+    output_field = TextField()
+    template = "(%(expressions)s)::text"
+
+
+class Formats(NamedTuple):
+    """Canonical text from a value as `_chunks` returns it, per database; bound once per batch
+    so the hot loops call one function per value."""
+
+    money: Callable[[Any], str]  # two places
+    score: Callable[[Any], str]  # five places
+    uuid: Callable[[Any], str]  # lower case with hyphens
+
+
+_FORMATTED = Formats("{:.2f}".format, "{:.5f}".format, uuid_text)
+_AS_TEXT = Formats(str, str, str)  # the SQL returned the canonical text already
+
+
+def text_casts() -> bool:
+    """Whether `_chunks` casts numbers and UUIDs to text in SQL (PostgreSQL). SQLite stores
+    amounts as int/float: its own printf could format a float differently from Python, so
+    there Python formats them, as it did when the leaves were sealed."""
+    return connection.vendor == "postgresql"
+
+
+def formats() -> Formats:
+    return _AS_TEXT if text_casts() else _FORMATTED
+
+
+def _chunks(qs: QuerySet, fields: tuple[str, ...], *, limit: int | None = None) -> Iterator[list[tuple]]:
+    """Rows of `fields`, straight from the driver in batches, timestamps as text (see
+    MomentText) and, on PostgreSQL, numbers and UUIDs as text (see PgText). `limit` slices
+    after the annotations (a sliced queryset cannot be annotated)."""
     if connection.vendor in {"sqlite", "postgresql"}:
-        dates = [name for name in fields if name.rsplit("__", 1)[-1] in _DATETIMES]
-        qs = qs.annotate(**{f"_text_{name}": MomentText(name) for name in dates})
-        fields = tuple(f"_text_{name}" if name in dates else name for name in fields)
-    sql, params = qs.values_list(*fields).query.sql_with_params()
+        casts = text_casts()
+        wrap: dict[str, Func] = {}
+        for name in fields:
+            column = name.rsplit("__", 1)[-1]
+            if column in _DATETIMES:
+                wrap[name] = MomentText(name)
+            elif casts and (column in _NUMBERS or column in _UUIDS):
+                wrap[name] = PgText(name)
+        qs = qs.annotate(**{f"_text_{name}": expression for name, expression in wrap.items()})
+        fields = tuple(f"_text_{name}" if name in wrap else name for name in fields)
+    values = qs.values_list(*fields)
+    if limit is not None:
+        values = values[:limit]
+    sql, params = values.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         while True:
@@ -109,9 +152,11 @@ def _chunks(qs: QuerySet, fields: tuple[str, ...]):  # noqa: ANN202 - iterator o
 
 
 def db_key(transaction_id: Any) -> Any:
-    """A transaction id in the form the driver returns it (UUID on PostgreSQL, 32 hex digits on
-    SQLite): the key of `Loaded` and of the seal rows, so the hot loop never converts ids."""
-    return Transaction._meta.pk.get_db_prep_value(transaction_id, connection)
+    """A transaction id in the form `_chunks` returns it (text with hyphens on PostgreSQL, 32
+    hex digits on SQLite): the key of `Loaded` and of the seal rows, so the hot loop never
+    converts ids. Either database accepts it back as a parameter for the id column."""
+    value = Transaction._meta.pk.get_db_prep_value(transaction_id, connection)
+    return str(value) if isinstance(value, UUID) and text_casts() else value
 
 
 # --- loading ---------------------------------------------------------------------------------------
@@ -142,23 +187,35 @@ def reasons_text(value: Any) -> str:
     return canonical_json(value)  # a driver that parses JSON itself
 
 
-def facts_load(*, transactions: QuerySet[Transaction], entries: QuerySet[Entry]) -> Loaded:
-    """`transactions` and `entries` select the same set (entries by their transaction);
-    `entries` must be ordered so that each transaction's entries come in id order.
+def facts_load(
+    *, transactions: QuerySet[Transaction], entries: QuerySet[Entry] | None = None, limit: int | None = None
+) -> Loaded:
+    """Facts of `transactions`, in the queryset's order when `limit` is given (the first
+    `limit` of them), else in no particular order.
 
-    The hot loop of `verify_chain`: money is formatted inline, ids stay in driver form."""
+    `entries` selects the same transactions' entries, ordered so that each transaction's come
+    in id order; None reads the entries of exactly the transaction rows read, by their ids, so
+    both reads agree on the set even if another transaction commits in between (a second run
+    of a pending-transactions query could see a different set)."""
+    if limit is None:
+        transactions = transactions.order_by()
+    rows = [row for chunk in _chunks(transactions, _TX_FIELDS, limit=limit) for row in chunk]
+    if entries is None:
+        entries = Entry.objects.filter(transaction_id__in=[row[0] for row in rows]).order_by("transaction_id", "id")
+    money, score_of, uuid_of = formats()
     # Keyed by the driver's own id value (the same type in both queries): no conversion per entry.
     by_tx: dict[Any, list[LeafEntry]] = defaultdict(list)
     unreadable: set[Any] = set()  # hand-edited rows that do not even convert (text in a number column...)
-    for chunk in _chunks(entries, _ENTRY_FIELDS):
-        for tx_id, account, amount, balance_after, created_at in chunk:
-            try:
-                by_tx[tx_id].append(LeafEntry(account, f"{amount:.2f}", f"{balance_after:.2f}", moment_text(created_at)))
-            except (ValueError, TypeError):
-                unreadable.add(tx_id)
+    if rows:
+        for chunk in _chunks(entries, _ENTRY_FIELDS):
+            for tx_id, account, amount, balance_after, created_at in chunk:
+                try:
+                    by_tx[tx_id].append(LeafEntry(account, money(amount), money(balance_after), moment_text(created_at)))
+                except (ValueError, TypeError):
+                    unreadable.add(tx_id)
     loaded = Loaded()
     facts, statuses, empty = loaded.facts, loaded.status, ()
-    for row in (row for chunk in _chunks(transactions.order_by(), _TX_FIELDS) for row in chunk):
+    for row in rows:
         (tx_id, reference, kind, amount, channel, description, created_at, completed_at, payer, payee,
          reversal_of, initiated_by, hold_expires_at, fraud_score, fraud_decision, fraud_model_version,
          fraud_reasons, status) = row
@@ -168,20 +225,20 @@ def facts_load(*, transactions: QuerySet[Transaction], entries: QuerySet[Entry])
             continue
         try:
             facts[tx_id] = LeafFacts(
-                uuid_text(tx_id),
+                uuid_of(tx_id),
                 reference,
                 kind,
-                f"{amount:.2f}",
+                money(amount),
                 channel,
                 description,
                 moment_text(created_at),
                 moment_text(completed_at),
                 payer,
                 payee,
-                None if reversal_of is None else uuid_text(reversal_of),
+                None if reversal_of is None else uuid_of(reversal_of),
                 initiated_by,
                 None if hold_expires_at is None else moment_text(hold_expires_at),
-                None if fraud_score is None else f"{fraud_score:.5f}",
+                None if fraud_score is None else score_of(fraud_score),
                 fraud_decision,
                 fraud_model_version,
                 reasons_text(fraud_reasons),
@@ -193,10 +250,7 @@ def facts_load(*, transactions: QuerySet[Transaction], entries: QuerySet[Entry])
 
 
 def facts_for_ids(ids: list[Any]) -> Loaded:
-    return facts_load(
-        transactions=Transaction.objects.filter(pk__in=ids),
-        entries=Entry.objects.filter(transaction_id__in=ids).order_by("transaction_id", "id"),
-    )
+    return facts_load(transactions=Transaction.objects.filter(pk__in=ids))
 
 
 # --- the verification fast path ------------------------------------------------------------------
@@ -223,14 +277,14 @@ def sealed_batch(*, first_index: int, last_index: int) -> tuple[dict[int, list[t
     entries: dict[Any, list[str]] = defaultdict(list)
     unreadable: set[Any] = set()
     sealed_ids = Seal.objects.filter(block__index__range=(first_index, last_index)).values("transaction_id")
-    quote = _quote_json
+    quote, money = _quote_json, formats().money
     for chunk in _chunks(Entry.objects.filter(transaction_id__in=sealed_ids).order_by("transaction_id", "id"), _ENTRY_FIELDS):
         for tx_id, account, amount, balance_after, created_at in chunk:
-            try:  # entry_json, inlined: amounts and timestamps are plain ASCII, never null here
+            try:  # entry_json, inlined: amounts are plain ASCII and never null here
                 moment = moment_text(created_at)
                 entries[tx_id].append(
-                    f'{{"account":{"null" if account is None else quote(account)},"amount":"{amount:.2f}",'
-                    f'"balance_after":"{balance_after:.2f}","created_at":{"null" if moment is None else quote(moment)}}}'
+                    f'{{"account":{"null" if account is None else quote(account)},"amount":"{money(amount)}",'
+                    f'"balance_after":"{money(balance_after)}","created_at":{"null" if moment is None else quote(moment)}}}'
                 )
             except (ValueError, TypeError):
                 unreadable.add(tx_id)

@@ -15,11 +15,11 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, Max, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from chain.crypto import ZERO_HASH, header_prefix, pow_search
-from chain.facts import db_key, facts_for_ids
+from chain.facts import facts_load
 from chain.keys import ChainSigner, chain_signer
 from chain.leaves import SALT_BYTES, leaf_of
 from chain.merkle import EMPTY_ROOT, merkle_root
@@ -121,33 +121,41 @@ def block_mine(*, max_tx: int = DEFAULT_MAX_TX, since: datetime | None = None, d
     Holds the chain-head row lock from choosing the transactions until the block and its
     seals commit, so no transaction is sealed twice and no two blocks share a parent.
     """
+    mined = _block_mine(max_tx=max_tx, since=since, difficulty=difficulty)
+    return None if mined is None else mined[0]
+
+
+def _block_mine(*, max_tx: int, since: datetime | None, difficulty: int | None) -> tuple[Block, str] | None:
+    """`block_mine`, also returning the newest completed_at sealed (canonical text): where
+    the next block's scan for pending transactions starts."""
     difficulty = settings.BLOCKCHAIN_DIFFICULTY if difficulty is None else difficulty
     signer = chain_signer()
     genesis_ensure()
     with transaction.atomic(durable=True):
         head = ChainHead.objects.select_for_update().get(pk=1)
         tip = Block.objects.get(pk=head.block_id)
-        ids = list(pending_transactions(since=since).values_list("id", flat=True)[:max_tx])
-        if not ids:
+        # One query picks the pending transactions and reads their facts, in commit order.
+        loaded = facts_load(transactions=pending_transactions(since=since), limit=max_tx)
+        if not loaded.facts:
             return None
-        loaded = facts_for_ids(ids)
+        salts = os.urandom(SALT_BYTES * len(loaded.facts))
         rows: list[tuple[Any, ...]] = []
         leaves: list[bytes] = []
-        for position, tx_id in enumerate(ids):
-            salt = os.urandom(SALT_BYTES)
-            leaf = leaf_of(loaded.of(tx_id), salt)
+        for position, (key, facts) in enumerate(loaded.facts.items()):
+            salt = salts[position * SALT_BYTES : (position + 1) * SALT_BYTES]
+            leaf = leaf_of(facts, salt)
             leaves.append(leaf)
-            rows.append((position, db_key(tx_id), salt.hex(), leaf.hex()))
+            rows.append((position, key, salt.hex(), leaf.hex()))
         block = Block.objects.create(
             **block_forge(
                 index=tip.index + 1, previous_hash=tip.hash, merkle_root=merkle_root(leaves).hex(),
-                difficulty=difficulty, tx_count=len(ids), timestamp=timezone.now(), signer=signer,
+                difficulty=difficulty, tx_count=len(rows), timestamp=timezone.now(), signer=signer,
             )
         )
         _seals_insert(block_id=block.pk, rows=rows)
         head.block = block
         head.save(update_fields=["block", "updated_at"])
-    return block
+    return block, facts.completed_at
 
 
 def blocks_mine_iter(*, max_tx: int = DEFAULT_MAX_TX, full_sweep: bool = True) -> Iterator[Block]:
@@ -164,11 +172,12 @@ def blocks_mine_iter(*, max_tx: int = DEFAULT_MAX_TX, full_sweep: bool = True) -
         tip = Block.objects.order_by("-index").only("timestamp").first()
         since = tip.timestamp - STRAGGLER_WINDOW if tip is not None else None
     while True:
-        block = block_mine(max_tx=max_tx, since=since)
-        if block is None:
+        mined = _block_mine(max_tx=max_tx, since=since, difficulty=None)
+        if mined is None:
             return
+        block, last_completed = mined
         yield block
-        since = Transaction.objects.filter(chain_seal__block=block).aggregate(last=Max("completed_at"))["last"]
+        since = datetime.fromisoformat(last_completed)
 
 
 def blocks_mine_pending(*, max_tx: int = DEFAULT_MAX_TX, full_sweep: bool = True, max_blocks: int | None = None) -> list[Block]:

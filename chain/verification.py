@@ -15,7 +15,6 @@ from __future__ import annotations
 import multiprocessing
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -24,7 +23,7 @@ from django.db import connection, connections
 from django.db.models import Subquery
 
 from chain.crypto import ZERO_HASH, block_hash, header_prefix, meets_difficulty, signature_valid
-from chain.facts import moment_text, reasons_text, seal_transaction_ids, sealed_batch, uuid_text
+from chain.facts import Formats, formats, moment_text, reasons_text, seal_transaction_ids, sealed_batch, uuid_text
 from chain.keys import ChainSigner, chain_signer
 from chain.leaves import leaf_hash_of
 from chain.merkle import EMPTY_ROOT, merkle_root
@@ -38,6 +37,10 @@ _HEADER_FIELDS = (
 BATCH_TRANSACTIONS = 20_000
 _SEALABLE = frozenset(status.value for status in SEALABLE_STATUSES)
 HEADER_PAGE = 2_000
+# Below this many transactions per process a chain is verified in one process: a forked worker
+# costs tens of milliseconds (fork, its own connection, its first queries) before it checks
+# anything, while one process checks this many in about 0.2 s.
+MIN_RANGE_TRANSACTIONS = 5_000
 Progress = Callable[[int, int, int], None]  # (blocks checked, transactions checked, blocks in chain)
 
 
@@ -92,20 +95,28 @@ class _Header:
 
 
 def chain_verify(
-    *, progress: Progress | None = None, batch_transactions: int = BATCH_TRANSACTIONS, workers: int = 1
+    *, progress: Progress | None = None, batch_transactions: int = BATCH_TRANSACTIONS, workers: int = 1,
+    min_range_transactions: int = MIN_RANGE_TRANSACTIONS,
 ) -> VerifyReport:
     """Check every block up to the current head; see the module docstring.
 
-    `workers` > 1 verifies contiguous block ranges in that many forked processes (each with
-    its own database connection) and reports the failure with the lowest block index, which
-    is the one a single process would stop at. Only for a management command: never fork a
-    server process. Falls back to one process inside an atomic block (forked processes
-    would not see uncommitted rows) and on an in-memory SQLite database."""
+    `workers` > 1 cuts the chain into up to that many contiguous block ranges of similar
+    transaction counts, at least `min_range_transactions` each: this process checks the
+    first and a forked process (with its own database connection) each of the others. The
+    failure with the lowest block index is reported, which is the one a single process would
+    stop at. Only for a management command: never fork a server process. Falls back to one
+    process inside an atomic block (forked processes would not see uncommitted rows) and on
+    an in-memory SQLite database."""
     started = time.perf_counter()
     head = genesis_ensure()
     head_block = Block.objects.get(pk=head.block_id)
+    ranges = [(0, head_block.index)]
     if workers > 1 and not connection.in_atomic_block and not _in_memory():
-        blocks, transactions, failure = _verify_parallel(head_block.index, workers, batch_transactions, progress)
+        weights = list(Block.objects.filter(index__lte=head_block.index).order_by("index").values_list("index", "tx_count"))
+        parts = min(workers, sum(count for _index, count in weights) // max(1, min_range_transactions))
+        ranges = _split(weights, head_block.index, parts=max(1, parts))
+    if len(ranges) > 1:
+        blocks, transactions, failure = _verify_parallel(ranges, batch_transactions, progress)
     else:
         total = head_block.index + 1
         report = None if progress is None else (lambda b, t: progress(b, t, total))
@@ -151,12 +162,13 @@ def _verify_range(
     else:  # None when that block is gone: the range before this one reports it
         expected_parent = Block.objects.filter(index=first - 1).values_list("hash", flat=True).first()
     expected_index, blocks, transactions = first, 0, 0
+    text = formats()
     try:
         for batch in _batches(first_index=first, last_index=last, batch_transactions=batch_transactions):
             rows, entries, unreadable = sealed_batch(first_index=batch[0].index, last_index=batch[-1].index)
             for header in batch:
                 transactions += _check_block(
-                    header, expected_index, expected_parent, rows.get(header.pk, []), entries, unreadable, signer
+                    header, expected_index, expected_parent, rows.get(header.pk, []), entries, unreadable, signer, text
                 )
                 expected_index, expected_parent = header.index + 1, header.hash
                 blocks += 1
@@ -169,14 +181,20 @@ def _verify_range(
     return blocks, transactions, None
 
 
-def _range_task(first: int, last: int, batch_transactions: int) -> tuple[int, int, int, Failure | None]:
-    """Runs in a forked worker process, on its own database connection."""
+def _range_child(first: int, last: int, batch_transactions: int, send: Any) -> None:
+    """Runs in a forked process, on its own database connection: sends back the range's
+    (blocks, transactions, failure), or the exception that stopped it."""
     try:
         with _sqlite_read_cache(kib=131_072):
-            blocks, transactions, failure = _verify_range(first, last, batch_transactions)
-        return first, blocks, transactions, failure
+            send.send(_verify_range(first, last, batch_transactions))
+    except BaseException as exc:  # noqa: BLE001 - handed to the parent, which re-raises it
+        try:
+            send.send(exc)
+        except Exception:  # noqa: BLE001 - an exception that does not pickle: its text, at least
+            send.send(RuntimeError(f"verify_chain worker: {exc!r}"))
     finally:
         connection.close()
+        send.close()
 
 
 def _split(weights: list[tuple[int, int]], last_index: int, parts: int) -> list[tuple[int, int]]:
@@ -194,23 +212,47 @@ def _split(weights: list[tuple[int, int]], last_index: int, parts: int) -> list[
 
 
 def _verify_parallel(
-    last_index: int, workers: int, batch_transactions: int, progress: Progress | None
+    ranges: list[tuple[int, int]], batch_transactions: int, progress: Progress | None
 ) -> tuple[int, int, Failure | None]:
-    weights = list(Block.objects.filter(index__lte=last_index).order_by("index").values_list("index", "tx_count"))
-    ranges = _split(weights, last_index, parts=workers * 4)
+    """One forked process per range but the first, which this process checks meanwhile: one
+    fork and one connection per extra CPU, no pool to start or feed."""
+    context = multiprocessing.get_context("fork")
     connections.close_all()  # a forked child must not share the parent's database socket
-    blocks = transactions = 0
-    failures: list[Failure] = []
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        futures = [pool.submit(_range_task, first, last, batch_transactions) for first, last in ranges]
-        for future in as_completed(futures):
-            _first, done_blocks, done_transactions, failure = future.result()
-            blocks += done_blocks
-            transactions += done_transactions
-            if failure is not None:
-                failures.append(failure)
+    children = []
+    for first, last in ranges[1:]:
+        receive, send = context.Pipe(duplex=False)
+        child = context.Process(target=_range_child, args=(first, last, batch_transactions, send), daemon=True)
+        child.start()
+        send.close()
+        children.append((child, receive))
+    total = ranges[-1][1] + 1
+    results = []
+    try:
+        with _sqlite_read_cache(kib=131_072):
+            results.append(_verify_range(ranges[0][0], ranges[0][1], batch_transactions))
+        blocks = transactions = 0
+        for result in results:
+            blocks, transactions = blocks + result[0], transactions + result[1]
+        if progress is not None:
+            progress(blocks, transactions, total)
+        for child, receive in children:
+            try:
+                result = receive.recv()
+            except EOFError:
+                raise RuntimeError(f"verify_chain worker {child.pid} died (exit code {child.exitcode})") from None
+            if isinstance(result, BaseException):
+                raise result
+            results.append(result)
+            blocks, transactions = blocks + result[0], transactions + result[1]
             if progress is not None:
-                progress(blocks, transactions, last_index + 1)
+                progress(blocks, transactions, total)
+    finally:
+        for child, receive in children:
+            receive.close()
+            child.join(timeout=5)
+            if child.is_alive():
+                child.kill()
+    failures = [failure for _blocks, _transactions, failure in results if failure is not None]
     first_failure = min(failures, key=lambda f: -1 if f.block_index is None else f.block_index, default=None)
     return blocks, transactions, first_failure
 
@@ -265,10 +307,11 @@ def _fail(header: _Header, reason: str, transaction_key: Any = None) -> _Failed:
 
 def _check_block(
     header: _Header, expected_index: int, expected_parent: str | None, rows: list[tuple], entries: dict[Any, str],
-    unreadable: set[Any], signer: ChainSigner,
+    unreadable: set[Any], signer: ChainSigner, text: Formats,
 ) -> int:
     """Check one block; `expected_parent` None: the parent is checked by another range.
-    `rows` are the block's seals joined with their transactions (chain.facts.sealed_batch)."""
+    `rows` are the block's seals joined with their transactions (chain.facts.sealed_batch),
+    values as `text` expects them (chain.facts.formats)."""
     if header.index != expected_index:
         raise _fail(header, f"expected block index {expected_index} here (blocks missing, inserted or reordered)")
     if expected_parent is not None and header.previous_hash != expected_parent:
@@ -279,6 +322,7 @@ def _check_block(
         _explain_count(header)
     leaves: list[bytes] = []
     append, fromhex, sealable = leaves.append, bytes.fromhex, _SEALABLE
+    money, score, uuid = text
     for expected_position, row in enumerate(rows):
         (_block, position, salt, sealed_leaf, tx_id, reference, kind, amount, channel, description, created_at,
          completed_at, payer, payee, reversal_of, initiated_by, hold_expires_at, fraud_score, fraud_decision,
@@ -291,10 +335,10 @@ def _check_block(
             if tx_id in unreadable:
                 raise ValueError("unreadable entry row")
             leaf = leaf_hash_of(
-                uuid_text(tx_id), reference, kind, f"{amount:.2f}", channel, description, moment_text(created_at),
-                moment_text(completed_at), payer, payee, None if reversal_of is None else uuid_text(reversal_of),
+                uuid(tx_id), reference, kind, money(amount), channel, description, moment_text(created_at),
+                moment_text(completed_at), payer, payee, None if reversal_of is None else uuid(reversal_of),
                 initiated_by, None if hold_expires_at is None else moment_text(hold_expires_at),
-                None if fraud_score is None else f"{fraud_score:.5f}", fraud_decision, fraud_model_version,
+                None if fraud_score is None else score(fraud_score), fraud_decision, fraud_model_version,
                 reasons_text(fraud_reasons), entries.get(tx_id, ""), fromhex(salt),
             )
         except (ValueError, TypeError):

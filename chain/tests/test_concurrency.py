@@ -154,18 +154,54 @@ def test_parallel_verification_agrees_with_one_process(settings):
     for i in range(30):
         pay(users[i % 3], users[(i + 1) % 3], f"{i + 1}.00")
     blocks_mine_pending(max_tx=4)
-    one, many = chain_verify(), chain_verify(workers=2)
+    one, many = chain_verify(), chain_verify(workers=2, min_range_transactions=1)
     assert one.ok and many.ok and (one.blocks, one.transactions) == (many.blocks, many.transactions) == (10, 33)
 
     target = Seal.objects.get(block__index=6, position=1).transaction_id
     Transaction.objects.filter(pk=target).update(amount=Decimal("0.01"))
     later = Seal.objects.get(block__index=9, position=0).transaction_id
     Transaction.objects.filter(pk=later).update(description="edited")
-    one, many = chain_verify(), chain_verify(workers=2)
+    one, many = chain_verify(), chain_verify(workers=2, min_range_transactions=1)
     assert not many.ok and many.failure == one.failure and many.failure.transaction_id == str(target)
 
     Transaction.objects.filter(pk=target).update(amount=Decimal(f"{Transaction.objects.get(pk=target).amount}"))
     Seal.objects.filter(block__index=4).delete()
     Block.objects.filter(index=4).delete()  # a missing block on (or inside) a range boundary
-    many = chain_verify(workers=2)
+    many = chain_verify(workers=2, min_range_transactions=1)
     assert not many.ok and many.failure.block_index in {4, 5}
+
+
+def test_a_chain_too_short_to_gain_from_workers_is_verified_without_forking(monkeypatch):
+    from chain import verification
+
+    genesis_ensure()
+    users = [make_user() for _ in range(2)]
+    pay(users[0], users[1], "3.00")
+    blocks_mine_pending(max_tx=4)
+
+    def no_fork(*_args, **_kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise AssertionError("forked for a short chain")
+
+    monkeypatch.setattr(verification.multiprocessing, "get_context", no_fork)
+    report = chain_verify(workers=8)
+    assert report.ok and report.transactions == Seal.objects.count()
+
+
+def test_a_worker_that_fails_stops_the_run_with_its_error(monkeypatch):
+    from chain import verification
+
+    genesis_ensure()
+    users = [make_user() for _ in range(3)]
+    for i in range(12):
+        pay(users[i % 3], users[(i + 1) % 3], f"{i + 1}.00")
+    blocks_mine_pending(max_tx=3)
+    real_range = verification._verify_range
+
+    def broken_after_the_first_range(first, last, batch, progress=None):  # noqa: ANN001, ANN202
+        if first > 0:  # only in a forked worker: the parent checks the first range itself
+            raise ValueError("disk on fire")
+        return real_range(first, last, batch, progress)
+
+    monkeypatch.setattr(verification, "_verify_range", broken_after_the_first_range)
+    with pytest.raises(ValueError, match="disk on fire"):
+        chain_verify(workers=2, min_range_transactions=1)

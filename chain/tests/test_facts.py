@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
 
 import pytest
+from django.db import connection
 
+from chain import facts
 from chain.facts import db_key, facts_for_ids, moment_text, uuid_text
 from chain.leaves import LeafEntry, LeafFacts, canonical_json, moment, money, score
+from chain.models import Seal
+from chain.services import blocks_mine_pending
 from chain.tests.factories import pay
+from chain.verification import chain_verify
 from ledger.models import Transaction
 from ledger.services import transfer_reverse
 
@@ -57,3 +63,36 @@ def test_text_converters_accept_every_driver_form():
         assert moment_text(raw) == expected, raw
     assert moment_text("2026-01-31 09:30:00") == "2026-01-31T09:30:00.000000Z"
     assert moment_text("2026-01-31 09:30:00.5") == "2026-01-31T09:30:00.500000Z"
+
+
+@pytest.mark.parametrize("casts", [False, pytest.param(True, id="text-casts")])
+def test_text_cast_and_driver_value_reads_give_the_same_leaves(monkeypatch, user_factory, chain_settings, casts):
+    """PostgreSQL casts numbers and UUIDs to text in SQL; the driver's Decimal / UUID objects,
+    formatted in Python (the other read path, SQLite's), must give byte-identical facts, so a
+    chain sealed by either path verifies under the other."""
+    if casts and connection.vendor != "postgresql":
+        pytest.skip("the SQL casts are PostgreSQL's")
+    alice, bob = user_factory(), user_factory()
+    paid = pay(alice, bob, "1234.50", description="chai ☕")
+    chain_settings.decision = "hold"
+    pay(bob, alice, "0.07")
+    chain_settings.decision = "allow"
+    transfer_reverse(transaction_id=paid.pk, actor=bob, reason="duplicate")
+    Transaction.objects.filter(pk=paid.pk).update(fraud_score=Decimal("0.00010"))
+    monkeypatch.setattr(facts, "text_casts", lambda: casts)  # the path that seals
+    blocks_mine_pending(max_tx=2)
+    ids = list(Transaction.objects.values_list("pk", flat=True))
+    loaded = facts.facts_for_ids(ids)
+    for txn in Transaction.objects.filter(pk__in=ids).select_related("payer_account", "payee_account"):
+        assert loaded.of(txn.pk) == typed_facts(txn), txn.kind
+    monkeypatch.setattr(facts, "text_casts", lambda: connection.vendor == "postgresql" and not casts)  # the other path verifies
+    report = chain_verify()
+    assert report.ok and report.transactions == Seal.objects.count() > 2, report.failure
+
+
+def test_db_key_is_the_loader_key_and_a_valid_parameter(user_factory):
+    alice, bob = user_factory(), user_factory()
+    paid = pay(alice, bob, "5.00")
+    key = db_key(paid.pk)
+    assert list(facts.facts_for_ids([paid.pk]).facts) == [key]
+    assert Transaction.objects.filter(pk=key).exists()

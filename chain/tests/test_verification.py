@@ -299,3 +299,18 @@ def test_a_row_that_no_longer_converts_is_named_not_a_crash(chain, table, column
         cursor.execute(f"UPDATE {table} SET {column} = %s WHERE {key} = %s", [value, chain.target.pk.hex])  # noqa: S608
     f = assert_names(chain, chain.block.index, chain.target.pk)
     assert "no longer reads" in f.reason
+
+
+def test_verify_chain_uses_every_cpu_by_default_and_one_process_on_request(monkeypatch):
+    import os
+
+    from chain.management.commands import verify_chain
+
+    seen = []
+    real = verify_chain.chain_verify
+    monkeypatch.setattr(verify_chain, "chain_verify", lambda **kwargs: seen.append(kwargs["workers"]) or real(**kwargs))
+    call_command("verify_chain", "--quiet", stdout=StringIO())
+    call_command("verify_chain", "--quiet", "--workers", "1", stdout=StringIO())
+    assert seen == [os.cpu_count() or 1, 1]
+    with pytest.raises(CommandError, match="at least 1"):
+        call_command("verify_chain", "--workers", "0", stdout=StringIO())
