@@ -632,7 +632,7 @@ INCLUSIVE = [  # (label, function name, file substring): samples with that frame
     ("  input validation (TransferInput)", "is_valid", "rest_framework/serializers"),
     ("  idempotent_call (one transaction: key, money, answer; commit hooks)", "idempotent_call", "ledger/idempotency"),
     ("    key insert", "_insert", "ledger/idempotency"),
-    ("    payee lookup", "account_find_by_number", "ledger/selectors"),
+    ("    payee lookup", "account_payee_by_number", "ledger/selectors"),
     ("    transfer_create (whole atomic block, commit hooks included)", "transfer_create", "ledger/services"),
     ("      accounts_lock (SELECT FOR UPDATE)", "accounts_lock", "ledger/services"),
     ("      daily_outgoing_total (limit aggregate)", "daily_outgoing_total", "ledger/selectors"),

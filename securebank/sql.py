@@ -58,6 +58,17 @@ def execute(sql: str, params: Sequence[Any]) -> int:
         return cursor.rowcount
 
 
+_GET = "SELECT {columns} FROM {{table}} WHERE {{{field}}} = %s"
+
+
+def get(model: type[M], field: str, value: Any) -> M | None:
+    """The instance whose unique `field` equals `value`, or None (the ORM's `.get`, without
+    building the query each time)."""
+    statement = model_sql(model, _GET.format(columns=columns(model), field=field))
+    row = fetch_one(statement, [prep(model, field, value)])
+    return None if row is None else from_row(model, row)
+
+
 def prep(model: type[Model], field: str, value: Any) -> Any:
     """`value` as the ORM would send it for `model.field` (e.g. a UUID as 32 hex digits on SQLite)."""
     return model._meta.get_field(field).get_db_prep_save(value, connection)

@@ -98,3 +98,21 @@ def test_profile_of_a_deleted_user_token_is_401(auth_client):
     resp = client.get(URL)
     assert resp.status_code == 401
     assert set(resp.json()["error"]) == {"code", "message", "fields"}
+
+
+@pytest.mark.parametrize("claim", ["no-such-user", 987654321, None])
+def test_a_token_naming_no_user_is_401(api_client, claim):
+    """A validly signed token whose user id is unknown or of the wrong type: 401, never 500."""
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    token = AccessToken.for_user(make_user("alice"))
+    token["user_id"] = claim
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    resp = api_client.get(URL)
+    assert resp.status_code == 401 and resp.json()["error"]["code"] == "authentication_failed"
+
+
+def test_the_authenticated_user_is_read_in_full(auth_client):
+    alice = make_user("alice", full_name="Alice Rao")
+    resp = auth_client(alice).get(URL)
+    assert resp.status_code == 200 and resp.json()["full_name"] == "Alice Rao" and resp.json()["vpa"] == alice.vpa
