@@ -8,7 +8,8 @@ throughput, and how both grow with the length of the chain (10,000 and 100,000 t
 
 For each size, in order on one growing ledger:
 1. bulk-insert completed transactions with their two entries (realistic fields: fraud score,
-   reasons, distinct accounts, running balances) until the ledger holds that many;
+   reasons, distinct accounts, running balances) until the ledger holds that many, then (on
+   PostgreSQL, unless --no-analyze) ANALYZE, as autovacuum would after a bulk load;
 2. mine them all with `blocks_mine_pending(max_tx=1000)` at the configured difficulty and time
    every block (selection, leaves, Merkle root, proof-of-work, signature, inserts);
 3. run `chain_verify()` (what `manage.py verify_chain` runs) over the whole chain, with one
@@ -115,6 +116,8 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=2000)
     parser.add_argument("--pow-samples", type=int, default=200)
     parser.add_argument("--workers", default="1,2", help="verify_chain --workers values to measure")
+    parser.add_argument("--no-analyze", dest="analyze", action="store_false",
+                        help="PostgreSQL: skip ANALYZE after the bulk load (see results_chain.md)")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     args.workers = [int(w) for w in args.workers.split(",")]
@@ -127,7 +130,12 @@ def main() -> None:
     from chain.verification import chain_verify
 
     genesis_ensure()
-    print(f"database: {connection.vendor}; difficulty {args.difficulty}; blocks of at most {args.max_tx}; "
+    autovacuum = ""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW autovacuum")
+            autovacuum = f"; autovacuum {cursor.fetchone()[0]}, ANALYZE after bulk load: {'yes' if args.analyze else 'no'}"
+    print(f"database: {connection.vendor}{autovacuum}; difficulty {args.difficulty}; blocks of at most {args.max_tx}; "
           f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs", flush=True)
 
     pow_times = bench_pow(args.pow_samples, args.difficulty)
@@ -141,6 +149,11 @@ def main() -> None:
         started = time.perf_counter()
         while ledger.count < size:
             ledger.add(min(5000, size - ledger.count))
+        if args.analyze and connection.vendor == "postgresql":
+            # What autovacuum does shortly after a bulk load; without it (autovacuum off, as on
+            # the shared development server) the planner sees the fresh rows with no statistics.
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         print(f"\n== {size:,} transactions (inserted in {time.perf_counter() - started:.1f} s)", flush=True)
 
         block_times: list[float] = []
