@@ -188,9 +188,15 @@ def reasons_text(value: Any) -> str:
     return canonical_json(value)  # a driver that parses JSON itself
 
 
+def page_rows(qs: QuerySet, fields: tuple[str, ...], *, limit: int) -> list[tuple]:
+    """The first `limit` rows of `fields` of `qs`, as `_chunks` reads them (ids as `db_key`
+    gives them, timestamps as canonical text)."""
+    return [row for chunk in _chunks(qs, fields, limit=limit) for row in chunk]
+
+
 def keys_read(qs: QuerySet[Transaction], *, limit: int) -> list[Any]:
     """The ids of the first `limit` transactions of `qs`, in its order, as `db_key` gives them."""
-    return [row[0] for chunk in _chunks(qs, ("id",), limit=limit) for row in chunk]
+    return [row[0] for row in page_rows(qs, ("id",), limit=limit)]
 
 
 def facts_load(*, transactions: QuerySet[Transaction], entries: QuerySet[Entry] | None = None) -> Loaded:

@@ -167,3 +167,25 @@ def test_mine_blocks_loop_mines_survives_a_failed_round_and_stops_on_sigterm(mon
     call_command("mine_blocks", "--loop", "--interval", "0.01", stdout=out)
     assert len(rounds) == 3 and rounds[0]["full_sweep"] is True
     assert "block 1: 3 transaction(s)" in out.getvalue() and out.getvalue().endswith("mine_blocks: stopped\n")
+
+
+def test_the_windowed_pending_read_pages_past_sealed_rows_in_commit_order():
+    from chain.facts import db_key
+    from chain.services import _pending_keys, pending_transactions
+
+    genesis_ensure()
+    alice, bob = make_user(), make_user()
+    early = timezone.now() - timedelta(minutes=1)
+    for i in range(9):
+        pay(alice, bob, f"{i + 1}.00")
+    ordered = list(pending_transactions().values_list("pk", flat=True))
+    # Seal every other one (as blocks made by an earlier miner), and give two the same
+    # completed_at so that a page boundary can fall inside a tie.
+    for i, pk in enumerate(ordered):
+        Transaction.objects.filter(pk=pk).update(completed_at=early + timedelta(seconds=i // 2 * 2))
+    block_mine(max_tx=3)  # the three oldest
+    expected = [db_key(pk) for pk in pending_transactions(since=early).values_list("pk", flat=True)]
+    assert len(expected) == len(ordered) - 3
+    for max_tx in range(1, len(expected) + 2):  # pages of 2 * max_tx rows, sealed ones among them
+        assert _pending_keys(since=early, max_tx=max_tx) == expected[:max_tx], max_tx
+    assert _pending_keys(since=timezone.now() + timedelta(minutes=1), max_tx=5) == []
