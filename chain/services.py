@@ -145,7 +145,7 @@ def _pending_keys(*, since: datetime | None, max_tx: int) -> list[Any]:
     the rows of a page, read in index order."""
     if since is None:
         return keys_read(pending_transactions(), limit=max_tx)
-    page_size = 2 * max_tx
+    page_size = max_tx  # a backlog is all pending: one page per block
     # A scalar subquery, not EXISTS: PostgreSQL would evaluate EXISTS by hashing the whole
     # seal table once per page; this stays one index probe per row of the page.
     seal = Seal.objects.filter(transaction_id=OuterRef("pk")).order_by().values("pk")[:1]

@@ -186,6 +186,6 @@ def test_the_windowed_pending_read_pages_past_sealed_rows_in_commit_order():
     block_mine(max_tx=3)  # the three oldest
     expected = [db_key(pk) for pk in pending_transactions(since=early).values_list("pk", flat=True)]
     assert len(expected) == len(ordered) - 3
-    for max_tx in range(1, len(expected) + 2):  # pages of 2 * max_tx rows, sealed ones among them
+    for max_tx in range(1, len(expected) + 2):  # pages of max_tx rows, sealed ones among them
         assert _pending_keys(since=early, max_tx=max_tx) == expected[:max_tx], max_tx
     assert _pending_keys(since=timezone.now() + timedelta(minutes=1), max_tx=5) == []
