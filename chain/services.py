@@ -137,14 +137,16 @@ def block_mine(*, max_tx: int = DEFAULT_MAX_TX, since: datetime | None = None, d
 def _pending_keys(*, since: datetime | None, max_tx: int) -> list[Any]:
     """The db keys of the first `max_tx` `pending_transactions(since=since)`, in that order.
 
-    With `since`, pages through the sealable transactions from `since` in (completed_at, id)
-    order, each with its seal's id or null, and keeps the unsealed ones. As a filter, the seal test
-    leaves the plan to PostgreSQL's guess of how many rows pass it: it hash-joins the whole
+    With `since`, on PostgreSQL, pages through the sealable transactions from `since` in
+    (completed_at, id) order, each with its seal's id or null, and keeps the unsealed ones. As
+    a filter, the seal test leaves the plan to PostgreSQL's guess of how many rows pass it: it hash-joins the whole
     seal table, or tests and sorts a whole backlog, before taking the first thousand (0.1 to
     0.5 s a block at 100,000 transactions). Marked in the select list, it is tested only for
     the rows of a page, read in index order."""
-    if since is None:
-        return keys_read(pending_transactions(), limit=max_tx)
+    if since is None or connection.vendor != "postgresql":
+        # SQLite already walks the completed_at index, probes each row for a seal and stops
+        # at max_tx; paging would only read more rows.
+        return keys_read(pending_transactions(since=since), limit=max_tx)
     page_size = max_tx  # a backlog is all pending: one page per block
     # A scalar subquery, not EXISTS: PostgreSQL would evaluate EXISTS by hashing the whole
     # seal table once per page; this stays one index probe per row of the page.
