@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from django.db import connection
@@ -12,7 +13,7 @@ from django.db.models import Case, DecimalField, F, OuterRef, Q, QuerySet, Subqu
 from ledger.exceptions import AccountNotFound, TransactionNotFound
 from ledger.models import Account, Entry, Transaction
 from securebank import sql
-from securebank.money import format_amount
+from securebank.money import TWO_PLACES, format_amount
 
 
 def account_for_user(*, user: Any) -> Account:
@@ -47,9 +48,10 @@ _DAILY_OUTGOING_SQL = (
 )
 
 
-def _daily_outgoing_sql() -> str:
+@lru_cache(maxsize=4)
+def _daily_outgoing_sql(vendor: str) -> str:
     amount = "{amount}"
-    total = f"SUM(CAST(ROUND({amount} * 100) AS INTEGER))" if connection.vendor == "sqlite" else f"SUM({amount})"
+    total = f"SUM(CAST(ROUND({amount} * 100) AS INTEGER))" if vendor == "sqlite" else f"SUM({amount})"
     return sql.model_sql(Transaction, _DAILY_OUTGOING_SQL.replace("{total}", total))
 
 
@@ -60,12 +62,12 @@ def daily_outgoing_total(*, account_id: int, since: datetime) -> Decimal:
         str(Transaction.Status.COMPLETED), str(Transaction.Status.HELD),
         str(Transaction.Kind.DEPOSIT), str(Transaction.Kind.REVERSAL),
     ]
-    (total,) = sql.fetch_one(_daily_outgoing_sql(), params)
+    (total,) = sql.fetch_one(_daily_outgoing_sql(connection.vendor), params)
     if total is None:
         return Decimal("0.00")
     if connection.vendor == "sqlite":
         return Decimal(total).scaleb(-2)
-    return Decimal(total).quantize(Decimal("0.01"))
+    return Decimal(total).quantize(TWO_PLACES)
 
 
 def account_payee_by_number(*, number: str) -> Account | None:

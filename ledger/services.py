@@ -97,7 +97,8 @@ _ACCOUNTS_WRITE_SQL = (
 )
 
 
-def _accounts_write_sql(count: int) -> str:
+@lru_cache(maxsize=8)
+def _accounts_write_sql(vendor: str, count: int) -> str:
     cases = " ".join(["WHEN %s THEN %s"] * count)
     return sql.model_sql(
         Account, _ACCOUNTS_WRITE_SQL.replace("{balances}", cases).replace("{helds}", cases)
@@ -114,7 +115,7 @@ def _accounts_write(*accounts: Account) -> None:
         for account in accounts:
             params += [account.pk, adapt(getattr(account, field), 18, 2)]
     params += [connection.ops.adapt_datetimefield_value(now), *(account.pk for account in accounts)]
-    sql.execute(_accounts_write_sql(len(accounts)), params)
+    sql.execute(_accounts_write_sql(connection.vendor, len(accounts)), params)
     for account in accounts:
         account.updated_at = now
 

@@ -21,7 +21,7 @@ from functools import lru_cache
 from typing import Any, TypeVar
 
 from django.db import connection
-from django.db.models import AutoField, BigAutoField, Model
+from django.db.models import AutoField, Model
 
 M = TypeVar("M", bound=Model)
 
@@ -61,11 +61,15 @@ def execute(sql: str, params: Sequence[Any]) -> int:
 _GET = "SELECT {columns} FROM {{table}} WHERE {{{field}}} = %s"
 
 
+@lru_cache(maxsize=64)
+def _get_sql(model: type[Model], field: str, vendor: str) -> str:
+    return _model_sql(model, _GET.format(columns=columns(model), field=field), vendor)
+
+
 def get(model: type[M], field: str, value: Any) -> M | None:
     """The instance whose unique `field` equals `value`, or None (the ORM's `.get`, without
     building the query each time)."""
-    statement = model_sql(model, _GET.format(columns=columns(model), field=field))
-    row = fetch_one(statement, [prep(model, field, value)])
+    row = fetch_one(_get_sql(model, field, connection.vendor), [prep(model, field, value)])
     return None if row is None else from_row(model, row)
 
 
@@ -76,6 +80,11 @@ def prep(model: type[Model], field: str, value: Any) -> Any:
 
 def columns(model: type[Model], prefix: str = "") -> str:
     """The model's concrete columns, quoted, in field order (for SELECT lists and `from_db`)."""
+    return _columns(model, prefix, connection.vendor)
+
+
+@lru_cache(maxsize=64)
+def _columns(model: type[Model], prefix: str, vendor: str) -> str:
     quote = connection.ops.quote_name
     return ", ".join(f"{prefix}{quote(f.column)}" for f in model._meta.concrete_fields)
 
@@ -99,7 +108,21 @@ def _converters(field: Any, vendor: str) -> tuple[Any, tuple]:
     return column, tuple(connection.ops.get_db_converters(column) + column.get_db_converters(connection))
 
 
-_INSERT = "INSERT INTO {table} ({names}) VALUES {rows}"
+_INSERT = "INSERT INTO {table} ({names}) VALUES {rows}{returning}"
+
+
+@lru_cache(maxsize=64)
+def _insert_sql(model: type[Model], count: int, vendor: str) -> tuple[str, tuple[Any, ...], bool]:
+    """(statement, the fields it writes in order, whether the id comes back through RETURNING)."""
+    quote = connection.ops.quote_name
+    auto_pk = isinstance(model._meta.pk, AutoField)  # BigAutoField included
+    fields = tuple(f for f in model._meta.concrete_fields if not (auto_pk and f.primary_key))
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    statement = _INSERT.format(
+        table=quote(model._meta.db_table), names=", ".join(quote(f.column) for f in fields),
+        rows=", ".join([row] * count), returning=f" RETURNING {quote(model._meta.pk.column)}" if auto_pk else "",
+    )
+    return statement, fields, auto_pk
 
 
 def insert(objs: Sequence[Model]) -> None:
@@ -108,23 +131,12 @@ def insert(objs: Sequence[Model]) -> None:
     an auto-increment primary key comes back through RETURNING. No signals are sent."""
     if not objs:
         return
-    model = type(objs[0])
-    auto_pk = isinstance(model._meta.pk, AutoField | BigAutoField)
-    fields = [f for f in model._meta.concrete_fields if not (auto_pk and f.primary_key)]
-    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    quote = connection.ops.quote_name
-    sql = _INSERT.format(
-        table=quote(model._meta.db_table), names=", ".join(quote(f.column) for f in fields), rows=", ".join([row] * len(objs))
-    )
+    statement, fields, auto_pk = _insert_sql(type(objs[0]), len(objs), connection.vendor)
     params = [f.get_db_prep_save(f.pre_save(obj, add=True), connection) for obj in objs for f in fields]
     with connection.cursor() as cursor:
-        if auto_pk:
-            cursor.execute(sql + " RETURNING " + quote(model._meta.pk.column), params)
-            ids = [pk for (pk,) in cursor.fetchall()]
-        else:
-            cursor.execute(sql, params)
-    for index, obj in enumerate(objs):
-        if auto_pk:
-            obj.pk = ids[index]
+        cursor.execute(statement, params)
+        ids = [pk for (pk,) in cursor.fetchall()] if auto_pk else [obj.pk for obj in objs]
+    for obj, pk in zip(objs, ids, strict=True):
+        obj.pk = pk
         obj._state.adding = False
         obj._state.db = connection.alias
