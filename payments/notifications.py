@@ -36,28 +36,27 @@ def notification_send(
 
 def notifications_send(outgoing: list[Outgoing]) -> list[Notification | None]:
     """Store the notifications in one INSERT and push them all after commit in one hop."""
-    payloads, rows = [], []
-    for item in outgoing:
-        payload = dict(item.data)
-        if item.title:
-            payload.setdefault("title", item.title)
-        if item.message:
-            payload.setdefault("message", item.message)
-        payloads.append(payload)
-        if item.store:
-            rows.append(
-                Notification(user_id=item.user_id, event=item.event, title=item.title[:120], message=item.message[:500], data=payload)
-            )
-    sql.insert(rows)  # one INSERT ... RETURNING the ids
-    stored = iter(rows)
-    result: list[Notification | None] = []
-    for item, payload in zip(outgoing, payloads, strict=True):
-        row = next(stored) if item.store else None
+    payloads = [_payload(item) for item in outgoing]
+    rows = [
+        Notification(user_id=item.user_id, event=item.event, title=item.title[:120], message=item.message[:500], data=payload)
+        if item.store else None
+        for item, payload in zip(outgoing, payloads, strict=True)
+    ]
+    sql.insert([row for row in rows if row is not None])  # one INSERT ... RETURNING the ids
+    for row, payload in zip(rows, payloads, strict=True):
         if row is not None:
             payload["notification_id"] = row.pk
-        result.append(row)
     notify_many([(item.user_id, item.event, payload) for item, payload in zip(outgoing, payloads, strict=True)])
-    return result
+    return rows
+
+
+def _payload(item: Outgoing) -> dict[str, Any]:
+    payload = dict(item.data)
+    if item.title:
+        payload.setdefault("title", item.title)
+    if item.message:
+        payload.setdefault("message", item.message)
+    return payload
 
 
 def notifications_mark_read(*, user: Any, ids: list[int] | None = None, all: bool = False) -> int:  # noqa: A002
