@@ -44,9 +44,11 @@ import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse, urlunparse
 
 import psycopg
@@ -100,6 +102,7 @@ for i in range(int(os.environ["BENCH_USERS"])):
 MODEL_REGISTER_CODE = """
 import json, os
 from pathlib import Path
+from typing import Any
 from fraud.model_services import model_activate
 from fraud.models import FraudModel
 meta = json.loads((Path(os.environ["BENCH_MODEL"]) / "metadata.json").read_text())
@@ -281,9 +284,15 @@ def random_amount(rng: random.Random, low: int, high: int) -> str:
     return f"{Decimal(rng.randint(low * 100, high * 100)) / 100:.2f}"
 
 
-def http_load(customers: list[Customer], ports: list[int], clients: int, seconds: float, seed: int,
-              low: int, high: int) -> LoadResult:
-    result = LoadResult()
+# One request a client makes: method, path, body, headers, and a tag handed back with its answer.
+Planned = tuple[str, str, dict | None, dict[str, str], Any]
+
+
+def drive(ports: list[int], clients: int, seconds: float, seed: int,
+          plan: Callable[[random.Random], Planned]) -> list[tuple[Sample, Any, dict]]:
+    """K keep-alive clients, spread over the ports, each sending `plan(rng)` requests for
+    `seconds`: every request's (sample, tag, answer body)."""
+    results: list[tuple[Sample, Any, dict]] = []
     lock = threading.Lock()
     stop_at = time.monotonic() + seconds
 
@@ -291,70 +300,55 @@ def http_load(customers: list[Customer], ports: list[int], clients: int, seconds
         rng = random.Random(seed * 1000 + index)
         port = ports[index % len(ports)]
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        samples: list[Sample] = []
-        created = []
+        mine = []
         while time.monotonic() < stop_at:
-            payer, payee = rng.sample(customers, 2)
-            key = uuid.uuid4().hex
-            body = {"to_account": payee.number, "amount": random_amount(rng, low, high), "description": "bench"}
-            headers = {"Authorization": f"Bearer {payer.token}", "Idempotency-Key": key}
+            method, path, body, headers, tag = plan(rng)
             t0 = time.monotonic()
             try:
-                status, data, _ = request(conn, "POST", "/api/transactions/transfer", body, headers)
+                status, data, _ = request(conn, method, path, body, headers)
                 code = "" if status < 400 else str(data.get("error", {}).get("code", "?"))
             except (OSError, http.client.HTTPException) as exc:
                 status, data, code = 0, {}, type(exc).__name__
                 conn.close()
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-            samples.append(Sample(t0, time.monotonic() - t0, status, code))
-            if status == 201:
-                created.append((payer, key, body, data))
+            mine.append((Sample(t0, time.monotonic() - t0, status, code), tag, data))
         conn.close()
         with lock:
-            result.samples.extend(samples)
-            result.created.extend(created)
+            results.extend(mine)
 
     threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(clients)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
+    return results
+
+
+def http_load(customers: list[Customer], ports: list[int], clients: int, seconds: float, seed: int,
+              low: int, high: int) -> LoadResult:
+    def plan(rng: random.Random) -> Planned:
+        payer, payee = rng.sample(customers, 2)
+        key = uuid.uuid4().hex
+        body = {"to_account": payee.number, "amount": random_amount(rng, low, high), "description": "bench"}
+        headers = {"Authorization": f"Bearer {payer.token}", "Idempotency-Key": key}
+        return "POST", "/api/transactions/transfer", body, headers, (payer, key, body)
+
+    result = LoadResult()
+    for sample, (payer, key, body), data in drive(ports, clients, seconds, seed, plan):
+        result.samples.append(sample)
+        if sample.status == 201:
+            result.created.append((payer, key, body, data))
     return result
 
 
 def http_read_load(customers: list[Customer], ports: list[int], clients: int, seconds: float, seed: int,
                    path: str = "/api/accounts/me") -> list[Sample]:
     """K clients doing an authenticated GET: the floor any authenticated endpoint pays here."""
-    samples: list[Sample] = []
-    lock = threading.Lock()
-    stop_at = time.monotonic() + seconds
 
-    def client(index: int) -> None:
-        rng = random.Random(seed * 1000 + index)
-        port = ports[index % len(ports)]
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        mine: list[Sample] = []
-        while time.monotonic() < stop_at:
-            headers = {"Authorization": f"Bearer {rng.choice(customers).token}"}
-            t0 = time.monotonic()
-            try:
-                status, _, _ = request(conn, "GET", path, None, headers)
-            except (OSError, http.client.HTTPException) as exc:
-                mine.append(Sample(t0, time.monotonic() - t0, 0, type(exc).__name__))
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-                continue
-            mine.append(Sample(t0, time.monotonic() - t0, status, ""))
-        conn.close()
-        with lock:
-            samples.extend(mine)
+    def plan(rng: random.Random) -> Planned:
+        return "GET", path, None, {"Authorization": f"Bearer {rng.choice(customers).token}"}, None
 
-    threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return samples
+    return [sample for sample, _tag, _data in drive(ports, clients, seconds, seed, plan)]
 
 
 def replay_check(result: LoadResult, ports: list[int], count: int, seed: int) -> tuple[int, int]:
@@ -826,7 +820,7 @@ def run(args: argparse.Namespace, cleanup: list) -> int:
     replayed, tried = replay_check(load, servers.ports, args.replays, args.seed)
     print(f"idempotent replays: {replayed}/{tried} returned the stored 201")
     failed |= replayed != tried
-    floor_rate = None
+    floor_rate = floor_cost = None
     if args.floor:
         print(f"floor: {args.clients} clients x {args.duration:.0f}s of GET /api/accounts/me (JWT + 2 reads, no writes) ...",
               flush=True)
@@ -887,7 +881,7 @@ def run(args: argparse.Namespace, cleanup: list) -> int:
         if floor_rate is not None:
             print(f"  floor: an authenticated GET /api/accounts/me ran at {floor_rate:.1f}/s = "
                   f"{100 * floor_rate / raw_rate:.1f}% of raw SQL (by CPU per operation "
-                  f"{100 * raw_cost / (figures['floor']['cpu_ms_per_op'] / 1000):.1f}%): no endpoint of this stack "
+                  f"{100 * raw_cost / floor_cost:.1f}%): no endpoint of this stack "
                   f"that authenticates can exceed it")
             figures["floor"]["ratio"] = round(floor_rate / raw_rate, 3)
         figures["raw"] = {"transactions": raw_ok, "per_s": round(raw_rate, 1), "errors": dict(raw_errors),
