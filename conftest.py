@@ -55,6 +55,34 @@ def auth_client():
     return client_for
 
 
+STAFF_PASSWORD = "Ops-pass-12345"  # noqa: S105 - a test superuser's
+
+
+@pytest.fixture
+def scripted_risk(settings):
+    """Risk decisions chosen by the test (`scripted_risk.decision = "hold"`); apps whose tests
+    never need the real fraud model make this autouse in their conftest."""
+    from ledger.tests.assessors import Scripted
+
+    settings.LEDGER_RISK_ASSESSOR = "ledger.tests.assessors.Scripted"
+    Scripted.reset()
+    yield Scripted
+    Scripted.reset()
+
+
+@pytest.fixture
+def staff_client(db):  # noqa: ANN001
+    """A Django test client logged in to the admin as a superuser."""
+    from django.test import Client
+
+    from accounts.models import User
+
+    User.objects.create_superuser("ops", "ops@example.in", STAFF_PASSWORD)
+    client = Client()
+    client.login(username="ops", password=STAFF_PASSWORD)
+    return client
+
+
 @pytest.fixture
 def user_factory(db):  # noqa: ANN001
     """`user_factory("alice", balance="500.00", phone="+91 98765 43210")` -> a customer with a VPA

@@ -56,7 +56,7 @@ from ledger.services import account_open_primary  # noqa: E402
 from payments.tests.servers import Server, database_url, http_json, start_server  # noqa: E402
 
 PREFIX = "wsbench"
-ALLOW_ALL = "payments.tests.risk.Scripted"  # default decision: allow
+ALLOW_ALL = "ledger.tests.assessors.Scripted"  # default decision: allow
 
 
 def log(message: str) -> None:

@@ -1,13 +1,11 @@
 import pytest
 
-from chain.tests.assessors import Scripted
-
 
 @pytest.fixture(autouse=True)
-def chain_settings(settings):
+def chain_settings(settings, scripted_risk):  # noqa: ANN001
     """Cheap proof-of-work (difficulty 1) unless a test asks for the real default, and risk
     decisions on demand: `chain_settings.decision = "hold"`."""
     settings.BLOCKCHAIN_DIFFICULTY = 1
-    settings.LEDGER_RISK_ASSESSOR = "chain.tests.assessors.Scripted"
-    Scripted.decision = "allow"
-    return Scripted
+    # Distinctive values, so that a test can show a proof never reveals them.
+    scripted_risk.reset(model_version="chain-test-1", scores={"allow": 0.01234, "hold": 0.8, "decline": 0.99})
+    return scripted_risk

@@ -4,7 +4,6 @@ metrics and PR curve and can be activated."""
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 
 from accounts.models import User
 from fraud.models import FraudAlert, FraudModel
@@ -16,14 +15,6 @@ from securebank.models import AuditEvent
 pytestmark = pytest.mark.django_db
 ALERTS = "/admin/fraud/fraudalert/"
 MODELS = "/admin/fraud/fraudmodel/"
-
-
-@pytest.fixture
-def staff_client():
-    User.objects.create_superuser("ops", "ops@example.in", "Ops-pass-12345")
-    client = Client()
-    client.login(username="ops", password="Ops-pass-12345")
-    return client
 
 
 def test_approve_and_reject_actions(staff_client):  # noqa: ANN001

@@ -1,13 +1,7 @@
 import pytest
 
-from ledger.tests.assessors import Scripted
-
 
 @pytest.fixture(autouse=True)
-def scripted_risk(settings):
+def scripted_risk(scripted_risk):  # noqa: ANN001
     """Ledger tests decide risk outcomes themselves: `scripted_risk.decision = "hold"`."""
-    settings.LEDGER_RISK_ASSESSOR = "ledger.tests.assessors.Scripted"
-    Scripted.decision = "allow"
-    Scripted.seen = []
-    Scripted.recorded = []
-    return Scripted
+    return scripted_risk

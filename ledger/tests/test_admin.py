@@ -3,23 +3,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from django.test import Client
 
-from accounts.models import User
 from accounts.tests.factories import make_user
 from ledger.models import Account, Transaction
 from securebank.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 CHANGELIST = "/admin/ledger/account/"
-
-
-@pytest.fixture
-def staff_client():
-    User.objects.create_superuser("ops", "ops@example.in", "Ops-pass-12345")
-    client = Client()
-    client.login(username="ops", password="Ops-pass-12345")
-    return client
 
 
 def test_freeze_and_unfreeze_actions_audit(staff_client):

@@ -1,15 +1,10 @@
 import pytest
 
-from payments.tests.risk import Scripted
-
 
 @pytest.fixture(autouse=True)
-def scripted_risk(settings):
+def scripted_risk(scripted_risk):  # noqa: ANN001
     """Payments tests decide risk outcomes themselves: `scripted_risk.decision = "hold"`."""
-    settings.LEDGER_RISK_ASSESSOR = "payments.tests.risk.Scripted"
-    Scripted.decision = "allow"
-    yield Scripted
-    Scripted.decision = "allow"
+    return scripted_risk
 
 
 @pytest.fixture

@@ -34,7 +34,7 @@ def two_servers():
         "REDIS_URL": settings.REDIS_URL,
         "THROTTLE_PAYMENTS": "off",
         # fraud scoring is not under test here: every payment is allowed
-        "LEDGER_RISK_ASSESSOR": "payments.tests.risk.Scripted",
+        "LEDGER_RISK_ASSESSOR": "ledger.tests.assessors.Scripted",
     }
     servers = []
     try:

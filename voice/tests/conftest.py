@@ -4,17 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from voice.tests.risk import Scripted
-
 
 @pytest.fixture(autouse=True)
-def scripted_risk(settings):
+def scripted_risk(scripted_risk):  # noqa: ANN001
     """Voice tests choose risk outcomes (`scripted_risk.decision = "hold"`); the real fraud
     assessor is exercised in test_execute.py::test_real_fraud_scoring_applies."""
-    settings.LEDGER_RISK_ASSESSOR = "voice.tests.risk.Scripted"
-    Scripted.decision = "allow"
-    yield Scripted
-    Scripted.decision = "allow"
+    return scripted_risk
 
 
 @pytest.fixture(scope="session")
