@@ -270,13 +270,15 @@ SEALED_FIELDS = ("block_id", "position", "salt", "leaf_hash", "transaction_id") 
 )
 
 
-def sealed_batch(*, first_index: int, last_index: int) -> tuple[dict[int, list[tuple]], dict[Any, str], set[Any]]:
+def sealed_batch(*, first_index: int, last_index: int) -> tuple[dict[int, list[tuple]], dict[Any, str], set[Any], bool]:
     """Everything `verify_chain` needs for blocks first_index..last_index, in two queries:
 
     - per block pk, its seals in position order, each row (block_id, position, salt,
       leaf_hash, transaction id, then the transaction columns of `_TX_FIELDS[1:]`);
     - per transaction id (driver form), its entries as joined `entry_json` text;
-    - the ids whose entry rows no longer convert.
+    - the ids whose entry rows no longer convert;
+    - whether the SQL returned numbers and ids as canonical text (`text_casts`), or as the
+      driver's values, which the caller formats.
 
     A seal whose transaction row is gone has no row here (inner join): the caller sees a count
     short of tx_count and asks `seal_transaction_ids` which one."""
@@ -301,7 +303,7 @@ def sealed_batch(*, first_index: int, last_index: int) -> tuple[dict[int, list[t
                 )
             except (ValueError, TypeError):
                 unreadable.add(tx_id)
-    return by_block, {tx_id: ",".join(parts) for tx_id, parts in entries.items()}, unreadable
+    return by_block, {tx_id: ",".join(parts) for tx_id, parts in entries.items()}, unreadable, as_text
 
 
 def seal_transaction_ids(*, block_id: int) -> list[tuple[int, Any, bool]]:

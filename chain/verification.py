@@ -23,7 +23,7 @@ from django.db import connection, connections
 from django.db.models import Subquery
 
 from chain.crypto import ZERO_HASH, block_hash, header_prefix, meets_difficulty, signature_valid
-from chain.facts import moment_text, reasons_text, seal_transaction_ids, sealed_batch, text_casts, uuid_text
+from chain.facts import moment_text, reasons_text, seal_transaction_ids, sealed_batch, uuid_text
 from chain.keys import ChainSigner, chain_signer
 from chain.leaves import leaf_hash_of
 from chain.merkle import EMPTY_ROOT, merkle_root
@@ -162,10 +162,9 @@ def _verify_range(
     else:  # None when that block is gone: the range before this one reports it
         expected_parent = Block.objects.filter(index=first - 1).values_list("hash", flat=True).first()
     expected_index, blocks, transactions = first, 0, 0
-    as_text = text_casts()
     try:
         for batch in _batches(first_index=first, last_index=last, batch_transactions=batch_transactions):
-            rows, entries, unreadable = sealed_batch(first_index=batch[0].index, last_index=batch[-1].index)
+            rows, entries, unreadable, as_text = sealed_batch(first_index=batch[0].index, last_index=batch[-1].index)
             for header in batch:
                 transactions += _check_block(
                     header, expected_index, expected_parent, rows.get(header.pk, []), entries, unreadable, signer, as_text
@@ -311,7 +310,7 @@ def _check_block(
 ) -> int:
     """Check one block; `expected_parent` None: the parent is checked by another range.
     `rows` are the block's seals joined with their transactions (chain.facts.sealed_batch),
-    `as_text`: the SQL returned canonical text (PostgreSQL, chain.facts.text_casts); else
+    `as_text`: the SQL returned canonical text (as sealed_batch says: PostgreSQL); else
     numbers and ids are formatted here, inline (a call per value costs ~5% of verification)."""
     if header.index != expected_index:
         raise _fail(header, f"expected block index {expected_index} here (blocks missing, inserted or reordered)")
