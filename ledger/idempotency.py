@@ -14,8 +14,9 @@ Exactly-once follows from the single transaction: there is no committed key with
 answer, and no money without its key. The service also links the record to the transaction it
 creates (`transfer_create(idempotency=record)`) and refuses a record that already has one.
 Rows written by earlier releases, which committed the claim first, may still be found
-unanswered: a linked one is replayed from its transaction (`replay`), an unlinked one is taken
-over once stale, and a fresh one gets 409 `request_in_progress`.
+unanswered: a linked one is answered at once from its transaction (`replay`) and completed, an
+unlinked one is taken over once stale (no money moved: the retry runs it), and a fresh unlinked
+one is waited for, then gets 409 `request_in_progress`.
 """
 
 from __future__ import annotations
@@ -163,13 +164,17 @@ def _found(*, user: Any, key: str, digest: str, replay: Any) -> IdempotencyKey |
         raise IdempotencyConflict()
     if existing.state == IdempotencyKey.State.COMPLETED:
         return _replayed(existing)
-    # Unanswered rows exist only from releases that committed the claim before the money.
-    if existing.transaction_id is not None and replay is not None and _is_stale(existing):
+    # Unanswered rows exist only from releases that committed the claim before the money. A
+    # linked one moved its money in a committed transaction, so it is answered from that
+    # transaction at once; only the stored answer was missing (or is still being written).
+    if existing.transaction_id is not None and replay is not None:
         status, body = replay(existing.transaction_id)
         IdempotencyKey.objects.filter(pk=existing.pk).update(
-            state=IdempotencyKey.State.COMPLETED, response_status=status, response_body=body
+            state=IdempotencyKey.State.COMPLETED, response_status=status, response_body=body, updated_at=timezone.now()
         )
-        return Response(body, status=status)
+        response = Response(body, status=status)
+        response["Idempotent-Replayed"] = "true"
+        return response
     if existing.transaction_id is None and _is_stale(existing):
         taken = IdempotencyKey.objects.filter(pk=existing.pk, updated_at=existing.updated_at).update(
             updated_at=timezone.now()
