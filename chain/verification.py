@@ -24,7 +24,7 @@ from django.db.models import Subquery
 
 from chain.crypto import ZERO_HASH, block_hash, header_prefix, meets_difficulty, signature_valid
 from chain.facts import moment_text, reasons_text, seal_transaction_ids, sealed_batch, uuid_text
-from chain.keys import ChainSigner, chain_signer
+from chain.keys import ChainKey, chain_keys
 from chain.leaves import leaf_hash_of
 from chain.merkle import EMPTY_ROOT, merkle_root
 from chain.models import Block, ChainHead
@@ -120,7 +120,7 @@ def chain_verify(
     else:
         total = head_block.index + 1
         report = None if progress is None else (lambda b, t: progress(b, t, total))
-        with _sqlite_read_cache():
+        with _reading_session():
             blocks, transactions, failure = _verify_range(0, head_block.index, batch_transactions, report)
     if failure is None:
         try:
@@ -131,21 +131,35 @@ def chain_verify(
 
 
 @contextmanager
-def _sqlite_read_cache(kib: int = 262_144) -> Iterator[None]:
-    """On SQLite, a page cache big enough for the ledger while verifying (the default 2 MiB
-    re-reads the same index pages from the OS for every batch); restored afterwards."""
-    if connection.vendor != "sqlite":
-        yield
-        return
+def _reading_session(kib: int = 262_144) -> Iterator[None]:
+    """Session settings for reading the whole ledger, restored afterwards.
+
+    SQLite: a page cache big enough for the ledger (the default 2 MiB re-reads the same index
+    pages from the OS for every batch). PostgreSQL: a batch's sorts fit in memory (the default
+    4 MB work_mem spills them to temporary files), and no parallel workers per query: the
+    ranges already keep every CPU busy, and each parallel worker would rebuild the same hash
+    tables."""
+    if connection.vendor == "sqlite":
+        settings = {"cache_size": (f"PRAGMA cache_size = {-int(kib)}", "PRAGMA cache_size = {}", "PRAGMA cache_size")}
+    elif connection.vendor == "postgresql":
+        settings = {
+            name: (f"SET {name} = {value}", f"SET {name} = '{{}}'", f"SHOW {name}")
+            for name, value in (("work_mem", f"'{kib // 4}kB'"), ("max_parallel_workers_per_gather", "0"))
+        }
+    else:
+        settings = {}
+    previous = {}
     with connection.cursor() as cursor:
-        cursor.execute("PRAGMA cache_size")
-        previous = int(cursor.fetchone()[0])
-        cursor.execute(f"PRAGMA cache_size = {-int(kib)}")
+        for name, (set_sql, _restore, show_sql) in settings.items():
+            cursor.execute(show_sql)
+            previous[name] = cursor.fetchone()[0]
+            cursor.execute(set_sql)
     try:
         yield
     finally:
         with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA cache_size = {previous}")
+            for name, (_set_sql, restore_sql, _show) in settings.items():
+                cursor.execute(restore_sql.format(previous[name]))
 
 
 def _in_memory() -> bool:
@@ -156,20 +170,24 @@ def _verify_range(
     first: int, last: int, batch_transactions: int, progress: Callable[[int, int], None] | None = None
 ) -> tuple[int, int, Failure | None]:
     """Verify blocks first..last (index numbers): (blocks checked, transactions, failure)."""
-    signer = chain_signer()
-    if first == 0:
-        expected_parent: str | None = ZERO_HASH
-    else:  # None when that block is gone: the range before this one reports it
-        expected_parent = Block.objects.filter(index=first - 1).values_list("hash", flat=True).first()
+    keys = chain_keys()
+    expected_parent: str | None = ZERO_HASH
+    min_rank = 0  # rank of the key that signed the block before: keys are only ever used forward
+    if first > 0:  # None when that block is gone (or its key unknown): the range before reports it
+        parent = Block.objects.filter(index=first - 1).values_list("hash", "key_id").first()
+        expected_parent = None if parent is None else parent[0]
+        parent_key = None if parent is None else keys.get(parent[1])
+        min_rank = 0 if parent_key is None else parent_key.rank
     expected_index, blocks, transactions = first, 0, 0
     try:
         for batch in _batches(first_index=first, last_index=last, batch_transactions=batch_transactions):
             rows, entries, unreadable, as_text = sealed_batch(first_index=batch[0].index, last_index=batch[-1].index)
             for header in batch:
                 transactions += _check_block(
-                    header, expected_index, expected_parent, rows.get(header.pk, []), entries, unreadable, signer, as_text
+                    header, expected_index, expected_parent, rows.get(header.pk, []), entries, unreadable, keys,
+                    min_rank, as_text,
                 )
-                expected_index, expected_parent = header.index + 1, header.hash
+                expected_index, expected_parent, min_rank = header.index + 1, header.hash, keys[header.key_id].rank
                 blocks += 1
             if progress is not None:
                 progress(blocks, transactions)
@@ -184,7 +202,7 @@ def _range_child(first: int, last: int, batch_transactions: int, send: Any) -> N
     """Runs in a forked process, on its own database connection: sends back the range's
     (blocks, transactions, failure), or the exception that stopped it."""
     try:
-        with _sqlite_read_cache(kib=131_072):
+        with _reading_session(kib=131_072):
             send.send(_verify_range(first, last, batch_transactions))
     except BaseException as exc:  # noqa: BLE001 - handed to the parent, which re-raises it
         try:
@@ -227,7 +245,7 @@ def _verify_parallel(
     total = ranges[-1][1] + 1
     results = []
     try:
-        with _sqlite_read_cache(kib=131_072):
+        with _reading_session(kib=131_072):
             results.append(_verify_range(ranges[0][0], ranges[0][1], batch_transactions))
         blocks = transactions = 0
         for result in results:
@@ -306,7 +324,7 @@ def _fail(header: _Header, reason: str, transaction_key: Any = None) -> _Failed:
 
 def _check_block(
     header: _Header, expected_index: int, expected_parent: str | None, rows: list[tuple], entries: dict[Any, str],
-    unreadable: set[Any], signer: ChainSigner, as_text: bool,
+    unreadable: set[Any], keys: dict[str, ChainKey], min_rank: int, as_text: bool,
 ) -> int:
     """Check one block; `expected_parent` None: the parent is checked by another range.
     `rows` are the block's seals joined with their transactions (chain.facts.sealed_batch),
@@ -361,20 +379,24 @@ def _check_block(
         raise _fail(header, "block hash does not match its header (a header field or the nonce changed)")
     if not meets_difficulty(digest, header.difficulty):
         raise _fail(header, f"hash does not meet proof-of-work difficulty {header.difficulty}")
-    if header.key_id != signer.key_id:
-        raise _fail(header, f"signed by key {header.key_id}, the configured chain key is {signer.key_id}")
+    key = keys.get(header.key_id)
+    if key is None:
+        raise _fail(header, f"signed by key {header.key_id}, which is neither the chain key nor a retired one")
+    if key.rank < min_rank:
+        raise _fail(header, f"signed by retired key {header.key_id} after a newer key had signed the block before")
     try:
         signature = bytes.fromhex(header.signature)
     except ValueError:
         signature = b""
-    if not signature_valid(signer.public_raw, digest, signature):
+    if not signature_valid(key.public_raw, digest, signature):
         raise _fail(header, "Ed25519 signature over the block hash is not valid")
     return len(rows)
 
 
 def _check_head(head_block: Block) -> None:
-    # Every block up to the head's index was checked; one statement, one snapshot, one snapshot: a block committed by a miner moves the head in the same
-    # transaction, so only a block the head never pointed at can show up here.
+    # Every block up to the head's index was checked. One statement, one snapshot: a block
+    # committed by a miner moves the head in the same transaction, so only a block the head
+    # never pointed at can show up here.
     beyond = Block.objects.filter(
         index__gt=Subquery(Block.objects.filter(pk=Subquery(ChainHead.objects.filter(pk=1).values("block_id"))).values("index"))
     ).order_by("index").first()

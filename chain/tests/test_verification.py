@@ -314,3 +314,25 @@ def test_verify_chain_uses_every_cpu_by_default_and_one_process_on_request(monke
     assert seen == [os.cpu_count() or 1, 1]
     with pytest.raises(CommandError, match="at least 1"):
         call_command("verify_chain", "--workers", "0", stdout=StringIO())
+
+
+def test_verification_restores_the_session_settings_it_changes(chain):
+    from chain.verification import _reading_session
+
+    shows = {"sqlite": ["PRAGMA cache_size"], "postgresql": ["SHOW work_mem", "SHOW max_parallel_workers_per_gather"]}
+    queries = shows.get(connection.vendor, [])
+
+    def current() -> list:
+        with connection.cursor() as cursor:
+            values = []
+            for sql in queries:
+                cursor.execute(sql)
+                values.append(cursor.fetchone()[0])
+            return values
+
+    before = current()
+    with _reading_session(kib=65_536):
+        during = current()
+    assert during != before or not queries  # the setting was in force
+    assert chain_verify().ok
+    assert current() == before
