@@ -37,6 +37,32 @@ def chain_signer() -> ChainSigner:
 
 
 @dataclass(frozen=True)
+class ChainKey:
+    key_id: str
+    public_raw: bytes
+    rank: int  # order of use: retired keys 0, 1, ... oldest first, the current key last
+    current: bool
+
+
+@lru_cache(maxsize=8)
+def _chain_keys(current: bytes, retired: tuple[bytes, ...]) -> dict[str, ChainKey]:
+    keys: dict[str, ChainKey] = {}
+    for rank, public_raw in enumerate(retired):
+        key_id = crypto.public_key_id(public_raw)
+        keys.setdefault(key_id, ChainKey(key_id=key_id, public_raw=public_raw, rank=rank, current=False))
+    signer = _signer(current)
+    # The current key ranks last even if it is also listed as retired (a rotation rolled back).
+    keys[signer.key_id] = ChainKey(key_id=signer.key_id, public_raw=signer.public_raw, rank=len(retired), current=True)
+    return keys
+
+
+def chain_keys() -> dict[str, ChainKey]:
+    """Every key whose block signatures verify, by key id: the current signing key and the
+    retired ones (settings.CHAIN_RETIRED_PUBLIC_KEYS), each with its rank in the order of use."""
+    return _chain_keys(bytes(settings.CHAIN_SIGNING_KEY), tuple(bytes(k) for k in settings.CHAIN_RETIRED_PUBLIC_KEYS))
+
+
+@dataclass(frozen=True)
 class QRKeyring:
     current: bytes
     current_id: bytes

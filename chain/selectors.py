@@ -10,7 +10,7 @@ from django.utils import timezone
 from chain.crypto import HEADER_VERSION, format_timestamp, header_prefix
 from chain.exceptions import BlockNotFound, NotSealed
 from chain.facts import facts_for_ids
-from chain.keys import chain_signer
+from chain.keys import chain_keys, chain_signer
 from chain.leaves import LEAF_VERSION, leaf_data
 from chain.merkle import audit_path, leaf_hash
 from chain.models import Block, ChainHead, QRPayment, Seal
@@ -52,18 +52,29 @@ def block_get(*, index: int) -> tuple[Block, list[str]]:
     return block, ids
 
 
-def public_key_info() -> dict[str, str]:
-    signer = chain_signer()
-    return {"algorithm": "Ed25519", "public_key": signer.public_raw.hex(), "key_id": signer.key_id}
+def public_key_info(*, key_id: str | None = None) -> dict[str, str]:
+    """The public key that signed a block (by the block's `key_id`), or the current signing key."""
+    keys = chain_keys()
+    key = keys.get(key_id or "") or keys[chain_signer().key_id]
+    return {"algorithm": "Ed25519", "public_key": key.public_raw.hex(), "key_id": key.key_id}
+
+
+def chain_public_keys() -> list[dict[str, Any]]:
+    """Every key whose signatures `verify_chain` accepts, in order of use (current last)."""
+    keys = sorted(chain_keys().values(), key=lambda k: k.rank)
+    return [{"key_id": k.key_id, "public_key": k.public_raw.hex(), "current": k.current} for k in keys]
 
 
 def chain_head() -> dict[str, Any]:
-    """The newest block's header and signature, and the key that signed it."""
+    """The newest block's header and signature, the key that signed it, and every key in use."""
     head = ChainHead.objects.select_related("block").filter(pk=1).first()
     block = head.block if head is not None else Block.objects.order_by("-index").first()
     if block is None:
         raise BlockNotFound("The chain has no blocks yet.")
-    return {"block": block_header(block), **public_key_info(), "signed_message": "the 32 bytes of the block hash"}
+    return {
+        "block": block_header(block), **public_key_info(key_id=block.key_id),
+        "signed_message": "the 32 bytes of the block hash", "keys": chain_public_keys(),
+    }
 
 
 def transaction_proof(*, user: Any, transaction_id: Any) -> dict[str, Any]:
@@ -88,7 +99,7 @@ def transaction_proof(*, user: Any, transaction_id: Any) -> dict[str, Any]:
         "audit_path": [h.hex() for h in audit_path(leaves, seal.position)],
         "merkle_root": seal.block.merkle_root,
         "block": block_header(seal.block),
-        **public_key_info(),
+        **public_key_info(key_id=seal.block.key_id),
         "format": {
             "leaf_hash": "SHA-256(0x00 || leaf.data)",
             "node_hash": "SHA-256(0x01 || left || right)",

@@ -103,12 +103,19 @@ class BlockDetailOutput(BlockOutput):
     transaction_ids = serializers.ListField(child=serializers.UUIDField())
 
 
+class ChainKeyOutput(serializers.Serializer):
+    key_id = serializers.CharField()
+    public_key = serializers.CharField(help_text="Raw 32-byte Ed25519 public key, hex.")
+    current = serializers.BooleanField(help_text="False: retired by rotation; it verifies the blocks it signed.")
+
+
 class HeadOutput(serializers.Serializer):
     block = BlockOutput()
     algorithm = serializers.CharField()
-    public_key = serializers.CharField(help_text="Raw 32-byte Ed25519 public key, hex.")
+    public_key = serializers.CharField(help_text="Raw 32-byte Ed25519 public key that signed this block, hex.")
     key_id = serializers.CharField()
     signed_message = serializers.CharField()
+    keys = ChainKeyOutput(many=True, help_text="Every chain key in order of use, the current one last.")
 
 
 class ChainListFilter(StrictSerializer):

@@ -362,6 +362,26 @@ QR_ENCRYPTION_KEYS_OLD = [env_key32("QR_ENCRYPTION_KEYS_OLD", value=v) for v in 
 # Ed25519 seed (32 bytes, base64) that signs every block hash of the transaction chain.
 CHAIN_SIGNING_KEY = env_key32("CHAIN_SIGNING_KEY", dev_label="chain-signing")
 
+
+def env_public_keys(name: str) -> list[bytes]:
+    """Comma-separated Ed25519 public keys, 64 hex digits each (as GET /api/blockchain/head
+    shows them). Malformed: refuses to start."""
+    keys = []
+    for item in env_list(name):
+        try:
+            key = bytes.fromhex(item)
+        except ValueError:
+            key = b""
+        if len(key) != 32:
+            refuse_to_start(f"{name}: each key must be 64 hex digits (an Ed25519 public key).")
+        keys.append(key)
+    return keys
+
+
+# Public keys of chain signing keys retired by rotation, oldest first: blocks they signed
+# still verify, and no block may be signed by one after a newer key has signed (docs/chain.md).
+CHAIN_RETIRED_PUBLIC_KEYS = env_public_keys("CHAIN_RETIRED_PUBLIC_KEYS")
+
 # Reverse proxies in front of daphne that append to X-Forwarded-For. 0: throttles key on the peer
 # address, so a client cannot choose its own throttle identity with a forged header.
 REST_FRAMEWORK["NUM_PROXIES"] = env_int("TRUSTED_PROXY_COUNT", 0)
