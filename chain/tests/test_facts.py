@@ -42,6 +42,8 @@ def test_loader_matches_the_orm(user_factory, chain_settings):
     held = pay(bob, alice, "7.00")
     chain_settings.decision = "allow"
     Transaction.objects.filter(pk=paid.pk).update(completed_at=paid.completed_at.replace(microsecond=0))  # the 19-char form
+    # PostgreSQL prints 504000 microseconds as ".504+00": as long as SQLite's full-fraction form
+    Transaction.objects.filter(pk=held.pk).update(created_at=held.created_at.replace(microsecond=504000))
     reversal = transfer_reverse(transaction_id=paid.pk, actor=bob, reason="duplicate")
     ids = [paid.pk, held.pk, reversal.pk, *Transaction.objects.filter(kind="deposit").values_list("pk", flat=True)]
     loaded = facts_for_ids(ids)
@@ -63,6 +65,10 @@ def test_text_converters_accept_every_driver_form():
         assert moment_text(raw) == expected, raw
     assert moment_text("2026-01-31 09:30:00") == "2026-01-31T09:30:00.000000Z"
     assert moment_text("2026-01-31 09:30:00.5") == "2026-01-31T09:30:00.500000Z"
+    # PostgreSQL's own text of a timestamptz in UTC: trailing zeros of the fraction dropped
+    for raw, text in [("2026-01-31 09:30:00.123456+00", expected), ("2026-01-31 09:30:00.1234+00", "2026-01-31T09:30:00.123400Z"),
+                      ("2026-01-31 09:30:00.504+00", "2026-01-31T09:30:00.504000Z"), ("2026-01-31 09:30:00+00", "2026-01-31T09:30:00.000000Z")]:
+        assert moment_text(raw) == text, raw
 
 
 @pytest.mark.parametrize("casts", [False, pytest.param(True, id="text-casts")])
