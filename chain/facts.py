@@ -63,9 +63,13 @@ def moment_text(value: Any) -> str | None:
         if size == 27 and value[10] == "T" and value[26] == "Z":  # canonical already
             return value
         if size >= 19 and value[10] == " ":
-            if value[-3:] == "+00":  # PostgreSQL's text in UTC; shorter fractions are parsed below
+            if value[-3:] == "+00":  # PostgreSQL's text in UTC, trailing zeros of the fraction dropped
                 if size == 29:
                     return f"{value[:10]}T{value[11:26]}Z"
+                if size == 22:
+                    return f"{value[:10]}T{value[11:19]}.000000Z"
+                if 24 <= size < 29 and value[19] == ".":
+                    return f"{value[:10]}T{value[11:19]}.{value[20:-3]:0<6}Z"
             elif size == 26:  # how Django stores an aware datetime in SQLite (UTC)
                 return f"{value[:10]}T{value[11:]}Z"
             elif size == 19:  # ... when the microseconds are zero
