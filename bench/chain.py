@@ -13,7 +13,8 @@ For each size, in order on one growing ledger:
 2. mine them all with `blocks_mine_pending(max_tx=1000)` at the configured difficulty and time
    every block (selection, leaves, Merkle root, proof-of-work, signature, inserts);
 3. run `chain_verify()` (what `manage.py verify_chain` runs) over the whole chain, with one
-   process and with `--workers 2`;
+   process and with `--workers 2`, three times each (`--verify-runs`): every run is printed,
+   the table shows the median;
 4. steady state: 20 rounds of "10 new transactions, then `block_mine`", as the loop worker does,
    with a full sweep and with the recent-window query.
 Also: proof-of-work alone over 200 random headers (hashing a precomputed prefix).
@@ -116,6 +117,7 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=2000)
     parser.add_argument("--pow-samples", type=int, default=200)
     parser.add_argument("--workers", default="1,2", help="verify_chain --workers values to measure")
+    parser.add_argument("--verify-runs", type=int, default=3, help="verify_chain runs per --workers value (median reported)")
     parser.add_argument("--no-analyze", dest="analyze", action="store_false",
                         help="PostgreSQL: skip ANALYZE after the bulk load (see results_chain.md)")
     args = parser.parse_args()
@@ -171,16 +173,22 @@ def main() -> None:
 
         verify_runs = []
         for workers in args.workers:
-            t0, c0 = time.perf_counter(), time.process_time()
-            report = chain_verify(workers=workers)
-            verify_s, verify_cpu = time.perf_counter() - t0, time.process_time() - c0
-            assert report.ok, report.failure
-            assert report.transactions == Seal.objects.count() == ledger.count
-            rate = report.transactions / verify_s
-            cpu_note = f", this process's CPU {verify_cpu:.2f} s = {report.transactions / verify_cpu:,.0f} tx/CPU-s" if workers == 1 else ""
-            print(f"verify_chain --workers {workers}: {report.blocks} blocks, {report.transactions:,} transactions in "
-                  f"{verify_s:.2f} s = {rate:,.0f} tx/s{cpu_note}", flush=True)
-            verify_runs.append((workers, verify_s, rate))
+            times = []
+            for _run in range(args.verify_runs):
+                t0, c0 = time.perf_counter(), time.process_time()
+                report = chain_verify(workers=workers)
+                verify_s, verify_cpu = time.perf_counter() - t0, time.process_time() - c0
+                assert report.ok, report.failure
+                assert report.transactions == Seal.objects.count() == ledger.count
+                times.append(verify_s)
+                cpu_note = f", this process's CPU {verify_cpu:.2f} s = {report.transactions / verify_cpu:,.0f} tx/CPU-s" if workers == 1 else ""
+                print(f"verify_chain --workers {workers}: {report.blocks} blocks, {report.transactions:,} transactions in "
+                      f"{verify_s:.2f} s = {report.transactions / verify_s:,.0f} tx/s{cpu_note}", flush=True)
+            median_s = statistics.median(times)
+            rates = sorted(report.transactions / t for t in times)
+            print(f"verify_chain --workers {workers}, median of {len(times)}: {median_s:.2f} s = "
+                  f"{report.transactions / median_s:,.0f} tx/s (range {rates[0]:,.0f}-{rates[-1]:,.0f})", flush=True)
+            verify_runs.append((workers, median_s, report.transactions / median_s))
 
         steady: dict[str, list[float]] = {"full sweep": [], "recent window": []}
         for mode in steady:
@@ -196,7 +204,7 @@ def main() -> None:
                      statistics.median(steady["recent window"]), verify_runs))
 
     print(f"\n| chain length (tx) | block of {args.max_tx}: median / p90 (s) | block of 10, full sweep: median (s) "
-          "| block of 10, recent window: median (s) | verify_chain: workers, s, tx/s |")
+          "| block of 10, recent window: median (s) | verify_chain (median): workers, s, tx/s |")
     print("|---|---|---|---|---|")
     for size, med, p90, full, window, verify_runs in rows:
         runs = "; ".join(f"{w}: {s:.2f} s, {r:,.0f} tx/s" for w, s, r in verify_runs)
