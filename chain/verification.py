@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from django.db import connection, connections
+from django.db import DatabaseError, connection, connections
 from django.db.models import Subquery
 
 from chain.crypto import ZERO_HASH, block_hash, header_prefix, meets_difficulty, signature_valid
@@ -140,26 +140,30 @@ def _reading_session(kib: int = 262_144) -> Iterator[None]:
     ranges already keep every CPU busy, and each parallel worker would rebuild the same hash
     tables."""
     if connection.vendor == "sqlite":
-        settings = {"cache_size": (f"PRAGMA cache_size = {-int(kib)}", "PRAGMA cache_size = {}", "PRAGMA cache_size")}
+        wanted, show, assign = {"cache_size": str(-int(kib))}, "PRAGMA {name}", "PRAGMA {name} = {value}"
     elif connection.vendor == "postgresql":
-        settings = {
-            name: (f"SET {name} = {value}", f"SET {name} = '{{}}'", f"SHOW {name}")
-            for name, value in (("work_mem", f"'{kib // 4}kB'"), ("max_parallel_workers_per_gather", "0"))
-        }
+        wanted = {"work_mem": f"{kib // 4}kB", "max_parallel_workers_per_gather": "0"}
+        show, assign = "SHOW {name}", "SET {name} = '{value}'"
     else:
-        settings = {}
-    previous = {}
+        wanted, show, assign = {}, "", ""
+    previous: dict[str, Any] = {}
     with connection.cursor() as cursor:
-        for name, (set_sql, _restore, show_sql) in settings.items():
-            cursor.execute(show_sql)
+        for name, value in wanted.items():
+            cursor.execute(show.format(name=name))
             previous[name] = cursor.fetchone()[0]
-            cursor.execute(set_sql)
+            cursor.execute(assign.format(name=name, value=value))
     try:
         yield
     finally:
-        with connection.cursor() as cursor:
-            for name, (_set_sql, restore_sql, _show) in settings.items():
-                cursor.execute(restore_sql.format(previous[name]))
+        try:
+            with connection.cursor() as cursor:
+                for name, value in previous.items():
+                    cursor.execute(assign.format(name=name, value=value))
+        except DatabaseError:
+            # A PostgreSQL transaction that failed meanwhile refuses every statement; its
+            # rollback reverts these SETs anyway, and the error that failed it goes on up.
+            if connection.vendor != "postgresql" or not connection.in_atomic_block:
+                raise
 
 
 def _in_memory() -> bool:

@@ -336,3 +336,21 @@ def test_verification_restores_the_session_settings_it_changes(chain):
     assert during != before or not queries  # the setting was in force
     assert chain_verify().ok
     assert current() == before
+
+
+@pytest.mark.postgres
+def test_a_transaction_failing_while_reading_keeps_its_own_error(chain):
+    from django.db import ProgrammingError, transaction
+
+    from chain.verification import _reading_session
+
+    def work_mem() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW work_mem")
+            return cursor.fetchone()[0]
+
+    before = work_mem()
+    with pytest.raises(ProgrammingError), transaction.atomic(), _reading_session():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT no_such_column FROM chain_block")
+    assert work_mem() == before  # the rollback reverted the SET
