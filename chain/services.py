@@ -88,7 +88,8 @@ def genesis_ensure() -> ChainHead:
         return ChainHead.objects.get(pk=1)
 
 
-def _sealable() -> QuerySet[Transaction]:
+def sealable_transactions() -> QuerySet[Transaction]:
+    """Transactions a block may seal: completed, or completed and since reversed."""
     # Written as "not one of the other statuses": an equality on status would make SQLite walk
     # the (status, hold_expires_at) index and sort every completed transaction, instead of
     # walking completed_at from `since`.
@@ -100,7 +101,7 @@ def _sealable() -> QuerySet[Transaction]:
 def pending_transactions(*, since: datetime | None = None) -> QuerySet[Transaction]:
     """Completed (or since reversed) transactions in no block yet, in commit order
     (completed_at, id). `since` limits the scan to recently completed ones."""
-    qs = _sealable().filter(~Exists(Seal.objects.filter(transaction_id=OuterRef("pk"))))
+    qs = sealable_transactions().filter(~Exists(Seal.objects.filter(transaction_id=OuterRef("pk"))))
     if since is not None:
         qs = qs.filter(completed_at__gte=since)
     return qs.order_by("completed_at", "id")
@@ -151,7 +152,7 @@ def _pending_keys(*, since: datetime | None, max_tx: int) -> list[Any]:
     # A scalar subquery, not EXISTS: PostgreSQL would evaluate EXISTS by hashing the whole
     # seal table once per page; this stays one index probe per row of the page.
     seal = Seal.objects.filter(transaction_id=OuterRef("pk")).order_by().values("pk")[:1]
-    window = _sealable().filter(completed_at__gte=since).annotate(_seal=Subquery(seal)).order_by("completed_at", "id")
+    window = sealable_transactions().filter(completed_at__gte=since).annotate(_seal=Subquery(seal)).order_by("completed_at", "id")
     keys: list[Any] = []
     after = Q()
     while True:

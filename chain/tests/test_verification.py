@@ -354,3 +354,19 @@ def test_a_transaction_failing_while_reading_keeps_its_own_error(chain):
         with connection.cursor() as cursor:
             cursor.execute("SELECT no_such_column FROM chain_block")
     assert work_mem() == before  # the rollback reverted the SET
+
+
+def test_the_report_counts_the_miners_backlog(chain, chain_settings):
+    alice, bob = chain.users
+    pay(alice, bob, "1.00")
+    pay(bob, alice, "2.00")
+    chain_settings.decision = "hold"
+    pay(alice, bob, "3.00")  # held: not sealable yet
+    chain_settings.decision = "decline"
+    assert pay(alice, bob, "4.00").status == "declined"  # recorded, never sealable
+    chain_settings.decision = "allow"
+    report = chain_verify()
+    assert report.ok and report.pending == 3  # two payments and the stranger's opening deposit
+    Transaction.objects.filter(pk=chain.target.pk).update(description="changed")
+    failed = chain_verify()
+    assert not failed.ok and failed.pending == 3
