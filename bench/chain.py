@@ -13,7 +13,7 @@ For each size, in order on one growing ledger:
 2. mine them all with `blocks_mine_pending(max_tx=1000)` at the configured difficulty and time
    every block (selection, leaves, Merkle root, proof-of-work, signature, inserts);
 3. run `chain_verify()` (what `manage.py verify_chain` runs) over the whole chain, with one
-   process and with `--workers 2`, three times each (`--verify-runs`): every run is printed,
+   process and with `--workers 2`, five times each (`--verify-runs`): every run is printed,
    the table shows the median;
 4. steady state: 20 rounds of "10 new transactions, then `block_mine`", as the loop worker does,
    with a full sweep and with the recent-window query.
@@ -117,7 +117,7 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=2000)
     parser.add_argument("--pow-samples", type=int, default=200)
     parser.add_argument("--workers", default="1,2", help="verify_chain --workers values to measure")
-    parser.add_argument("--verify-runs", type=int, default=3, help="verify_chain runs per --workers value (median reported)")
+    parser.add_argument("--verify-runs", type=int, default=5, help="verify_chain runs per --workers value (median reported)")
     parser.add_argument("--no-analyze", dest="analyze", action="store_false",
                         help="PostgreSQL: skip ANALYZE after the bulk load (see results_chain.md)")
     args = parser.parse_args()
