@@ -60,8 +60,6 @@ def moment_text(value: Any) -> str | None:
         return None
     if type(value) is str:
         size = len(value)
-        if size == 27 and value[10] == "T" and value[26] == "Z":  # canonical already
-            return value
         if size >= 19 and value[10] == " ":
             if value[-3:] == "+00":  # PostgreSQL's text in UTC, trailing zeros of the fraction dropped
                 if size == 29:

@@ -161,7 +161,7 @@ def _pending_keys(*, since: datetime | None, max_tx: int) -> list[Any]:
         if len(keys) >= max_tx or len(page) < page_size:
             return keys
         last_key, last_completed, _seal_id = page[-1]
-        moment = datetime.fromisoformat(moment_text(last_completed))  # SQLite returns its stored UTC text
+        moment = datetime.fromisoformat(moment_text(last_completed))  # the page reads timestamps as text
         after = Q(completed_at__gt=moment) | Q(completed_at=moment, pk__gt=last_key)
 
 

@@ -104,14 +104,18 @@ def idempotent_call(
 def _answer(record: IdempotencyKey, execute: Callable[[IdempotencyKey | None], Executed], replay: Any) -> Response:
     """Execute and store the answer; the caller's transaction holds the key row."""
     status, body = _run(execute, record, replay)
+    _store_answer(record.pk, status, body)
+    return Response(body, status=status)
+
+
+def _store_answer(pk: int, status: int, body: Any) -> None:
     sql.execute(
         sql.model_sql(IdempotencyKey, _ANSWER_SQL),
         [
             str(IdempotencyKey.State.COMPLETED), status, sql.prep(IdempotencyKey, "response_body", body),
-            connection.ops.adapt_datetimefield_value(timezone.now()), record.pk,
+            connection.ops.adapt_datetimefield_value(timezone.now()), pk,
         ],
     )
-    return Response(body, status=status)
 
 
 def _run(execute: Callable[[IdempotencyKey | None], Executed], record: IdempotencyKey | None, replay: Any) -> Executed:
@@ -169,9 +173,7 @@ def _found(*, user: Any, key: str, digest: str, replay: Any) -> IdempotencyKey |
     # transaction at once; only the stored answer was missing (or is still being written).
     if existing.transaction_id is not None and replay is not None:
         status, body = replay(existing.transaction_id)
-        IdempotencyKey.objects.filter(pk=existing.pk).update(
-            state=IdempotencyKey.State.COMPLETED, response_status=status, response_body=body, updated_at=timezone.now()
-        )
+        _store_answer(existing.pk, status, body)
         response = Response(body, status=status)
         response["Idempotent-Replayed"] = "true"
         return response
