@@ -25,4 +25,5 @@ urlpatterns = [
     path("api/blockchain/", include("chain.urls")),
     path("api/speech/", include("voice.urls")),
     path("api/pin", include("accounts.urls_pin")),
+    path("api/users/", include("accounts.urls_users")),
 ]
