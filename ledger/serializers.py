@@ -139,9 +139,12 @@ class SummaryOutput(serializers.Serializer):
 
 
 def summary_body(summary: Any, *, time_zone: str) -> dict[str, Any]:
-    """Flatten a ledger.summary.Summary into SummaryOutput's shape."""
+    """A ledger.summary.Summary in SummaryOutput's shape. Built as plain dicts: a year is 365
+    daily rows, and a DRF serializer per row cost more than the SQL (bench/results_summary.md)."""
     def flow(f: Any, **extra: Any) -> dict[str, Any]:
-        return {**FlowOutput(f).data, **extra}
+        return {**extra, "money_in": format_amount(f.money_in), "money_out": format_amount(f.money_out),
+                "net": format_amount(f.money_in - f.money_out), "count": f.count_in + f.count_out,
+                "count_in": f.count_in, "count_out": f.count_out}
 
     return {
         "period": summary.period,
