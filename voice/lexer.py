@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from accounts.identifiers import normalize_phone, normalize_vpa
 from securebank.errors import InvalidAmount
+from voice import hindi
 from voice.numbers import DIGIT_WORDS, HUNDRED, SCALES, NumberError, is_number_token, number_from_tokens
 
 PayeeKind = Literal["vpa", "phone", "name"]
@@ -61,6 +62,7 @@ _TOKEN_RE = re.compile(
     r"|\d[\d,]*(?:\.\d+)?"  # digits, maybe grouped, maybe decimal
     r"|₹|/-|[-−](?=\s*\d)"
     r"|[a-z0-9_][a-z0-9_.'-]*"
+    r"|[\u0900-\u0963\u0971-\u097f]+"  # a Devanagari word (the danda is punctuation)
 )
 _INDIAN_GROUPS = re.compile(r"^\d{1,2}(,\d{2})*,\d{3}$")
 _WESTERN_GROUPS = re.compile(r"^\d{1,3}(,\d{3})+$")
@@ -82,17 +84,22 @@ class Amount:
     paise: bool = False
 
 
-def lex(text: str) -> list[Token]:
-    """Tokens of one command: words (str), payees (PayeeRef) and amounts (Amount)."""
+def lex(text: str, *, hindi_words: bool = False) -> list[Token]:
+    """Tokens of one command: words (str), payees (PayeeRef) and amounts (Amount).
+
+    With `hindi_words`, Hindi number words become values and Hindi grammar words their lemma
+    (see `voice.hindi`); the caller decides, so English commands keep names like "Das"."""
     tokens = _tokenize(text)
     tokens = _drop_filler(tokens)
+    if hindi_words:
+        tokens = _hindi_values(tokens)
     tokens = _spoken_phone_numbers(tokens)
     return _group_amounts(tokens)
 
 
 # --- Words ---------------------------------------------------------------------------------------
 def _tokenize(text: str) -> list[Token]:
-    text = unicodedata.normalize("NFKC", text or "").lower()
+    text = unicodedata.normalize("NFKC", text or "").lower().translate(hindi.DEVANAGARI_DIGITS)
     text = text.replace("’", "'").replace("‘", "'").replace("−", "-")
     idents: list[PayeeRef] = []
 
@@ -222,14 +229,81 @@ def _read_spoken_digits(tokens: list[Token], i: int) -> tuple[list[str], int]:
     return digits, j
 
 
+# --- Hindi ---------------------------------------------------------------------------------------
+_POSTPOSITIONS = {"ko", "se", "ke", "ka", "ki", "par"}
+
+
+def _hindi_values(tokens: list[Token]) -> list[Token]:
+    """Hindi number words -> Decimal, scales -> the English scale word, grammar words -> lemma;
+    then the fractional words are applied: "saade teen hazaar" -> [3.5, "thousand"]."""
+    out: list[Token] = []
+    for i, tok in enumerate(tokens):
+        word = tok.value
+        key = hindi.fold(word) if isinstance(word, str) else ""
+        if key in hindi.LEMMAS:
+            out.append(Token(tok.surface, hindi.LEMMAS[key]))
+        elif key in hindi.SCALES:
+            out.append(Token(tok.surface, hindi.SCALES[key]))
+        elif key in hindi.STANDALONE_FRACTIONS:
+            out.append(Token(tok.surface, hindi.STANDALONE_FRACTIONS[key]))
+        elif key in hindi.FRACTIONS:
+            out.append(Token(tok.surface, hindi.FRACTIONS[key]))
+        elif key in hindi.NUMBERS and _number_here(tokens, i, key):
+            out.append(Token(tok.surface, Decimal(hindi.NUMBERS[key])))
+        else:
+            out.append(tok)
+    return _apply_fractions(out)
+
+
+def _number_here(tokens: list[Token], i: int, key: str) -> bool:
+    """Is this number word a number here? "do" is also "give" (paanch sau do = give 500), and a
+    surname can be a number word ("Rahul Das ko"): both are numbers only beside a number."""
+    nxt = tokens[i + 1].value if i + 1 < len(tokens) else None
+    nxt_key = hindi.fold(nxt) if isinstance(nxt, str) else ""
+    prev = tokens[i - 1].value if i else None
+    prev_key = hindi.fold(prev) if isinstance(prev, str) else ""
+    numeric_next = nxt_key in hindi.SCALES or nxt_key in CURRENCY or nxt_key in PAISE or (
+        hindi.LEMMAS.get(nxt_key) in {"rupees", "paise"})
+    if key == "do":
+        return numeric_next or prev_key in hindi.FRACTIONS
+    if hindi.LEMMAS.get(nxt_key) in _POSTPOSITIONS and isinstance(prev, str) and not (
+        prev_key in hindi.LEMMAS or prev_key in hindi.NUMBERS or prev_key in hindi.SCALES
+    ):
+        return False  # "rahul das ko": part of a name
+    return True
+
+
+def _apply_fractions(tokens: list[Token]) -> list[Token]:
+    out: list[Token] = []
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        if not isinstance(tok.value, tuple):
+            out.append(tok)
+            i += 1
+            continue
+        multiplier, offset = tok.value
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+        if nxt is not None and isinstance(nxt.value, Decimal) and nxt.value == nxt.value.to_integral_value():
+            # sava do = 2.25, saade teen = 3.5, paune do = 1.75 (then × the scale that follows)
+            out.append(Token(f"{tok.surface} {nxt.surface}", nxt.value * multiplier + offset))
+            i += 2
+        elif nxt is not None and isinstance(nxt.value, str) and (nxt.value in SCALES or nxt.value in HUNDRED):
+            out.append(Token(tok.surface, multiplier + offset))  # sava sau = 125, paune hazaar = 750
+            i += 1
+        else:
+            raise InvalidAmount(f"Could not read the amount '{tok.surface}'.")
+    return out
+
+
 # --- Amounts -------------------------------------------------------------------------------------
 def _run_continues(tokens: list[Token], j: int, run: list[Any]) -> bool:
     """May tokens[j] extend the number run `run`?"""
     value = tokens[j].value
     prev = run[-1] if run else None
     nxt = tokens[j + 1].value if j + 1 < len(tokens) else None
-    if isinstance(value, Decimal):
-        return prev is None or (isinstance(prev, str) and (prev in SCALES or prev == "and"))
+    if isinstance(value, Decimal):  # after a scale or hundred: "do lakh 50 hazaar", "teen sau pachaas"
+        return prev is None or (isinstance(prev, str) and (prev in SCALES or prev in HUNDRED or prev == "and"))
     if not isinstance(value, str):
         return False
     if value in {"k", "cr", "grand"}:
@@ -310,6 +384,16 @@ def _merge_paise(tokens: list[Token]) -> list[Token]:
             amount.currency = True
             out.append(tok)
     return out
+
+
+def single_amount(amounts: list[Amount]) -> Decimal | None:
+    """The one amount of a command (a currency word picks it out of several), checked."""
+    if len(amounts) > 1:
+        marked = [a for a in amounts if a.currency]
+        if len(marked) != 1:
+            raise InvalidAmount("The command names more than one amount; give one amount at a time.")
+        amounts = marked
+    return checked_amount(amounts[0]) if amounts else None
 
 
 def checked_amount(amount: Amount) -> Decimal:
