@@ -22,6 +22,7 @@ from decimal import Decimal
 DEVANAGARI_DIGITS = str.maketrans("०१२३४५६७८९", "0123456789")
 _DEVANAGARI_LETTER = re.compile(r"[\u0900-\u0963\u0971-\u097f]")
 _LATIN_LETTER = re.compile(r"[a-z]")
+_IDENTIFIER = re.compile(r"\S*@\S*")
 _WORD = re.compile(r"[a-z]+|[\u0900-\u0963\u0971-\u097f]+")
 
 
@@ -86,6 +87,7 @@ _NUMBER_ROWS: dict[object, str] = {
     99: "ninyaanve ninyanve ninanve निन्यानबे निन्यानवे",
 }
 NUMBERS: dict[str, int] = _table(_NUMBER_ROWS)  # type: ignore[assignment]
+GIVE = {"do", "दो"}  # two, and the imperative "give": a number only beside a number
 # Scales, as the English words the number reader (voice.numbers) already knows.
 SCALES: dict[str, str] = _table({  # type: ignore[assignment]
     "hundred": "sau saw सौ", "thousand": "hazaar hazar hajar hajaar hazzar हज़ार हजार",
@@ -106,7 +108,7 @@ STANDALONE_FRACTIONS: dict[str, Decimal] = {
 LEMMAS: dict[str, str] = _table({  # type: ignore[assignment]
     "bhejo": "bhejo daalo dalo daal bhej bhejna bhejni bhejne bhejiye bhejie bhejdo bhejde bhejden bhejen bhijvao bhijwao "
              "भेजो भेज भेजना भेजनी भेजने भेजिए भेजिये भेजदो भेजदें भेजें भिजवाओ डालो डाल",
-    "dedo": "dedo dedijiye dijiye dijie dena dedena दीजिए दीजिये देना देदो",
+    "dedo": "dedo dedijiye dijiye dijie dena dedena दे दीजिए दीजिये देना देदो",
     "chukao": "chukao chuka chukana chukado चुकाओ चुका चुकाना",
     "karo": "karo kar karna karni karne kardo karde kijiye kijie kariye karein karen करो कर करना करनी करने करदो "
             "कीजिए कीजिये करिए करें",
@@ -132,7 +134,8 @@ LEMMAS: dict[str, str] = _table({  # type: ignore[assignment]
     # English loan words as Devanagari writes them.
     "pay": "पे", "send": "सेंड सेन्ड", "transfer": "ट्रांसफर ट्रान्सफर ट्रांसफ़र", "payment": "पेमेंट पेमेन्ट",
     "request": "रिक्वेस्ट रिक्वेस्ट", "balance": "बैलेंस बैलन्स बेलेंस", "history": "हिस्ट्री",
-    "statement": "स्टेटमेंट", "transactions": "ट्रांजैक्शन ट्रांज़ैक्शन ट्रांजेक्शन ट्रांजैक्शंस ट्रांजैक्शन्स",
+    "statement": "स्टेटमेंट", "transaction": "ट्रांजैक्शन ट्रांज़ैक्शन ट्रांजेक्शन",
+    "transactions": "ट्रांजैक्शंस ट्रांजैक्शन्स ट्रांजेक्शंस",
     "check": "चेक", "account": "अकाउंट", "last": "लास्ट",
 })
 
@@ -145,14 +148,14 @@ _ENGLISH_LOANS = {fold(w) for w in "pay send transfer payment request balance hi
                                     "check account last rupees lakh saw shunya zero".split()}
 MARKERS: frozenset[str] = frozenset(
     w for w in (*NUMBERS, *SCALES, *FRACTIONS, *STANDALONE_FRACTIONS, *LEMMAS)
-    if w.isascii() and w not in _NOT_MARKERS and w not in _ENGLISH_LOANS and LEMMAS.get(w) != "rupees"
+    if w.isascii() and w not in _NOT_MARKERS and w not in _ENGLISH_LOANS and LEMMAS.get(w) not in {"rupees", "paise"}
 )
 
 
 def language_of(text: str) -> tuple[str, str]:
     """(language, script) of a lower-case command: ("hi" | "en", "devanagari" | "latin" | "mixed")."""
     has_devanagari = bool(_DEVANAGARI_LETTER.search(text))
-    has_latin = bool(_LATIN_LETTER.search(text))
+    has_latin = bool(_LATIN_LETTER.search(_IDENTIFIER.sub(" ", text)))  # a VPA is not Latin-script speech
     script = "mixed" if has_devanagari and has_latin else "devanagari" if has_devanagari else "latin"
     if has_devanagari:
         return "hi", script

@@ -231,6 +231,8 @@ def _read_spoken_digits(tokens: list[Token], i: int) -> tuple[list[str], int]:
 
 # --- Hindi ---------------------------------------------------------------------------------------
 _POSTPOSITIONS = {"ko", "se", "ke", "ka", "ki", "par"}
+_VERBS = {"bhejo", "dedo", "chukao", "karo", "maango", "chahiye", "lena", "pay", "send", "transfer", "request"}
+_TRAILING = {"please", "ji", "jaldi", "hi", "bhi"}  # may follow a closing verb: "paanch sau do na please"
 
 
 def _hindi_values(tokens: list[Token]) -> list[Token]:
@@ -250,6 +252,8 @@ def _hindi_values(tokens: list[Token]) -> list[Token]:
             out.append(Token(tok.surface, hindi.FRACTIONS[key]))
         elif key in hindi.NUMBERS and _number_here(tokens, i, key):
             out.append(Token(tok.surface, Decimal(hindi.NUMBERS[key])))
+        elif key in hindi.GIVE:
+            out.append(Token(tok.surface, "do"))  # "bhej do", "पांच सौ दो": the verb
         else:
             out.append(tok)
     return _apply_fractions(out)
@@ -262,10 +266,15 @@ def _number_here(tokens: list[Token], i: int, key: str) -> bool:
     nxt_key = hindi.fold(nxt) if isinstance(nxt, str) else ""
     prev = tokens[i - 1].value if i else None
     prev_key = hindi.fold(prev) if isinstance(prev, str) else ""
-    numeric_next = nxt_key in hindi.SCALES or nxt_key in CURRENCY or nxt_key in PAISE or (
-        hindi.LEMMAS.get(nxt_key) in {"rupees", "paise"})
-    if key == "do":
-        return numeric_next or prev_key in hindi.FRACTIONS
+    numeric_next = (nxt_key in hindi.SCALES or nxt in SCALES or nxt in HUNDRED or nxt_key in CURRENCY
+                    or nxt_key in PAISE or hindi.LEMMAS.get(nxt_key) in {"rupees", "paise"})
+    if key in hindi.GIVE:
+        # "chhah sau do chahiye" = 602, but "Rahul ko paanch sau do" = give 500 (the verb ends it)
+        after_scale = prev_key in hindi.SCALES or prev in SCALES or prev in HUNDRED
+        last = all(isinstance(t.value, str) and hindi.LEMMAS.get(hindi.fold(t.value)) in _TRAILING
+                   for t in tokens[i + 1 :])
+        before_verb = hindi.LEMMAS.get(nxt_key, nxt) in _VERBS  # "do chahiye", "do bhejo": two
+        return numeric_next or before_verb or prev_key in hindi.FRACTIONS or (after_scale and not last)
     if hindi.LEMMAS.get(nxt_key) in _POSTPOSITIONS and isinstance(prev, str) and not (
         prev_key in hindi.LEMMAS or prev_key in hindi.NUMBERS or prev_key in hindi.SCALES
     ):
