@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from functools import lru_cache
 
 DEVANAGARI_DIGITS = str.maketrans("०१२३४५६७८९", "0123456789")
 _DEVANAGARI_LETTER = re.compile(r"[\u0900-\u0963\u0971-\u097f]")
@@ -26,6 +27,7 @@ _IDENTIFIER = re.compile(r"\S*@\S*")
 _WORD = re.compile(r"[a-z]+|[\u0900-\u0963\u0971-\u097f]+")
 
 
+@lru_cache(maxsize=8192)  # the same few hundred words come back in every command
 def fold(word: str) -> str:
     """The lookup key of a (lower-case) word in either script."""
     if _DEVANAGARI_LETTER.search(word):
