@@ -8,6 +8,9 @@ Intents: pay, request, balance, history, unknown. Amounts are exact Decimals (se
 numbers are read, so a phone number is never read as an amount. A command with no amount or no
 payee comes back with `missing` filled rather than a guess; zero, negative, unreadable or
 more-than-two-decimal amounts raise `InvalidAmount`.
+
+Hindi and Hinglish (romanized or Devanagari) are recognized first (`voice.hindi.language_of`)
+and read by `voice.parsing_hi` over the same lexer; the Intent records `language` and `script`.
 """
 
 from __future__ import annotations
