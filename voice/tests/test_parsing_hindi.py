@@ -130,3 +130,21 @@ def test_arbitrary_devanagari_never_crashes(text):
         return
     if intent.amount is not None:
         assert intent.amount > 0 and intent.amount == intent.amount.quantize(Decimal("0.01"))
+
+
+_VOCABULARY = sorted({*LEMMAS, *NUMBERS, *SCALES, *FRACTIONS, "dedh", "dhai", "rahul", "राहुल", "500", "-", "5k",
+                      "1.5", "ko", "se", "do", "दो", "₹200", "9876543210", "a@upi", "paise", "rupaye", "for"})
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_VOCABULARY), max_size=10))
+def test_any_sequence_of_hindi_words_parses_or_is_refused_cleanly(words):
+    try:
+        intent = parse_command(" ".join(words))
+    except InvalidAmount:
+        return
+    assert intent.kind in {"pay", "request", "balance", "history", "unknown"}
+    if intent.amount is not None:
+        assert intent.amount > 0 and intent.amount == intent.amount.quantize(Decimal("0.01"))
+    if intent.moves_money:
+        assert set(intent.missing) == {n for n, v in (("amount", intent.amount), ("payee", intent.payee)) if v is None}
