@@ -85,6 +85,17 @@ def test_every_amount_said_in_hindi_words_parses_back(n, script):
     assert intent.language == "hi" and intent.kind == "pay"
 
 
+@pytest.mark.parametrize("script", ["latin", "devanagari"])
+def test_every_amount_below_ten_thousand_exhaustively(script):
+    wrong = {}
+    for n in range(1, 10_000):
+        words = hindi_words(n, script=script)
+        got = parse_command(f"Rahul ko {words} rupaye bhejo").amount
+        if got != n:
+            wrong[n] = (words, got)
+    assert wrong == {}
+
+
 @settings(max_examples=300, deadline=None)
 @given(amounts, st.sampled_from(["latin", "devanagari"]))
 def test_amount_first_word_order(n, script):
