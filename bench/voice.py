@@ -35,6 +35,7 @@ django.setup()
 from voice.corpus import FIRST_NAMES, SURNAMES, spoken_number  # noqa: E402
 from voice.parsing import parse_command  # noqa: E402
 from voice.tests.fixtures.commands import COMMANDS  # noqa: E402
+from voice.tests.fixtures.commands_hi import HINDI_COMMANDS  # noqa: E402
 
 # Payee names the language model has never seen: they reach it only as the caller's payees.
 UNSEEN_NAMES = ["harpreet kaur", "venkatesh", "lalitha", "gurpreet", "tejas", "omkar", "yamini", "mrunal",
@@ -49,10 +50,10 @@ AMOUNTS = [50, 120, 200, 250, 300, 450, 500, 750, 800, 999, 1000, 1200, 1500, 20
            10000, 12500, 25000, 40000, 50000, 100000, 150000]
 
 
-def bench_parse(repeat: int = 20) -> dict:
+def bench_parse(repeat: int = 20, corpus: list[dict] | None = None) -> dict:
     """Wall and CPU time per command (CPU time is what the parser costs; wall time also shows
-    how busy the machine was)."""
-    texts = [case["text"] for case in COMMANDS]
+    how busy the machine was). `corpus`: the English corpus unless given."""
+    texts = [case["text"] for case in (COMMANDS if corpus is None else corpus)]
     wall, cpu = [], []
     for _ in range(repeat):
         start, start_cpu = time.perf_counter(), time.process_time()
@@ -177,10 +178,12 @@ def main() -> None:
         key, _, value = option.partition("=")
         recognizer.DECODER_OPTIONS[key] = float(value) if "." in value or "e-" in value else int(value)
 
-    parse = bench_parse()
     print("| measure | value |\n|---|---|")
-    print(f"| parse time per command (median of {parse['repeat']} runs over {parse['commands']} commands) "
-          f"| {parse['cpu_us']:.0f} µs CPU; {parse['median_us']:.0f} µs wall (worst run {parse['p_max_us']:.0f} µs) |")
+    for label, corpus in (("English", COMMANDS), ("Hindi/Hinglish", HINDI_COMMANDS)):
+        parse = bench_parse(corpus=corpus)
+        print(f"| parse time per {label} command (median of {parse['repeat']} runs over {parse['commands']} "
+              f"commands) | {parse['cpu_us']:.0f} µs CPU; {parse['median_us']:.0f} µs wall "
+              f"(worst run {parse['p_max_us']:.0f} µs) |")
     if args.spoken <= 0:
         return
     with tempfile.TemporaryDirectory(prefix="sb-voice-bench-") as tmp:

@@ -16,6 +16,8 @@ from typing import Any, Literal
 
 from accounts.identifiers import normalize_phone, normalize_vpa
 from securebank.errors import InvalidAmount
+from voice import hindi
+from voice.lexer_hi import hindi_values
 from voice.numbers import DIGIT_WORDS, HUNDRED, SCALES, NumberError, is_number_token, number_from_tokens
 
 PayeeKind = Literal["vpa", "phone", "name"]
@@ -61,6 +63,7 @@ _TOKEN_RE = re.compile(
     r"|\d[\d,]*(?:\.\d+)?"  # digits, maybe grouped, maybe decimal
     r"|₹|/-|[-−](?=\s*\d)"
     r"|[a-z0-9_][a-z0-9_.'-]*"
+    r"|[\u0900-\u0963\u0971-\u097f]+"  # a Devanagari word (the danda is punctuation)
 )
 _INDIAN_GROUPS = re.compile(r"^\d{1,2}(,\d{2})*,\d{3}$")
 _WESTERN_GROUPS = re.compile(r"^\d{1,3}(,\d{3})+$")
@@ -82,17 +85,22 @@ class Amount:
     paise: bool = False
 
 
-def lex(text: str) -> list[Token]:
-    """Tokens of one command: words (str), payees (PayeeRef) and amounts (Amount)."""
+def lex(text: str, *, hindi_words: bool = False) -> list[Token]:
+    """Tokens of one command: words (str), payees (PayeeRef) and amounts (Amount).
+
+    With `hindi_words`, Hindi number words become values and Hindi grammar words their lemma
+    (see `voice.hindi`); the caller decides, so English commands keep names like "Das"."""
     tokens = _tokenize(text)
     tokens = _drop_filler(tokens)
+    if hindi_words:
+        tokens = hindi_values(tokens, currency=CURRENCY | PAISE, make=Token)
     tokens = _spoken_phone_numbers(tokens)
     return _group_amounts(tokens)
 
 
 # --- Words ---------------------------------------------------------------------------------------
 def _tokenize(text: str) -> list[Token]:
-    text = unicodedata.normalize("NFKC", text or "").lower()
+    text = unicodedata.normalize("NFKC", text or "").lower().translate(hindi.DEVANAGARI_DIGITS)
     text = text.replace("’", "'").replace("‘", "'").replace("−", "-")
     idents: list[PayeeRef] = []
 
@@ -228,8 +236,8 @@ def _run_continues(tokens: list[Token], j: int, run: list[Any]) -> bool:
     value = tokens[j].value
     prev = run[-1] if run else None
     nxt = tokens[j + 1].value if j + 1 < len(tokens) else None
-    if isinstance(value, Decimal):
-        return prev is None or (isinstance(prev, str) and (prev in SCALES or prev == "and"))
+    if isinstance(value, Decimal):  # after a scale or hundred: "do lakh 50 hazaar", "teen sau pachaas"
+        return prev is None or (isinstance(prev, str) and (prev in SCALES or prev in HUNDRED or prev == "and"))
     if not isinstance(value, str):
         return False
     if value in {"k", "cr", "grand"}:
@@ -310,6 +318,16 @@ def _merge_paise(tokens: list[Token]) -> list[Token]:
             amount.currency = True
             out.append(tok)
     return out
+
+
+def single_amount(amounts: list[Amount]) -> Decimal | None:
+    """The one amount of a command (a currency word picks it out of several), checked."""
+    if len(amounts) > 1:
+        marked = [a for a in amounts if a.currency]
+        if len(marked) != 1:
+            raise InvalidAmount("The command names more than one amount; give one amount at a time.")
+        amounts = marked
+    return checked_amount(amounts[0]) if amounts else None
 
 
 def checked_amount(amount: Amount) -> Decimal:

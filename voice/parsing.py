@@ -8,6 +8,9 @@ Intents: pay, request, balance, history, unknown. Amounts are exact Decimals (se
 numbers are read, so a phone number is never read as an amount. A command with no amount or no
 payee comes back with `missing` filled rather than a guess; zero, negative, unreadable or
 more-than-two-decimal amounts raise `InvalidAmount`.
+
+Hindi and Hinglish (romanized or Devanagari) are recognized first (`voice.hindi.language_of`)
+and read by `voice.parsing_hi` over the same lexer; the Intent records `language` and `script`.
 """
 
 from __future__ import annotations
@@ -16,12 +19,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
-from securebank.errors import InvalidAmount
-from voice.lexer import NEGATIVE, Amount, PayeeRef, Token, checked_amount, lex, words_of
+from voice.hindi import language_of
+from voice.lexer import NEGATIVE, Amount, PayeeRef, Token, lex, single_amount, words_of
+from voice.parsing_hi import hindi_fields
 
 __all__ = ["Intent", "PayeeRef", "parse_command"]
 
 IntentKind = Literal["pay", "request", "balance", "history", "unknown"]
+Language = Literal["en", "hi"]
+Script = Literal["latin", "devanagari", "mixed"]
 
 
 @dataclass(frozen=True)
@@ -32,6 +38,8 @@ class Intent:
     note: str = ""
     count: int | None = None  # history: how many transactions were asked for
     missing: tuple[str, ...] = ()
+    language: Language = "en"  # hi: Hindi or Hinglish, answered in Hindi
+    script: Script = "latin"
 
     @property
     def moves_money(self) -> bool:
@@ -50,6 +58,8 @@ class Intent:
             "note": self.note,
             "count": self.count,
             "missing": list(self.missing),
+            "language": self.language,
+            "script": self.script,
         }
 
 
@@ -70,12 +80,15 @@ ARRIVAL_WORDS = {"me", "us"}  # "ask priya to pay me 500": who receives, not who
 # --- Entry point ---------------------------------------------------------------------------------
 def parse_command(text: str) -> Intent:
     """Parse one command. Raises InvalidAmount for a zero, negative or malformed amount."""
+    language, script = language_of((text or "").lower())
+    if language == "hi":
+        return Intent(**hindi_fields(lex(text, hindi_words=True)), language="hi", script=script)
     kind, rest = _classify(lex(text))
     if kind in {"pay", "request"}:
         return _money_intent(kind, rest)
     if kind == "history":
         return Intent(kind="history", count=_history_count(rest))
-    return Intent(kind=kind)
+    return Intent(kind=kind, script=script)
 
 
 # --- Intent --------------------------------------------------------------------------------------
@@ -147,13 +160,7 @@ def _money_intent(kind: IntentKind, rest: list[Token]) -> Intent:
         items.append(rest[k])
         k += 1
 
-    amounts = [t.value for t in items if isinstance(t.value, Amount)]
-    if len(amounts) > 1:
-        marked = [a for a in amounts if a.currency]
-        if len(marked) != 1:
-            raise InvalidAmount("The command names more than one amount; give one amount at a time.")
-        amounts = marked
-    amount = checked_amount(amounts[0]) if amounts else None
+    amount = single_amount([t.value for t in items if isinstance(t.value, Amount)])
 
     payee = _payee(items, markers)
     missing = tuple(name for name, value in (("amount", amount), ("payee", payee)) if value is None)

@@ -19,6 +19,7 @@ from ledger.exceptions import PayeeNotFound
 from ledger.models import Transaction
 from ledger.selectors import transactions_for_user
 from payments.selectors import payee_resolve, recent_payees
+from voice.names import latin_name, name_key
 from voice.parsing import PayeeRef
 
 FUZZY_ACCEPT = 80.0  # best candidate must score at least this (0-100)
@@ -102,10 +103,11 @@ def _resolve_exact(query: str) -> User | None:
 
 
 def _fuzzy_score(query: str, contact: Contact) -> float:
-    names = [contact.full_name.lower(), contact.display_name.lower(), contact.username.lower()]
+    """`query` is a name key (voice.names); contact names are compared by their keys too."""
+    names = [name_key(contact.full_name), name_key(contact.display_name), name_key(contact.username)]
     scores = [fuzz.token_sort_ratio(query, n) for n in names if n]
     if " " not in query and contact.full_name:
-        scores.append(fuzz.ratio(query, contact.full_name.lower().split()[0]))  # "rahul" ~ Rahul Sharma
+        scores.append(fuzz.ratio(query, names[0].split()[0]))  # "rahul" ~ Rahul Sharma
     return round(max(scores, default=0.0), 1)
 
 
@@ -115,17 +117,19 @@ def payee_match(*, user: Any, ref: PayeeRef) -> PayeeMatch:
         found = _resolve_exact(ref.query)
         return PayeeMatch(user=found, matched_by=ref.kind, score=100.0) if found else PayeeMatch()
 
-    query = " ".join(ref.query.lower().split())
+    # A name said in Devanagari ("राहुल") or spelled freely ("Raahul") is compared by its key.
+    spoken = " ".join(latin_name(ref.query).split())
+    query = name_key(spoken)
     contacts = [c for c in contacts_for_user(user=user) if c.user_id != user.pk]
-    exact = [c for c in contacts if query in {c.full_name.lower(), c.display_name.lower()}]
+    exact = [c for c in contacts if query in {name_key(c.full_name), name_key(c.display_name)}]
     if len(exact) == 1:
         return PayeeMatch(user=User.objects.get(pk=exact[0].user_id), matched_by="contact_name", score=100.0)
     if len(exact) > 1:
         return PayeeMatch(candidates=[{**c.summary(), "score": 100.0} for c in exact])
 
     # A single spoken or typed word may be a username (exact, any customer).
-    username = normalize_username(query)
-    by_username = _resolve_exact(username) if " " not in query and is_valid_username(username) else None
+    username = normalize_username(spoken)
+    by_username = _resolve_exact(username) if " " not in spoken and is_valid_username(username) else None
     scored = sorted(((c, _fuzzy_score(query, c)) for c in contacts), key=lambda pair: -pair[1])
     close = [(c, s) for c, s in scored if s >= FUZZY_ACCEPT]
     if by_username is not None:

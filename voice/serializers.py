@@ -67,7 +67,9 @@ class ProcessOutput(serializers.Serializer):
     missing = serializers.ListField(child=serializers.ChoiceField(choices=["amount", "payee"]))
     confirmation_token = serializers.CharField(allow_null=True, help_text="Only for a complete, resolved pay or request")
     expires_at = serializers.DateTimeField(allow_null=True)
-    message = serializers.CharField()
+    message = serializers.CharField(help_text="In the command's language: Hindi (in its script) for a Hindi command")
+    language = serializers.ChoiceField(choices=["en", "hi"], help_text="hi: a Hindi or Hinglish command")
+    script = serializers.ChoiceField(choices=["latin", "devanagari", "mixed"])
     recognition = serializers.DictField(required=False, help_text="Audio only: seconds, converted_from, contact_biased")
     balance = serializers.DictField(required=False, help_text="Balance intent: the account summary")
     transactions = TransactionOutput(many=True, required=False, help_text="History intent: newest first")
@@ -99,6 +101,8 @@ def process_answer(outcome: ProcessOutcome, *, user: Any) -> dict[str, Any]:
         "confirmation_token": outcome.token,
         "expires_at": outcome.confirmation.expires_at.isoformat() if outcome.confirmation else None,
         "message": outcome.message,
+        "language": intent.language,
+        "script": intent.script,
     }
     if outcome.recognition is not None:
         body["recognition"] = outcome.recognition

@@ -31,6 +31,7 @@ from payments.services import money_request_create, payment_send
 from securebank.money import format_amount, parse_amount
 from voice.audio import clip_from_wav
 from voice.exceptions import ConfirmationExpired, ConfirmationInvalid, ConfirmationUsed
+from voice.messages import hindi_message, rupees
 from voice.models import VoiceConfirmation
 from voice.parsing import Intent, parse_command
 from voice.recognizer import transcribe
@@ -59,19 +60,6 @@ class ExecuteOutcome:
     kind: str  # payment | request
     transfer: TransferOutcome | None = None
     money_request: MoneyRequest | None = None
-
-
-def rupees(amount: Decimal) -> str:
-    """Indian digit grouping for messages: 150000 -> '₹1,50,000.00'."""
-    whole, _, paise = format_amount(amount).partition(".")
-    head, tail = whole[:-3], whole[-3:]
-    groups = []
-    while len(head) > 2:
-        groups.insert(0, head[-2:])
-        head = head[:-2]
-    if head:
-        groups.insert(0, head)
-    return "₹" + ",".join([*groups, tail]) + "." + paise
 
 
 # --- Process ---------------------------------------------------------------------------------------
@@ -110,6 +98,9 @@ def voice_command_process(*, user: Any, text: str | None = None, audio: bytes | 
 
 
 def _message(*, user: Any, intent: Intent, match: PayeeMatch) -> str:
+    if intent.language == "hi":  # answered in Hindi, in the script of the command
+        summary = account_summary_for_user(user=user) if intent.kind == "balance" else None
+        return hindi_message(intent=intent, match=match, user_pk=user.pk, summary=summary)
     if intent.kind == "balance":
         summary = account_summary_for_user(user=user)
         if summary is None:
