@@ -24,4 +24,5 @@ urlpatterns = [
     path("api/fraud/", include("fraud.urls")),
     path("api/blockchain/", include("chain.urls")),
     path("api/speech/", include("voice.urls")),
+    path("classic/api/", include("classic.urls")),
 ]
