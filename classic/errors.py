@@ -15,13 +15,13 @@ from securebank.errors import api_exception_handler
 
 
 def readable(error: dict[str, Any]) -> str:
-    """One sentence for a person: the message, or the field problems when the message is the
-    generic "The request is invalid." (a list of problems says more than that)."""
+    """One sentence for a person: the message followed by the field problems, if any. The
+    generic "The request is invalid." of a validation error is dropped: its fields say more."""
     message = str(error.get("message") or "The request could not be completed.")
     fields = error.get("fields") or {}
-    if error.get("code") != "validation_error" or not isinstance(fields, dict) or not fields:
+    if not isinstance(fields, dict) or not fields:
         return message
-    parts = []
+    parts = [] if error.get("code") == "validation_error" else [message]
     for name, problems in fields.items():
         text = " ".join(str(p) for p in problems) if isinstance(problems, list) else str(problems)
         parts.append(text if name == "non_field_errors" else f"{name.replace('_', ' ')}: {text}")
