@@ -47,3 +47,21 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.full_name or self.username
+
+
+class UserPin(models.Model):
+    """A customer's UPI PIN: a keyed hash (HMAC-SHA256, accounts/pin.py), never the PIN itself,
+    with the failed-attempt count and the lock that three wrong PINs set."""
+
+    user = models.OneToOneField(User, primary_key=True, on_delete=models.CASCADE, related_name="upi_pin")
+    # hex HMAC-SHA256 of "<user id>:<pin>" under the key named by `key_id`
+    pin_hash = models.CharField(max_length=64)
+    # first 16 hex digits of SHA-256 of the key: says which (current or retired) key hashed it
+    key_id = models.CharField(max_length=16)
+    failed_attempts = models.PositiveSmallIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"PIN of user {self.user_id}"

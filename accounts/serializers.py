@@ -71,3 +71,59 @@ class AuthOutput(serializers.Serializer):
 class TokenPairOutput(serializers.Serializer):
     access = serializers.CharField()
     refresh = serializers.CharField()
+
+
+# --- UPI PIN -------------------------------------------------------------------------------------
+
+class PinField(serializers.CharField):
+    """4 or 6 ASCII digits, as a JSON string only (a number would lose a leading zero). Errors
+    never quote the value."""
+
+    default_error_messages = {"invalid": "Enter 4 or 6 digits, as a string."}
+
+    def __init__(self, **kwargs):  # noqa: ANN003
+        kwargs.setdefault("write_only", True)
+        kwargs.setdefault("trim_whitespace", False)
+        kwargs.setdefault("max_length", 6)
+        super().__init__(**kwargs)
+        self.error_messages["max_length"] = self.default_error_messages["invalid"]
+
+    def to_internal_value(self, data):  # noqa: ANN001, ANN201
+        import re
+
+        if not isinstance(data, str) or not re.fullmatch(r"[0-9]{4}|[0-9]{6}", data):
+            self.fail("invalid")
+        return data
+
+
+def payment_pin_field() -> PinField:
+    """The optional `pin` of every money-moving body (required once the customer has set one;
+    accounts.pin.pin_check_for_payment decides)."""
+    return PinField(required=False, allow_null=True, allow_blank=True,
+                    help_text="The UPI PIN (4 or 6 digits). Required once a PIN is set, or always when PIN_REQUIRED is on.")
+
+
+class PinSetInput(StrictSerializer):
+    pin = PinField()
+    pin_confirm = PinField()
+
+
+class PinChangeInput(StrictSerializer):
+    current_pin = PinField()
+    new_pin = PinField()
+
+
+class PinResetInput(StrictSerializer):
+    password = serializers.CharField(max_length=128, write_only=True, trim_whitespace=False)
+    new_pin = PinField()
+
+
+class PinVerifyInput(StrictSerializer):
+    pin = PinField()
+
+
+class PinStatusOutput(serializers.Serializer):
+    is_set = serializers.BooleanField()
+    locked = serializers.BooleanField()
+    locked_until = serializers.DateTimeField(allow_null=True)
+    attempts_left = serializers.IntegerField(allow_null=True)

@@ -719,9 +719,12 @@ def server_env(args: argparse.Namespace) -> dict[str, str]:
     else:  # production settings (what a bank runs): fresh secrets for this run only
         env.update(DEBUG="0", SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS="127.0.0.1,localhost",
                    QR_ENCRYPTION_KEY=base64.b64encode(secrets.token_bytes(32)).decode(),
-                   CHAIN_SIGNING_KEY=base64.b64encode(secrets.token_bytes(32)).decode())
+                   CHAIN_SIGNING_KEY=base64.b64encode(secrets.token_bytes(32)).decode(),
+                   PIN_HMAC_KEY=base64.b64encode(secrets.token_bytes(32)).decode())
     env.update(DATABASE_URL=args.database_url, THROTTLE_PAYMENTS="off", THROTTLE_LOGIN="off",
-               THROTTLE_REGISTER="off", THROTTLE_VOICE="off", JWT_ACCESS_MINUTES="240", LOG_LEVEL="WARNING",
+               THROTTLE_REGISTER="off", THROTTLE_VOICE="off", JWT_ACCESS_MINUTES="240",
+               # the load's customers pay without a PIN; bench/pin.py measures the PIN check itself
+               PIN_REQUIRED="0", LOG_LEVEL="WARNING",
                PYTHONUNBUFFERED="1")
     if args.velocity_limit:
         env.update(FRAUD_VELOCITY_HOUR_COUNT=str(args.velocity_limit), FRAUD_VELOCITY_DAY_COUNT=str(args.velocity_limit),

@@ -6,6 +6,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from accounts.serializers import payment_pin_field
 from chain.qr import DEFAULT_TTL, MAX_TTL, MIN_TTL
 from chain.selectors import qr_status
 from securebank.money import MoneyField, format_amount
@@ -37,6 +38,7 @@ class VerifyQRInput(StrictSerializer):
     qr_data = serializers.CharField(max_length=4096, help_text="The scanned text: the upi:// link or the bare token.")
     amount = MoneyField(required=False, allow_null=True, help_text="Only for open-amount codes.")
     confirm = serializers.BooleanField(default=False, help_text="false: preview; true: pay (send an Idempotency-Key).")
+    pin = payment_pin_field()
 
 
 class PartyOutput(serializers.Serializer):

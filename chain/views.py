@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from accounts.pin import pin_check_for_payment
 from chain import selectors
 from chain.models import QRPayment
 from chain.qr import qr_create, qr_inspect, qr_png_data_uri, qr_redeem
@@ -95,7 +96,8 @@ class VerifyQRView(APIView):
         "the transfer service (limits, fraud, notifications, chain) and consumes the code in the same "
         "database transaction: 201 completed, 202 held for review, 422 declined or refused. "
         "400 `qr_invalid` (altered, unknown key), `qr_amount_required`, `qr_amount_fixed`, "
-        "`self_transfer`; 409 `qr_already_used`; 410 `qr_expired`.",
+        "`self_transfer`; 409 `qr_already_used`; 410 `qr_expired`. Paying needs `pin` (the UPI PIN): "
+        "400 `pin_required`, 403 `pin_invalid` / `pin_not_set`, 423 `pin_locked`.",
         request=VerifyQRInput,
         parameters=[IDEMPOTENCY_HEADER],
         responses={200: QRPreviewOutput, 201: TransferOutput, 202: TransferOutput, **QR_ERRORS},
@@ -107,6 +109,7 @@ class VerifyQRView(APIView):
         if not params["confirm"]:
             qr, amount = qr_inspect(payer=request.user, qr_data=params["qr_data"], amount=params.get("amount"))
             return Response(QRPreviewOutput(_preview(qr, amount)).data)
+        pin_check_for_payment(user=request.user, pin=params.get("pin"))  # before the money's transaction
 
         def execute(record):  # noqa: ANN001, ANN202
             redemption = qr_redeem(

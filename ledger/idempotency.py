@@ -57,8 +57,17 @@ def _valid_key(key: str) -> bool:
     return 1 <= len(key) <= 255 and all(33 <= ord(ch) <= 126 for ch in key)
 
 
+# Secrets a body may carry that must never be stored, even hashed: the UPI PIN (a SHA-256 of a
+# body that differs only in a 4-digit PIN would give the PIN away). A retry with another PIN is
+# the same request; the PIN is checked before this, on every call.
+_NOT_FINGERPRINTED = frozenset({"pin"})
+
+
 def fingerprint(request: Request, scope: str) -> str:
-    body = json.dumps(request.data, sort_keys=True, default=str, separators=(",", ":"))
+    data = request.data
+    if isinstance(data, dict):
+        data = {k: v for k, v in data.items() if k not in _NOT_FINGERPRINTED}
+    body = json.dumps(data, sort_keys=True, default=str, separators=(",", ":"))
     return hashlib.sha256(f"{scope}\n{request.method}\n{body}".encode()).hexdigest()
 
 

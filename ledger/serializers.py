@@ -6,6 +6,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from accounts.serializers import payment_pin_field
 from ledger import selectors
 from ledger.models import Transaction
 from securebank.money import MoneyField, format_amount
@@ -17,6 +18,7 @@ class TransferInput(StrictSerializer):
     to_username = serializers.CharField(max_length=254, required=False)
     amount = MoneyField()
     description = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+    pin = payment_pin_field()
 
     def validate(self, attrs: dict) -> dict:
         if bool(attrs.get("to_account")) == bool(attrs.get("to_username")):

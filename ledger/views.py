@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from accounts.pin import pin_check_for_payment
 from ledger import selectors, services
 from ledger.exceptions import PayeeNotFound
 from ledger.idempotency import idempotent_call
@@ -28,6 +29,7 @@ MONEY_ERRORS = {
     404: error_response("Payee not found", "payee_not_found", "No customer matches that payee."),
     409: ERRORS[409],
     422: error_response("Refused", "insufficient_funds", "Insufficient funds."),
+    423: error_response("UPI PIN locked", "pin_locked", "Too many incorrect UPI PINs: payments are locked."),
     429: ERRORS[429],
 }
 
@@ -39,7 +41,10 @@ class TransferView(APIView):
     @extend_schema(
         summary="Transfer to an account number or username",
         description="201 completed; 202 held for fraud review (funds reserved); 422 "
-        "`transaction_declined`, `insufficient_funds` or `limit_exceeded`; 400 `self_transfer`.",
+        "`transaction_declined`, `insufficient_funds` or `limit_exceeded`; 400 `self_transfer`. "
+        "Needs `pin` (the UPI PIN) once one is set, or always when PIN_REQUIRED is on: 400 "
+        "`pin_required`, 403 `pin_invalid` (with `attempts_left`) / `pin_not_set`, 423 `pin_locked`; "
+        "nothing moves.",
         request=TransferInput,
         parameters=[IDEMPOTENCY_HEADER],
         responses={201: TransferOutput, 202: TransferOutput, **MONEY_ERRORS},
@@ -48,6 +53,7 @@ class TransferView(APIView):
         data = TransferInput(data=request.data)
         data.is_valid(raise_exception=True)
         params = data.validated_data
+        pin_check_for_payment(user=request.user, pin=params.get("pin"))  # before the money's transaction
 
         def execute(record):  # noqa: ANN001, ANN202
             if params.get("to_account"):

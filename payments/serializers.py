@@ -6,6 +6,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from accounts.serializers import payment_pin_field
 from ledger.serializers import TransferOutput
 from payments.models import MoneyRequest
 from payments.services import NOTE_MAX, REQUEST_DEFAULT_TTL, REQUEST_MAX_TTL, REQUEST_MIN_TTL
@@ -28,6 +29,7 @@ class SendInput(StrictSerializer):
     payee = serializers.CharField(max_length=254, help_text=PAYEE_HELP)
     amount = MoneyField()
     note = serializers.CharField(max_length=NOTE_MAX, required=False, allow_blank=True, default="")
+    pin = payment_pin_field()
 
 
 class RequestInput(StrictSerializer):
@@ -51,6 +53,12 @@ class PendingQuery(StrictSerializer):
 
 class EmptyInput(StrictSerializer):
     """Decline and cancel take no fields (anything sent is refused, not ignored)."""
+
+
+class AcceptInput(StrictSerializer):
+    """Accept takes only the UPI PIN."""
+
+    pin = payment_pin_field()
 
 
 class NotificationsQuery(StrictSerializer):

@@ -16,11 +16,13 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from accounts.pin import pin_check_for_payment
 from ledger.idempotency import idempotent_call
 from ledger.presenters import transaction_replay, transfer_result
 from ledger.serializers import TransferOutput
 from payments import selectors, services
 from payments.serializers import (
+    AcceptInput,
     AcceptOutput,
     EmptyInput,
     MoneyRequestOutput,
@@ -69,6 +71,7 @@ MONEY_ERRORS = {
     403: error_response("Account frozen", "account_frozen", "The account is frozen."),
     409: ERRORS[409],
     422: error_response("Refused", "insufficient_funds", "Insufficient funds."),
+    423: error_response("UPI PIN locked", "pin_locked", "Too many incorrect UPI PINs: payments are locked."),
     429: ERRORS[429],
 }
 
@@ -109,7 +112,8 @@ class SendView(PaymentsThrottled):
         summary="Pay a UPI ID, mobile number or username",
         description="201 completed; 202 held for fraud review (funds reserved); 422 "
         "`transaction_declined` (recorded; the error carries the transaction), `insufficient_funds` "
-        "or `limit_exceeded`; 404 `payee_not_found`; 400 `self_transfer` or `invalid_amount`.",
+        "or `limit_exceeded`; 404 `payee_not_found`; 400 `self_transfer` or `invalid_amount`. Needs "
+        "`pin` (the UPI PIN): 400 `pin_required`, 403 `pin_invalid` / `pin_not_set`, 423 `pin_locked`.",
         request=SendInput,
         parameters=[IDEMPOTENCY_HEADER],
         responses={201: TransferOutput, 202: TransferOutput, **MONEY_ERRORS, 404: PAYEE_NOT_FOUND},
@@ -118,6 +122,7 @@ class SendView(PaymentsThrottled):
         data = SendInput(data=request.data)
         data.is_valid(raise_exception=True)
         params = data.validated_data
+        pin_check_for_payment(user=request.user, pin=params.get("pin"))  # before the money's transaction
 
         def execute(record):  # noqa: ANN001, ANN202
             outcome = services.payment_send(
@@ -192,13 +197,16 @@ class RequestAcceptView(PaymentsThrottled):
     @extend_schema(
         summary="Pay a money request (payer only; exactly once)",
         description="Pays through the transfer service: 201 completed, 202 held, 422 declined (the "
-        "request stays pending). 409 `request_not_pending` carries the current `status`.",
-        request=None,
+        "request stays pending). 409 `request_not_pending` carries the current `status`. Body: "
+        "`{\"pin\": \"1234\"}` (the UPI PIN; see POST /api/pin).",
+        request=AcceptInput,
         parameters=[IDEMPOTENCY_HEADER],
         responses={201: AcceptOutput, 202: AcceptOutput, **MONEY_ERRORS, **REQUEST_ERRORS, 409: ACCEPT_CONFLICT},
     )
     def post(self, request: Request, request_id: Any) -> Response:
-        EmptyInput(data=request.data or {}).is_valid(raise_exception=True)
+        data = AcceptInput(data=request.data or {})
+        data.is_valid(raise_exception=True)
+        pin_check_for_payment(user=request.user, pin=data.validated_data.get("pin"))  # before the money's transaction
 
         def execute(record):  # noqa: ANN001, ANN202
             paid = services.money_request_accept(user=request.user, request_id=request_id, idempotency=record)

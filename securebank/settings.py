@@ -251,6 +251,8 @@ REST_FRAMEWORK = {
         "register": _rate("THROTTLE_REGISTER", "5/min"),
         "payments": _rate("THROTTLE_PAYMENTS", "60/min"),
         "voice": _rate("THROTTLE_VOICE", "30/min"),
+        "pin": _rate("THROTTLE_PIN", "10/min"),
+        "search": _rate("THROTTLE_SEARCH", "60/min"),
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "COERCE_DECIMAL_TO_STRING": True,
@@ -382,6 +384,15 @@ def env_public_keys(name: str) -> list[bytes]:
 # Public keys of chain signing keys retired by rotation, oldest first: blocks they signed
 # still verify, and no block may be signed by one after a newer key has signed (docs/chain.md).
 CHAIN_RETIRED_PUBLIC_KEYS = env_public_keys("CHAIN_RETIRED_PUBLIC_KEYS")
+
+# UPI PIN (accounts/pin.py, docs/pin.md): HMAC-SHA256 key of stored PINs (base64, 32 bytes), and
+# retired keys (comma-separated) that still verify; a PIN hashed under one is rehashed on success.
+PIN_HMAC_KEY = env_key32("PIN_HMAC_KEY", dev_label="pin-hmac")
+PIN_HMAC_KEYS_OLD = [env_key32("PIN_HMAC_KEYS_OLD", value=v) for v in env_list("PIN_HMAC_KEYS_OLD")]
+# On: a customer without a PIN cannot move money until they set one (a real bank's rule).
+PIN_REQUIRED = env_bool("PIN_REQUIRED", True)
+PIN_MAX_ATTEMPTS = env_int("PIN_MAX_ATTEMPTS", 3)
+PIN_LOCK_HOURS = env_int("PIN_LOCK_HOURS", 24)
 
 # Reverse proxies in front of daphne that append to X-Forwarded-For. 0: throttles key on the peer
 # address, so a client cannot choose its own throttle identity with a forged header.

@@ -24,5 +24,6 @@ urlpatterns = [
     path("api/fraud/", include("fraud.urls")),
     path("api/blockchain/", include("chain.urls")),
     path("api/speech/", include("voice.urls")),
+    path("api/pin", include("accounts.urls_pin")),
     path("classic/api/", include("classic.urls")),
 ]

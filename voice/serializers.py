@@ -6,6 +6,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from accounts.serializers import payment_pin_field
 from ledger.serializers import TransactionOutput
 from payments.serializers import MoneyRequestOutput
 from securebank.money import format_amount
@@ -27,6 +28,7 @@ class ProcessInput(StrictSerializer):
 
 class ExecuteInput(StrictSerializer):
     confirmation_token = serializers.CharField(max_length=1000)
+    pin = payment_pin_field()
 
 
 class MatchOutput(serializers.Serializer):

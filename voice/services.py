@@ -199,6 +199,16 @@ def voice_command_execute(*, user: Any, token: str, idempotency: IdempotencyKey 
     return _execute_request(user=user, claims=claims)
 
 
+def voice_token_moves_money(*, user: Any, token: str) -> bool:
+    """Whether executing this confirmation pays (so needs the UPI PIN first). Raises
+    ConfirmationInvalid / Expired for a bad token, like execute would, without touching the
+    database."""
+    claims = _claims(token)
+    if claims["u"] != user.pk:
+        raise ConfirmationInvalid()
+    return claims["i"] == VoiceConfirmation.Intent.PAY
+
+
 def _execute_payment(*, user: Any, claims: dict[str, Any], idempotency: IdempotencyKey | None) -> ExecuteOutcome:
     with transaction.atomic():  # inside the idempotent request's transaction when keyed
         row = _locked_confirmation(user=user, claims=claims)

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from accounts.pin import pin_check_for_payment
 from ledger.idempotency import idempotent_call
 from ledger.presenters import transaction_replay, transfer_result
 from securebank.openapi import ERRORS, ErrorBody, error_response
@@ -80,7 +81,8 @@ class ExecuteView(VoiceThrottled):
             "service (limits, fraud scoring, notifications, chain): 201 completed, 202 held for "
             "review, 422 declined / insufficient funds / limit. A money request: 201 with the "
             "request. 400 `confirmation_invalid` (tampered, or another user's), "
-            "`confirmation_expired` (after 2 minutes) or `confirmation_used`."
+            "`confirmation_expired` (after 2 minutes) or `confirmation_used`. A payment needs `pin` "
+            "(the UPI PIN): 400 `pin_required`, 403 `pin_invalid` / `pin_not_set`, 423 `pin_locked`."
         ),
         request=ExecuteInput,
         parameters=[OpenApiParameter(
@@ -99,6 +101,8 @@ class ExecuteView(VoiceThrottled):
         data = ExecuteInput(data=request.data)
         data.is_valid(raise_exception=True)
         token = data.validated_data["confirmation_token"]
+        if services.voice_token_moves_money(user=request.user, token=token):  # a request moves nothing
+            pin_check_for_payment(user=request.user, pin=data.validated_data.get("pin"))
 
         def execute(record):  # noqa: ANN001, ANN202
             result = services.voice_command_execute(user=request.user, token=token, idempotency=record)

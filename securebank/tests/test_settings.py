@@ -35,6 +35,7 @@ _SCRUB = (
     "SECRET_KEY", "DEBUG", "DATABASE_URL", "REDIS_URL", "ALLOWED_HOSTS", "CORS_ALLOWED_ORIGINS", "QR_ENCRYPTION_KEY",
     "CHAIN_SIGNING_KEY", "QR_ENCRYPTION_KEYS_OLD", "THROTTLE_LOGIN", "THROTTLE_REGISTER", "THROTTLE_PAYMENTS",
     "THROTTLE_VOICE", "JWT_ACCESS_MINUTES", "JWT_REFRESH_DAYS", "DJANGO_SETTINGS_MODULE", "TRUSTED_PROXY_COUNT",
+    "PIN_HMAC_KEY", "PIN_HMAC_KEYS_OLD", "PIN_REQUIRED", "THROTTLE_PIN", "THROTTLE_SEARCH",
 )
 
 
@@ -52,7 +53,8 @@ def probe(**env: str) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-PRODUCTION = {"DEBUG": "0", "SECRET_KEY": "p" * 50, "QR_ENCRYPTION_KEY": KEY32, "CHAIN_SIGNING_KEY": KEY32}
+PRODUCTION = {"DEBUG": "0", "SECRET_KEY": "p" * 50, "QR_ENCRYPTION_KEY": KEY32, "CHAIN_SIGNING_KEY": KEY32,
+              "PIN_HMAC_KEY": KEY32}
 
 
 @pytest.mark.parametrize(
@@ -91,6 +93,13 @@ def test_production_starts_with_its_secrets_and_hardens_cookies():
     assert values["SESSION_COOKIE_SECURE"] is True and values["CSRF_COOKIE_SECURE"] is True
     assert values["HSTS"] > 0
     assert values["ALLOWED_HOSTS"] == []  # production names its hosts
+
+
+def test_production_refuses_to_start_without_the_pin_key():
+    env = {k: v for k, v in PRODUCTION.items() if k != "PIN_HMAC_KEY"}
+    result = run(["manage.py", "check"], **env)
+    assert result.returncode == 1
+    assert "PIN_HMAC_KEY is not set and DEBUG is off" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_debug_derives_a_stable_key_so_tokens_survive_a_restart(dev):

@@ -1,0 +1,251 @@
+"""The UPI PIN: set, change, reset, verify, and the check every money-moving call makes first.
+
+Stored as HMAC-SHA256("<user id>:<pin>") under PIN_HMAC_KEY, never as the PIN. A 4- or 6-digit
+PIN has at most a million values, so a slow password hash would not protect a leaked table (a
+GPU tries them all anyway) and would cost ~1 s of CPU on every payment here; against a leaked
+database the server-side key is the defence, against an online guesser the lock is: three wrong
+PINs lock payments for PIN_LOCK_HOURS (24, the UPI rule). The user id in the message means two
+customers with the same PIN have different hashes.
+
+Key rotation: `key_id` names the key a row was hashed with. A row under a retired key
+(PIN_HMAC_KEYS_OLD) still verifies, and a correct PIN rehashes it under the current key.
+
+Every check locks the customer's PIN row (`select_for_update`) in its own durable transaction,
+so concurrent guesses are counted one by one and the count commits even when the payment that
+asked for the check moves nothing. Callers therefore call these OUTSIDE any atomic block, before
+the money's own transaction.
+
+A PIN never appears in a log line, an error, an audit row, a notification or a stored
+idempotency request (ledger.idempotency drops it from the fingerprint).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.exceptions import (
+    PasswordInvalid,
+    PinAlreadySet,
+    PinFormatInvalid,
+    PinInvalid,
+    PinLocked,
+    PinMismatch,
+    PinNotSet,
+    PinRequired,
+)
+from accounts.models import User, UserPin
+from securebank.audit import audit_record
+
+_PIN_FORMAT = re.compile(r"[0-9]{4}|[0-9]{6}")  # ASCII digits only: \d would take other scripts'
+
+
+@dataclass(frozen=True)
+class PinStatus:
+    is_set: bool
+    locked: bool
+    locked_until: datetime | None
+    attempts_left: int | None  # None when no PIN is set
+
+
+# --- hashing (pure) ------------------------------------------------------------------------------
+
+@lru_cache(maxsize=16)
+def key_id(key: bytes) -> str:
+    return hashlib.sha256(key).hexdigest()[:16]
+
+
+def pin_digest(*, user_id: int, pin: str, key: bytes) -> str:
+    return hmac.new(key, f"{user_id}:{pin}".encode(), hashlib.sha256).hexdigest()
+
+
+def _keys() -> list[bytes]:
+    return [settings.PIN_HMAC_KEY, *settings.PIN_HMAC_KEYS_OLD]
+
+
+def _matches(row: UserPin, pin: str) -> bool:
+    """Constant-time comparison under the key the row names (a row whose key is gone matches
+    nothing: a reset is the way back)."""
+    for key in _keys():
+        if key_id(key) == row.key_id:
+            return hmac.compare_digest(pin_digest(user_id=row.user_id, pin=pin, key=key), row.pin_hash)
+    return False
+
+
+def _hash_into(row: UserPin, pin: str) -> None:
+    key = settings.PIN_HMAC_KEY
+    row.pin_hash = pin_digest(user_id=row.user_id, pin=pin, key=key)
+    row.key_id = key_id(key)
+
+
+def _check_format(pin: object, field: str) -> str:
+    if not isinstance(pin, str) or not _PIN_FORMAT.fullmatch(pin):
+        raise PinFormatInvalid(fields={field: ["Enter 4 or 6 digits."]})
+    return pin
+
+
+# --- reads ---------------------------------------------------------------------------------------
+
+def _locked(row: UserPin, now: datetime) -> bool:
+    return row.locked_until is not None and row.locked_until > now
+
+
+def pin_status(*, user: User) -> PinStatus:
+    row = UserPin.objects.filter(user=user).first()
+    if row is None:
+        return PinStatus(is_set=False, locked=False, locked_until=None, attempts_left=None)
+    now = timezone.now()
+    locked = _locked(row, now)
+    attempts = 0 if row.locked_until and not locked else row.failed_attempts  # an expired lock starts afresh
+    return PinStatus(
+        is_set=True, locked=locked, locked_until=row.locked_until if locked else None,
+        attempts_left=0 if locked else max(settings.PIN_MAX_ATTEMPTS - attempts, 0),
+    )
+
+
+# --- writes --------------------------------------------------------------------------------------
+
+def pin_set(*, user: User, pin: str, pin_confirm: str) -> PinStatus:
+    """First PIN of a customer: 4 or 6 digits, entered twice. 409 when one is set already."""
+    _check_format(pin, "pin")
+    _check_format(pin_confirm, "pin_confirm")
+    if not hmac.compare_digest(pin, pin_confirm):
+        raise PinMismatch(fields={"pin_confirm": ["The two PINs do not match."]})
+    row = UserPin(user=user)
+    _hash_into(row, pin)
+    try:
+        with transaction.atomic(durable=True):
+            if UserPin.objects.filter(user=user).exists():
+                raise PinAlreadySet()
+            row.save(force_insert=True)
+            audit_record(actor=user, action="pin.set", obj=row, after={"key_id": row.key_id})
+    except IntegrityError as exc:  # a concurrent set won the race
+        raise PinAlreadySet() from exc
+    return pin_status(user=user)
+
+
+def pin_verify(*, user: User, pin: str) -> None:
+    """Check the PIN, counting a wrong one. Raises PinNotSet, PinLocked or PinInvalid (with
+    `attempts_left`); the third wrong PIN in a row locks and raises PinLocked.
+
+    Call outside any atomic block: the count must commit although the caller's work fails."""
+    _check_format(pin, "pin")
+    error = None
+    with transaction.atomic(durable=True):
+        row = UserPin.objects.select_for_update().filter(user=user).first()
+        if row is None:
+            raise PinNotSet()
+        error = _attempt(row, pin, timezone.now())
+    if error is not None:  # raised after the commit, so the count and the lock are kept
+        raise error
+
+
+def _attempt(row: UserPin, pin: str, now: datetime) -> PinInvalid | PinLocked | None:
+    """One attempt against a locked row. Caller holds the row lock in a durable transaction."""
+    if _locked(row, now):
+        return PinLocked(locked_until=row.locked_until.isoformat())
+    expired_lock = row.locked_until is not None
+    if _matches(row, pin):
+        fields = []
+        if row.failed_attempts or expired_lock:
+            row.failed_attempts, row.locked_until = 0, None
+            fields += ["failed_attempts", "locked_until"]
+        if row.key_id != key_id(settings.PIN_HMAC_KEY):  # rotation: move the row to the current key
+            _hash_into(row, pin)
+            fields += ["pin_hash", "key_id"]
+        if fields:
+            row.save(update_fields=[*fields, "updated_at"])
+        return None
+    before = {"failed_attempts": row.failed_attempts}
+    row.failed_attempts = (0 if expired_lock else row.failed_attempts) + 1
+    row.locked_until = None
+    if row.failed_attempts >= settings.PIN_MAX_ATTEMPTS:
+        row.locked_until = now + timedelta(hours=settings.PIN_LOCK_HOURS)
+        row.save(update_fields=["failed_attempts", "locked_until", "updated_at"])
+        _record_lock(row, before)
+        return PinLocked(locked_until=row.locked_until.isoformat())
+    row.save(update_fields=["failed_attempts", "locked_until", "updated_at"])
+    return PinInvalid(attempts_left=settings.PIN_MAX_ATTEMPTS - row.failed_attempts)
+
+
+def _record_lock(row: UserPin, before: dict) -> None:
+    """Audit row and a stored notification, in the lock's transaction (pushed after commit)."""
+    from payments.notifications import notification_send  # the one notify path; payments owns it
+
+    until = row.locked_until.isoformat()
+    audit_record(actor=row.user, action="pin.locked", obj=row, before=before,
+                 after={"failed_attempts": row.failed_attempts, "locked_until": until})
+    notification_send(
+        user_id=row.user_id, event="notification",
+        data={"kind": "pin.locked", "locked_until": until},
+        title="UPI PIN locked",
+        message=f"{row.failed_attempts} incorrect UPI PINs: payments are locked for "
+        f"{settings.PIN_LOCK_HOURS} hours. If this was not you, reset your PIN and change your password.",
+    )
+
+
+def pin_change(*, user: User, current_pin: str, new_pin: str) -> PinStatus:
+    """Change with the current PIN (a wrong one counts toward the lock, like any attempt)."""
+    _check_format(current_pin, "current_pin")
+    _check_format(new_pin, "new_pin")
+    error = None
+    with transaction.atomic(durable=True):
+        row = UserPin.objects.select_for_update().filter(user=user).first()
+        if row is None:
+            raise PinNotSet()
+        error = _attempt(row, current_pin, timezone.now())
+        if error is None:
+            _hash_into(row, new_pin)
+            row.save(update_fields=["pin_hash", "key_id", "updated_at"])
+            audit_record(actor=user, action="pin.change", obj=row, after={"key_id": row.key_id})
+    if error is not None:
+        raise error
+    return pin_status(user=user)
+
+
+def pin_reset(*, user: User, password: str, new_pin: str) -> PinStatus:
+    """Forgotten or locked PIN: the account password sets a new one and clears the lock.
+    Works whether or not a PIN was set. Throttled at the view like login."""
+    _check_format(new_pin, "new_pin")
+    if not isinstance(password, str) or not user.check_password(password):
+        raise PasswordInvalid()
+    with transaction.atomic(durable=True):
+        row = UserPin.objects.select_for_update().filter(user=user).first()
+        created = row is None
+        if created:
+            row = UserPin(user=user)
+        before = {} if created else {"failed_attempts": row.failed_attempts,
+                                     "locked_until": row.locked_until.isoformat() if row.locked_until else None}
+        _hash_into(row, new_pin)
+        row.failed_attempts, row.locked_until = 0, None
+        row.save(force_insert=created)
+        audit_record(actor=user, action="pin.reset", obj=row, before=before, after={"key_id": row.key_id})
+    return pin_status(user=user)
+
+
+def pin_check_for_payment(*, user: User, pin: str | None) -> None:
+    """The gate in front of every money-moving call, run BEFORE the money's transaction.
+
+    - PIN set: `pin` is required (PinRequired) and must be right (PinInvalid / PinLocked); the
+      attempt is counted and committed even though the payment then moves nothing.
+    - No PIN set: refused with PinNotSet when PIN_REQUIRED is on (the default), allowed off.
+    """
+    if pin is None or pin == "":
+        if UserPin.objects.filter(user=user).exists():
+            raise PinRequired(fields={"pin": ["Enter your UPI PIN to pay."]})
+        if settings.PIN_REQUIRED:
+            raise PinNotSet()
+        return
+    try:
+        pin_verify(user=user, pin=pin)
+    except PinNotSet:
+        if settings.PIN_REQUIRED:
+            raise
