@@ -28,6 +28,10 @@ def readable(error: dict[str, Any]) -> str:
     return " ".join(parts)
 
 
+# Messages that name an /api/ path the classic app's user never sees.
+CLASSIC_MESSAGES = {"pin_not_set": "Set a UPI PIN first (Profile, Security PIN)."}
+
+
 def flatten(body: Any) -> Any:
     """`{"error": {code, message, fields, ...}}` -> `{"error": str, "code", "fields", ...}`;
     any other body is returned unchanged."""
@@ -36,7 +40,7 @@ def flatten(body: Any) -> Any:
     error = body["error"]
     flat = {k: v for k, v in body.items() if k != "error"}
     flat.update({k: v for k, v in error.items() if k != "message"})
-    flat["error"] = readable(error)
+    flat["error"] = CLASSIC_MESSAGES.get(error.get("code"), None) or readable(error)
     flat["success"] = False
     return flat
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from accounts.serializers import PinField, payment_pin_field
 from chain.qr import MAX_TTL, MIN_TTL
 from payments.services import NOTE_MAX
 from securebank.money import MoneyField
@@ -22,6 +23,9 @@ class SendInput(StrictSerializer):
     receiver_id = serializers.IntegerField(min_value=1)
     amount = MoneyField()
     description = serializers.CharField(max_length=NOTE_MAX, required=False, allow_blank=True, default="")
+    # Not sent by the classic app (it verifies the PIN first, see classic/services.py); a client
+    # that has the PIN at hand may pay in one call, as on /api/.
+    pin = payment_pin_field()
 
 
 class RequestInput(StrictSerializer):
@@ -62,3 +66,33 @@ class AnalyzeInput(StrictSerializer):
     sender_balance = serializers.JSONField(required=False)
     recipient_balance = serializers.JSONField(required=False)
     transaction_type = serializers.CharField(max_length=32, required=False)
+
+
+# --- UPI PIN: the app's field names; the digits are checked by accounts' PinField ---------------
+class _ConfirmedNewPin(StrictSerializer):
+    def validate(self, attrs: dict) -> dict:
+        # The app sends the new PIN twice; the service takes it once.
+        if attrs["new_pin"] != attrs["confirm_pin"]:
+            raise serializers.ValidationError({"confirm_pin": ["The two PINs do not match."]})
+        return attrs
+
+
+class PinSetupInput(StrictSerializer):
+    pin = PinField()
+    confirm_pin = PinField()
+
+
+class PinVerifyInput(StrictSerializer):
+    pin = PinField()
+
+
+class PinChangeInput(_ConfirmedNewPin):
+    current_pin = PinField()
+    new_pin = PinField()
+    confirm_pin = PinField()
+
+
+class PinResetInput(_ConfirmedNewPin):
+    password = serializers.CharField(max_length=128, write_only=True, trim_whitespace=False)
+    new_pin = PinField()
+    confirm_pin = PinField()

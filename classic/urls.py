@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from classic.views import auth, chain, fraud, health, payments, voice
+from classic.views import auth, chain, fraud, health, payments, pin, voice
 from classic.views.base import NotFoundView
 
 app_name = "classic"
@@ -17,6 +17,11 @@ urlpatterns = [
     path("payments/send", payments.SendView.as_view(), name="payments-send"),
     path("payments/request", payments.RequestView.as_view(), name="payments-request"),
     path("blockchain/generate-qr", chain.GenerateQRView.as_view(), name="blockchain-generate-qr"),
+    path("pin/status", pin.PinStatusView.as_view(), name="pin-status"),
+    path("pin/setup", pin.PinSetupView.as_view(), name="pin-setup"),
+    path("pin/verify", pin.PinVerifyView.as_view(), name="pin-verify"),
+    path("pin/change", pin.PinChangeView.as_view(), name="pin-change"),
+    path("pin/reset", pin.PinResetView.as_view(), name="pin-reset"),
     path("speech/parse-text", voice.ParseTextView.as_view(), name="speech-parse-text"),
     path("speech/execute-command", voice.ExecuteCommandView.as_view(), name="speech-execute-command"),
     path("fraud/health", fraud.FraudHealthView.as_view(), name="fraud-health"),

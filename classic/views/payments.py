@@ -18,6 +18,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from accounts.selectors import user_get
 from classic.presenters import account_numbers, number, transaction_numbers
 from classic.serializers import RequestInput, SendInput
+from classic.services import payment_pin_check
 from classic.views.base import ClassicView, classic_response
 from ledger.exceptions import PayeeNotFound
 from ledger.idempotency import idempotent_call
@@ -75,6 +76,7 @@ class SendView(ClassicView):
         data.is_valid(raise_exception=True)
         params = data.validated_data
         payee = vpa_of(params["receiver_id"], PayeeNotFound)
+        payment_pin_check(user=request.user, pin=params.get("pin"))  # before the money's transaction
 
         def execute(record):  # noqa: ANN001, ANN202
             outcome = services.payment_send(
