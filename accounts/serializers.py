@@ -127,3 +127,27 @@ class PinStatusOutput(serializers.Serializer):
     locked = serializers.BooleanField()
     locked_until = serializers.DateTimeField(allow_null=True)
     attempts_left = serializers.IntegerField(allow_null=True)
+
+
+# --- People search -------------------------------------------------------------------------------
+
+class UserSearchQuery(StrictSerializer):
+    q = serializers.CharField(max_length=100, trim_whitespace=True)
+
+
+class UserSearchHitOutput(serializers.Serializer):
+    user_id = serializers.IntegerField(source="user.pk")
+    display_name = serializers.CharField(source="user.display_name")
+    username = serializers.CharField(source="user.username")
+    vpa = serializers.CharField(source="user.vpa")
+    phone = serializers.SerializerMethodField(help_text="Last four digits only, e.g. ******3210")
+    is_contact = serializers.BooleanField()
+    matched_by = serializers.ChoiceField(choices=["vpa", "phone", "username", "contact"])
+
+    def get_phone(self, hit) -> str | None:  # noqa: ANN001
+        phone = hit.user.phone
+        return f"******{phone[-4:]}" if phone else None
+
+
+class UserSearchOutput(serializers.Serializer):
+    results = UserSearchHitOutput(many=True)

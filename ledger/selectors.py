@@ -164,3 +164,13 @@ def account_find_by_username(*, username: str) -> Account | None:
 
 def account_primary_for_user_id(*, user_id: int) -> Account | None:
     return Account.objects.filter(owner_id=user_id, is_primary=True).select_related("owner").first()
+
+
+def counterparty_owner_ids(*, user: Any) -> QuerySet:
+    """Ids of the customers the caller has paid or been paid by (any status: a declined payment
+    still shows who they meant to pay), as a subquery for `pk__in`. Reads the (payer_account,
+    created_at) and (payee_account, created_at) indexes, which carry the other side's account."""
+    mine = Account.objects.filter(owner=user).values("pk")
+    paid_to = Account.objects.filter(pk__in=Transaction.objects.filter(payer_account__in=mine).values("payee_account"))
+    paid_by = Account.objects.filter(pk__in=Transaction.objects.filter(payee_account__in=mine).values("payer_account"))
+    return (paid_to | paid_by).filter(owner__isnull=False).values("owner")

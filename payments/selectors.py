@@ -141,3 +141,11 @@ def notifications_for_user(*, user: Any, unread_only: bool = False) -> QuerySet[
 
 def notifications_unread_count(*, user: Any) -> int:
     return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def request_counterparty_ids(*, user: Any) -> QuerySet:
+    """Ids of the customers the caller asked money of or was asked by (any status), as a
+    subquery for `pk__in`."""
+    asked = MoneyRequest.objects.filter(requester=user).values("payer")
+    asked_by = MoneyRequest.objects.filter(payer=user).values("requester")
+    return User.objects.filter(Q(pk__in=asked) | Q(pk__in=asked_by)).values("pk")

@@ -25,5 +25,6 @@ urlpatterns = [
     path("api/blockchain/", include("chain.urls")),
     path("api/speech/", include("voice.urls")),
     path("api/pin", include("accounts.urls_pin")),
+    path("api/users/", include("accounts.urls_users")),
     path("classic/api/", include("classic.urls")),
 ]
