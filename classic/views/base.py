@@ -14,6 +14,10 @@ from classic.errors import classic_exception_handler, flatten
 
 
 class ClassicView(APIView):
+    # Not in the OpenAPI schema: it describes SecureBank's own API and its one error shape, and a
+    # client generated from it must not mix in the classic contract (documented in docs/clients.md).
+    schema = None
+
     def get_exception_handler(self) -> Callable[..., Any]:
         return classic_exception_handler
 
