@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from classic.views import auth, chain, fraud, health, payments, pin, voice
+from classic.views import auth, chain, fraud, health, payments, pin, users, voice
 from classic.views.base import NotFoundView
 
 app_name = "classic"
@@ -16,6 +16,7 @@ urlpatterns = [
     path("payments/balance", payments.BalanceView.as_view(), name="payments-balance"),
     path("payments/send", payments.SendView.as_view(), name="payments-send"),
     path("payments/request", payments.RequestView.as_view(), name="payments-request"),
+    path("users/search", users.UserSearchView.as_view(), name="users-search"),
     path("blockchain/generate-qr", chain.GenerateQRView.as_view(), name="blockchain-generate-qr"),
     path("pin/status", pin.PinStatusView.as_view(), name="pin-status"),
     path("pin/setup", pin.PinSetupView.as_view(), name="pin-setup"),
