@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "fraud",
     "chain",
     "voice",
+    "notifications",
     "classic",
 ]
 
