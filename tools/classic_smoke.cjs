@@ -2,8 +2,10 @@
 // against a running SecureBank: register, set the UPI PIN, send (with the PIN dialog), request,
 // log out, log in. Prints every /classic/api call with its status, then what the bank recorded.
 //
-//   NODE_PATH=/path/to/node_modules (puppeteer-core) APP=http://localhost:5501 \
-//   API=http://localhost:5500/classic/api node tools/classic_smoke.cjs
+//   NODE_PATH=/path/to/node_modules (puppeteer-core; socket.io-client, e.g. the app's own) \
+//   APP=http://localhost:5501 API=http://localhost:5500/classic/api node tools/classic_smoke.cjs
+// The payee listens over Socket.IO the way the app does (auth: {token}, websocket then polling)
+// at the API's origin: the app itself hard-codes http://localhost:5000.
 // Exit code 0 when every step saw what it expected.
 const puppeteer = require("puppeteer-core");
 
@@ -57,6 +59,16 @@ async function headerText(page) {
 (async () => {
   const bob = await api("/auth/register", { method: "POST", body: BOB });
   check(bob.status === 201, `register ${BOB.username} through the API (${bob.status})`);
+
+  // The payee listens like the app's NotificationCenter does.
+  const { io } = require("socket.io-client");
+  const heard = [];
+  const socket = io(new URL(API).origin, { auth: { token: bob.body.token }, transports: ["websocket", "polling"] });
+  for (const event of ["notification", "balance_update", "fraud_alert", "payment_received"]) {
+    socket.on(event, (data) => heard.push({ event, data }));
+  }
+  await new Promise((resolve) => { socket.on("connect", resolve); setTimeout(resolve, 5000); });
+  check(socket.connected, "payee's Socket.IO client connected with auth: {token}");
 
   const browser = await puppeteer.launch({ executablePath: CHROME, headless: true, args: ["--no-sandbox"] });
   const page = await browser.newPage();
@@ -112,6 +124,8 @@ async function headerText(page) {
   header = await headerText(page);
   check(header.includes("₹9750.00"), `header shows the new balance: "${header.replace(/\n/g, " ")}"`);
 
+  const balanceEvent = heard.find((h) => h.event === "balance_update");
+  check(Boolean(balanceEvent) && balanceEvent.data.balance === 10250, `Socket.IO balance_update.balance is the number ${balanceEvent && balanceEvent.data.balance}`);
   // Request 75 from Bala (the app has switched to the dashboard after the payment's animation).
   await page.waitForSelector("button.nav-link.active::-p-text(Dashboard)", { timeout: 15000 });
   await clickText(page, "button.nav-link", "Payments");
@@ -125,6 +139,14 @@ async function headerText(page) {
   const pending = await fetch(`${API.replace("/classic/api", "/api")}/payments/pending`, { headers: { authorization: `Bearer ${bobToken}` } }).then((r) => r.json());
   const incoming = (pending.incoming || []).find((r) => r.note === "smoke movie");
   check(Boolean(incoming) && incoming.amount === "75.00", `request: ${BOB.username} sees an incoming request of ${incoming && incoming.amount}`);
+
+  // A payment reaches the payee as payment_received + balance_update; a money request as a
+  // `notification` (money_request.created), which the app lists with its type, title and message.
+  await sleep(1000);
+  console.log("payee heard:", heard.map((h) => h.event).join(", "));
+  const note = heard.find((h) => h.event === "notification");
+  check(Boolean(note) && typeof note.data.type === "string" && typeof note.data.title === "string" && typeof note.data.message === "string",
+    `Socket.IO notification has type/title/message: ${note && JSON.stringify([note.data.type, note.data.title, note.data.message])}`);
 
   // Log out, then log in again.
   await clickText(page, "button.btn-logout", "Logout");
@@ -142,6 +164,7 @@ async function headerText(page) {
 
   console.log("\ncalls the app made:");
   for (const line of calls) console.log("  " + line);
+  socket.close();
   await browser.close();
   process.exit(failures.length ? 1 : 0);
 })().catch((err) => { console.error(err); process.exit(2); });
