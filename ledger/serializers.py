@@ -86,3 +86,74 @@ class TransferOutput(serializers.Serializer):
     transaction = TransactionOutput()
     balance = serializers.CharField()
     available = serializers.CharField()
+
+
+# --- Spending summary (ledger/summary.py) --------------------------------------------------------
+
+class SummaryQuery(StrictSerializer):
+    period = serializers.ChoiceField(choices=["week", "month", "year"], required=False, default="month")
+
+
+class FlowOutput(serializers.Serializer):
+    money_in = serializers.SerializerMethodField()
+    money_out = serializers.SerializerMethodField()
+    net = serializers.SerializerMethodField()
+    count = serializers.IntegerField()
+    count_in = serializers.IntegerField()
+    count_out = serializers.IntegerField()
+
+    def get_money_in(self, flow: Any) -> str:
+        return format_amount(flow.money_in)
+
+    def get_money_out(self, flow: Any) -> str:
+        return format_amount(flow.money_out)
+
+    def get_net(self, flow: Any) -> str:
+        return format_amount(flow.money_in - flow.money_out)
+
+
+class KindFlowOutput(FlowOutput):
+    kind = serializers.CharField()
+
+
+class DayFlowOutput(FlowOutput):
+    date = serializers.DateField()
+
+
+class CounterpartyFlowOutput(FlowOutput):
+    name = serializers.CharField()
+    vpa = serializers.CharField(allow_null=True)
+    username = serializers.CharField(allow_null=True)
+    account_number = serializers.CharField(allow_null=True)
+
+
+class SummaryOutput(serializers.Serializer):
+    period = serializers.CharField()
+    date_from = serializers.DateField()
+    date_to = serializers.DateField()
+    timezone = serializers.CharField()
+    totals = FlowOutput()
+    top_counterparties = CounterpartyFlowOutput(many=True)
+    by_kind = KindFlowOutput(many=True)
+    daily = DayFlowOutput(many=True)
+
+
+def summary_body(summary: Any, *, time_zone: str) -> dict[str, Any]:
+    """A ledger.summary.Summary in SummaryOutput's shape. Built as plain dicts: a year is 365
+    daily rows, and a DRF serializer per row cost more than the SQL (bench/results_summary.md)."""
+    def flow(f: Any, **extra: Any) -> dict[str, Any]:
+        return {**extra, "money_in": format_amount(f.money_in), "money_out": format_amount(f.money_out),
+                "net": format_amount(f.money_in - f.money_out), "count": f.count_in + f.count_out,
+                "count_in": f.count_in, "count_out": f.count_out}
+
+    return {
+        "period": summary.period,
+        "date_from": summary.start.isoformat(),
+        "date_to": summary.end.isoformat(),
+        "timezone": time_zone,
+        "totals": flow(summary.total),
+        "top_counterparties": [flow(p["flow"], **{k: v for k, v in p.items() if k != "flow"})
+                               for p in summary.top_counterparties],
+        "by_kind": [flow(f, kind=kind) for kind, f in sorted(summary.by_kind.items())],
+        "daily": [flow(f, date=day.isoformat()) for day, f in sorted(summary.daily.items())],
+    }

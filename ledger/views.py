@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
@@ -14,7 +15,16 @@ from ledger import selectors, services
 from ledger.exceptions import PayeeNotFound
 from ledger.idempotency import idempotent_call
 from ledger.presenters import transaction_replay, transfer_result
-from ledger.serializers import HistoryFilter, TransactionOutput, TransferInput, TransferOutput
+from ledger.serializers import (
+    HistoryFilter,
+    SummaryOutput,
+    SummaryQuery,
+    TransactionOutput,
+    TransferInput,
+    TransferOutput,
+    summary_body,
+)
+from ledger.summary import transaction_summary
 from securebank.openapi import ERRORS, error_response
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
@@ -95,6 +105,21 @@ class HistoryView(APIView):
         paginator = HistoryPagination()
         page = paginator.paginate_queryset(qs, request, view=self)
         return paginator.get_paginated_response(TransactionOutput(page, many=True).data)
+
+
+class SummaryView(APIView):
+    @extend_schema(
+        summary="Own spending summary: money in and out, count, top counterparties, by kind, daily",
+        description="Completed transactions of the last 7 (week), 30 (month, the default) or 365 (year) "
+        "days including today, by local date in the bank's time zone. Amounts are exact decimal strings.",
+        parameters=[SummaryQuery],
+        responses={200: SummaryOutput, 400: ERRORS[400], 401: ERRORS[401]},
+    )
+    def get(self, request: Request) -> Response:
+        query = SummaryQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        summary = transaction_summary(user=request.user, period=query.validated_data["period"])
+        return Response(summary_body(summary, time_zone=settings.TIME_ZONE))
 
 
 class TransactionDetailView(APIView):

@@ -24,7 +24,7 @@ urlpatterns = [
     path("api/fraud/", include("fraud.urls")),
     path("api/blockchain/", include("chain.urls")),
     path("api/speech/", include("voice.urls")),
-    path("api/pin", include("accounts.urls_pin")),
+    path("api/", include("accounts.urls_pin")),
     path("api/users/", include("accounts.urls_users")),
     path("classic/api/", include("classic.urls")),
 ]
