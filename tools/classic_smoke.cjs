@@ -29,7 +29,11 @@ async function api(path, { method = "GET", body, token } = {}) {
 
 async function typeInto(page, selector, text) {
   const el = await page.waitForSelector(selector, { visible: true, timeout: 10000 });
-  await el.click({ clickCount: 3 });
+  await el.focus();
+  // Clear a controlled input key by key, from its end (React only sees real input events).
+  const length = await el.evaluate((e) => { try { e.setSelectionRange(e.value.length, e.value.length); } catch { /* email, number */ } return e.value.length; });
+  for (let i = 0; i < length; i++) await el.press("Backspace");
+  if (process.env.DEBUG_SMOKE) console.log("cleared", selector, length, JSON.stringify(await el.evaluate((e) => e.value)));
   await el.type(text);
 }
 
@@ -140,6 +144,23 @@ async function headerText(page) {
   const incoming = (pending.incoming || []).find((r) => r.note === "smoke movie");
   check(Boolean(incoming) && incoming.amount === "75.00", `request: ${BOB.username} sees an incoming request of ${incoming && incoming.amount}`);
 
+  // Receive: a QR for 120 (Payments, My QR).
+  await clickText(page, ".tab", "My QR");
+  await typeInto(page, 'input[placeholder="Leave empty for any amount"]', "120");
+  await typeInto(page, 'input[placeholder="What\'s this payment for?"]', "smoke qr");
+  await clickText(page, "button", "Generate Blockchain QR");
+  const qrImg = await page.waitForSelector('img[src^="data:image/png;base64,"]', { timeout: 10000 }).catch(() => null);
+  check(Boolean(qrImg), "My QR shows the bank's PNG QR code");
+
+  // Profile: change the full name.
+  await clickText(page, "button.nav-link", "Profile");
+  await sleep(1000); // the form fills itself from the user after mounting
+  await typeInto(page, 'input[placeholder="Enter your full name"]', "Asha Smoke-Test");
+  await clickText(page, "button[type=submit]", "Save Changes");
+  await sleep(1500);
+  const profile = await api("/auth/profile", { token });
+  check(profile.body.user.full_name === "Asha Smoke-Test", `profile saved: full_name "${profile.body.user.full_name}"`);
+
   // A payment reaches the payee as payment_received + balance_update; a money request as a
   // `notification` (money_request.created), which the app lists with its type, title and message.
   await sleep(1000);
@@ -160,7 +181,7 @@ async function headerText(page) {
   await clickText(page, "button[type=submit]", "Login");
   await page.waitForSelector(".user-menu", { timeout: 10000 });
   header = await headerText(page);
-  check(header.includes("₹9750.00"), `logged in again, header shows "${header.replace(/\n/g, " ")}"`);
+  check(header.includes("Asha Smoke-Test") && header.includes("₹9750.00"), `logged in again, header shows "${header.replace(/\n/g, " ")}"`);
 
   console.log("\ncalls the app made:");
   for (const line of calls) console.log("  " + line);
