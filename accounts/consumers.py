@@ -46,6 +46,10 @@ def _membership_gate() -> asyncio.Semaphore:
     return gate
 
 
+# The Socket.IO server's group joins and leaves draw on the same budget.
+membership_gate = _membership_gate
+
+
 # The token check is one indexed read; run it on the thread pool rather than the single
 # thread-sensitive thread, so that a reconnect storm (a server restart with thousands of
 # clients) is not serialized behind every other sync call of the process.

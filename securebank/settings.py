@@ -93,6 +93,8 @@ INSTALLED_APPS = [
     "fraud",
     "chain",
     "voice",
+    "notifications",
+    "classic",
 ]
 
 MIDDLEWARE = [

@@ -26,4 +26,5 @@ urlpatterns = [
     path("api/speech/", include("voice.urls")),
     path("api/", include("accounts.urls_pin")),
     path("api/users/", include("accounts.urls_users")),
+    path("classic/api/", include("classic.urls")),
 ]

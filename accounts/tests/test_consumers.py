@@ -243,6 +243,32 @@ def test_origin_outside_allowed_hosts_is_refused(users):
     run(scenario)
 
 
+def test_client_without_origin_header_is_let_through_to_token_auth(users, group_adds):
+    """Mobile apps, servers and CLIs send no Origin; browsers always do, so the origin check
+    still guards browsers while the token authenticates everyone else."""
+    alice = users[0]
+
+    async def scenario() -> None:
+        comm = Socket(f"/ws/notifications/?token={access(alice)}")  # no headers at all
+        assert await comm.connect() == (True, None)
+        await comm.send_json_to({"type": "ping"})
+        assert (await comm.receive_json_from())["type"] == "pong"
+
+    run(scenario)
+    assert group_adds == [f"user_{alice.pk}"]
+
+
+def test_client_without_origin_header_and_a_garbage_token_gets_4401_not_403(users, group_adds):
+    async def scenario() -> None:
+        comm = Socket("/ws/notifications/?token=not-a-jwt")
+        connected, _ = await comm.connect()
+        assert connected  # a 403 handshake refusal would be (False, 403)
+        assert await comm.receive_output(timeout=2) == {"type": "websocket.close", "code": 4401}
+
+    run(scenario)
+    assert group_adds == []
+
+
 # --- client messages -----------------------------------------------------------------------------
 def test_unknown_and_malformed_messages_get_an_error_frame_and_the_socket_stays_up(users):
     async def scenario() -> None:

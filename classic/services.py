@@ -1,0 +1,58 @@
+"""The classic app's one piece of state: a short-lived, single-use UPI PIN ticket.
+
+The classic app checks the PIN in its own call (POST pin/verify) and then pays (POST
+payments/send) without sending the PIN again. So that the payment is still PIN-checked, a
+correct PIN at verify leaves a ticket in the cache; the next payment takes it (one payment per
+correct PIN) and must come within PIN_TICKET_SECONDS. The ticket holds a deadline, never the
+PIN. The cache is Redis when REDIS_URL is set (shared by every server process), in-memory for
+the single process of `make run`.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.core.cache import cache
+
+from accounts import pin as pins
+from accounts.exceptions import PinLocked
+
+PIN_TICKET_SECONDS = 120
+
+
+def _key(user_id: int) -> str:
+    return f"classic:pin-ticket:{user_id}"
+
+
+def pin_ticket_issue(*, user: Any) -> None:
+    """Call after `accounts.pin.pin_verify` succeeded for `user`. A second verify replaces the
+    first ticket (still one payment)."""
+    cache.set(_key(user.pk), time.time() + PIN_TICKET_SECONDS, PIN_TICKET_SECONDS)
+
+
+def pin_ticket_take(*, user: Any) -> bool:
+    """Consume the ticket: True once per issued ticket, False when none is live. Of concurrent
+    takers only one wins: the cache's delete reports whether it removed the key (Redis DEL is
+    atomic; the in-memory cache deletes under its lock)."""
+    key = _key(user.pk)
+    deadline = cache.get(key)
+    if deadline is None or not cache.delete(key):
+        return False
+    return float(deadline) >= time.time()
+
+
+def payment_pin_check(*, user: Any, pin: str | None) -> None:
+    """The classic send's PIN gate, before the money's transaction: a PIN in the body is checked
+    like /api/'s (`pin_check_for_payment`); otherwise a live ticket stands for a PIN verified in
+    the last PIN_TICKET_SECONDS, unless payments got locked since; otherwise the same gate
+    decides with no PIN (refused once a PIN is set, or always when PIN_REQUIRED is on)."""
+    if pin:
+        pins.pin_check_for_payment(user=user, pin=pin)
+        return
+    if pin_ticket_take(user=user):
+        status = pins.pin_status(user=user)
+        if status.locked:
+            raise PinLocked(locked_until=status.locked_until.isoformat() if status.locked_until else None)
+        return
+    pins.pin_check_for_payment(user=user, pin=None)
