@@ -164,3 +164,34 @@ def account_find_by_username(*, username: str) -> Account | None:
 
 def account_primary_for_user_id(*, user_id: int) -> Account | None:
     return Account.objects.filter(owner_id=user_id, is_primary=True).select_related("owner").first()
+
+
+# Reads for the fraud app's behaviour features (fraud.behaviour). The ledger owns the queries on
+# its tables; the fraud app only reads their results.
+CUSTOMER_PAYMENT_KINDS = (
+    Transaction.Kind.TRANSFER, Transaction.Kind.PAYMENT, Transaction.Kind.QR_PAYMENT,
+    Transaction.Kind.VOICE_PAYMENT, Transaction.Kind.REQUEST_PAYMENT,
+)
+
+
+def customer_outgoing_payments(*, account_id: int) -> QuerySet[Transaction]:
+    """The account's customer payments that moved or reserve money (completed or held; not
+    deposits, reversals or declined attempts), newest first, on the (payer_account, created_at)
+    index."""
+    return Transaction.objects.filter(
+        payer_account_id=account_id, kind__in=CUSTOMER_PAYMENT_KINDS,
+        status__in=(Transaction.Status.COMPLETED, Transaction.Status.HELD),
+    ).order_by("-created_at")
+
+
+def customer_incoming_payments(*, account_id: int) -> QuerySet[Transaction]:
+    """Completed customer payments into the account, newest first, on the (payee_account,
+    created_at) index."""
+    return Transaction.objects.filter(
+        payee_account_id=account_id, kind__in=CUSTOMER_PAYMENT_KINDS, status=Transaction.Status.COMPLETED,
+    ).order_by("-created_at")
+
+
+def accounts_opened_at(*, account_ids: list[int]) -> dict[int, datetime]:
+    """When each account was opened, by id."""
+    return dict(Account.objects.filter(pk__in=account_ids).values_list("pk", "created_at"))

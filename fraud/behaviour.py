@@ -1,0 +1,228 @@
+"""The customer's own behaviour, computed online from the ledger: what PaySim cannot teach.
+
+PaySim gives every row fresh names, so a model trained on it knows nothing of a customer's
+habits. These features do, and they are computed the same way wherever a decision is made:
+
+- serving: `customer_history(context)` reads the ledger through `ledger.selectors` (the payer's
+  last HISTORY_SIZE payments, and only when they can matter the payee's history, the money that
+  came in during the last hour and the payee's new payers of the last day), then the pure
+  `behaviour_compute(...)` turns them into a `Behaviour`;
+- the scenario suite (`fraud.scenarios`) builds the same `History` from a written-down customer
+  history and calls the same `behaviour_compute`;
+- evaluation on PaySim (`behaviour_from_paysim`) fills a `History` with what a PaySim row can
+  tell (nothing of the past: no history, every payee new) plus one link PaySim's fresh names
+  hide: a CASH_OUT that passes on exactly what a TRANSFER brought in the same step is the mule's
+  pass-through (documented in docs/fraud.md, measured with and without it).
+
+Every figure is about this payer, this payee and this moment: none uses the server's clock as a
+habit (the hour is compared with the customer's own payment hours).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+from django.conf import settings
+
+from fraud.features import BANK_TIME_ZONE, local_hour
+from ledger.risk import TransferContext
+from ledger.selectors import accounts_opened_at, customer_incoming_payments, customer_outgoing_payments
+
+HISTORY_SIZE = 50  # the payer's last payments read per decision: enough for a percentile and habits
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class Payment:
+    amount: Decimal
+    payee_account_id: int
+    at: datetime
+
+
+@dataclass(frozen=True)
+class History:
+    """What the ledger knows before this payment (read under the transfer's locks)."""
+
+    opened_at: datetime | None  # the payer's account; None: unknown (PaySim)
+    payee_opened_at: datetime | None
+    recent: tuple[Payment, ...]  # the payer's last payments, newest first, at most HISTORY_SIZE
+    complete: bool  # `recent` is the payer's whole history
+    payee_payments: int  # earlier payments from this payer to this payee (counted up to a cap)
+    incoming_last_hour: Decimal  # customer payments received in the last hour
+    payee_new_payers_day: int  # payers who paid this payee for the first time in the last day
+
+
+@dataclass(frozen=True)
+class Behaviour:
+    amount: Decimal
+    available: Decimal
+    account_age_days: float | None
+    payee_account_age_days: float | None
+    payee_payments: int
+    history_count: int
+    amount_percentile: float | None  # share of the last payments smaller than this one
+    largest_recent: Decimal | None
+    typical_amount: Decimal | None  # 90th percentile of the last payments
+    share_of_balance: float | None  # amount / available balance (None: nothing available)
+    hour_count: int  # payments in the last hour, this one included
+    hour_total: Decimal  # their total, this one included
+    hour_habit_share: float | None  # share of past payments within an hour of this local hour
+    new_payees_day: int  # first-time payees in the last 24 h, this one included when new
+    new_payees_day_total: Decimal
+    pass_through: bool  # passes on money that came in during the last hour and little else
+    payee_new_payers_day: int
+
+    @property
+    def payee_is_new(self) -> bool:
+        return self.payee_payments == 0
+
+    @property
+    def payee_established(self) -> bool:
+        return self.payee_payments >= settings.FRAUD_ESTABLISHED_PAYEE_PAYMENTS
+
+
+def _days(later: datetime, earlier: datetime | None) -> float | None:
+    return None if earlier is None else max((later - earlier).total_seconds(), 0.0) / 86400.0
+
+
+def _hour_distance(a: int, b: int) -> int:
+    d = abs(a - b) % 24
+    return min(d, 24 - d)
+
+
+def behaviour_compute(
+    *, amount: Decimal, available: Decimal, payee_account_id: int, at: datetime, history: History
+) -> Behaviour:
+    """Pure: the same function for serving, scenarios and PaySim evaluation."""
+    recent = history.recent
+    amounts = [p.amount for p in recent]
+    enough = len(recent) >= settings.FRAUD_MIN_HISTORY
+    hour_ago, day_ago = at - timedelta(hours=1), at - timedelta(days=1)
+    in_hour = [p.amount for p in recent if p.at >= hour_ago]
+    # A payee is new "today" when its first payment within the window read is in the last day.
+    first_seen: dict[int, datetime] = {}
+    for p in recent:  # newest first: the last write is the earliest payment
+        first_seen[p.payee_account_id] = p.at
+    # (With a full window of HISTORY_SIZE payments in under a day, "new" means new within it.)
+    new_today = {pid for pid, first in first_seen.items() if first >= day_ago}
+    new_today_total = sum((p.amount for p in recent if p.payee_account_id in new_today and p.at >= day_ago), ZERO)
+    if history.payee_payments == 0:
+        new_today = new_today | {payee_account_id}
+        new_today_total += amount
+    here = local_hour(at)
+    return Behaviour(
+        amount=amount,
+        available=available,
+        account_age_days=_days(at, history.opened_at),
+        payee_account_age_days=_days(at, history.payee_opened_at),
+        payee_payments=history.payee_payments,
+        history_count=len(recent),
+        amount_percentile=(sum(1 for a in amounts if a < amount) / len(amounts)) if enough else None,
+        largest_recent=max(amounts) if amounts else None,
+        typical_amount=Decimal(str(np.percentile([float(a) for a in amounts], 90))).quantize(Decimal("0.01"))
+        if enough else None,
+        share_of_balance=float(amount / available) if available > 0 else None,
+        hour_count=len(in_hour) + 1,
+        hour_total=sum(in_hour, ZERO) + amount,
+        hour_habit_share=(
+            sum(1 for p in recent if _hour_distance(local_hour(p.at), here) <= 1) / len(recent) if enough else None
+        ),
+        new_payees_day=len(new_today),
+        new_payees_day_total=new_today_total,
+        pass_through=(
+            amount >= settings.FRAUD_SIGNAL_MIN_AMOUNT
+            and history.incoming_last_hour >= amount * Decimal("0.9")
+            and available - history.incoming_last_hour < amount * Decimal("0.1")
+        ),
+        payee_new_payers_day=history.payee_new_payers_day,
+    )
+
+
+def customer_history(context: TransferContext) -> History:
+    """The ledger reads behind one decision: one query always (the payer's last payments with
+    both accounts' opening dates in a second), more only when they can change the decision."""
+    outgoing = customer_outgoing_payments(account_id=context.payer_account_id)
+    rows = list(outgoing.values_list("amount", "payee_account_id", "created_at")[:HISTORY_SIZE])
+    recent = tuple(Payment(amount=a, payee_account_id=pid, at=at) for a, pid, at in rows)
+    complete = len(recent) < HISTORY_SIZE
+    cap = settings.FRAUD_ESTABLISHED_PAYEE_PAYMENTS
+    payee_payments = sum(1 for p in recent if p.payee_account_id == context.payee_account_id)
+    if not complete and payee_payments < cap:
+        payee_payments = len(outgoing.filter(payee_account_id=context.payee_account_id).values_list("pk")[:cap])
+    opened = accounts_opened_at(account_ids=[context.payer_account_id, context.payee_account_id])
+    worth_more = context.amount >= settings.FRAUD_SIGNAL_MIN_AMOUNT
+    incoming = ZERO
+    if worth_more:
+        since = context.at - timedelta(hours=1)
+        incoming_rows = customer_incoming_payments(account_id=context.payer_account_id).filter(created_at__gte=since)
+        incoming = sum(incoming_rows.values_list("amount", flat=True), ZERO)
+    new_payers = 0
+    if worth_more and payee_payments == 0:
+        new_payers = _payee_new_payers_day(context)
+    return History(
+        opened_at=opened.get(context.payer_account_id), payee_opened_at=opened.get(context.payee_account_id),
+        recent=recent, complete=complete, payee_payments=payee_payments, incoming_last_hour=incoming,
+        payee_new_payers_day=new_payers,
+    )
+
+
+def _payee_new_payers_day(context: TransferContext) -> int:
+    """Payers (other than this one) whose first payment to this payee is in the last day: a
+    mule collects from many people who never paid it before."""
+    day_ago = context.at - timedelta(days=1)
+    into_payee = customer_incoming_payments(account_id=context.payee_account_id)
+    payers = set(into_payee.filter(created_at__gte=day_ago).values_list("payer_account_id", flat=True)[:200])
+    payers.discard(context.payer_account_id)
+    if len(payers) < settings.FRAUD_MULE_NEW_PAYERS:
+        return len(payers)
+    older = set(into_payee.filter(created_at__lt=day_ago, payer_account_id__in=payers).values_list("payer_account_id", flat=True))
+    return len(payers - older)
+
+
+def behaviour_for_transfer(context: TransferContext) -> Behaviour:
+    return behaviour_compute(
+        amount=context.amount, available=context.payer_available, payee_account_id=context.payee_account_id,
+        at=context.at, history=customer_history(context),
+    )
+
+
+# PaySim: what a row can tell. Steps are hours; a row's time is its step (hour of a first day).
+PAYSIM_EPOCH = datetime(2026, 1, 1, tzinfo=BANK_TIME_ZONE)
+
+
+def paysim_pass_through_amounts(df: pd.DataFrame) -> np.ndarray:
+    """For each row, what PaySim says came into the origin in this step: a CASH_OUT whose amount
+    equals a TRANSFER's in the same step is the mule passing on what it was sent (PaySim's
+    fraudster does exactly that; its fresh names per row hide the account link, the matching
+    amount to the cent recovers it). Uses no label and nothing later than the step."""
+    types = df["type"].astype(str).to_numpy()
+    steps = df["step"].to_numpy()
+    cents = np.round(df["amount"].to_numpy() * 100).astype(np.int64)
+    transfers = set(zip(steps[types == "TRANSFER"].tolist(), cents[types == "TRANSFER"].tolist(), strict=True))
+    incoming = np.zeros(len(df))
+    for i in np.flatnonzero(types == "CASH_OUT"):
+        if (int(steps[i]), int(cents[i])) in transfers:
+            incoming[i] = df["amount"].iat[i]
+    return incoming
+
+
+def behaviour_from_paysim(df: pd.DataFrame, *, link_pass_through: bool = True) -> Iterator[Behaviour]:
+    """One Behaviour per PaySim row: no history (fresh names), every payee new, the account's age
+    unknown, the bank's available balance = the logged origin balance plus what came in."""
+    incoming = paysim_pass_through_amounts(df) if link_pass_through else np.zeros(len(df))
+    amounts, balances, steps = df["amount"].to_numpy(), df["oldbalanceOrg"].to_numpy(), df["step"].to_numpy()
+    for i in range(len(df)):
+        came_in = Decimal(f"{incoming[i]:.2f}")
+        yield behaviour_compute(
+            amount=Decimal(f"{amounts[i]:.2f}"),
+            available=Decimal(f"{float(balances[i]):.2f}") + came_in,
+            payee_account_id=-1,
+            at=PAYSIM_EPOCH + timedelta(hours=int(steps[i])),
+            history=History(opened_at=None, payee_opened_at=None, recent=(), complete=True, payee_payments=0,
+                            incoming_last_hour=came_in, payee_new_payers_day=0),
+        )
