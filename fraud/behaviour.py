@@ -10,9 +10,7 @@ habits. These features do, and they are computed the same way wherever a decisio
 - the scenario suite (`fraud.scenarios`) builds the same `History` from a written-down customer
   history and calls the same `behaviour_compute`;
 - evaluation on PaySim (`behaviour_from_paysim`) fills a `History` with what a PaySim row can
-  tell (nothing of the past: no history, every payee new) plus one link PaySim's fresh names
-  hide: a CASH_OUT that passes on exactly what a TRANSFER brought in the same step is the mule's
-  pass-through (documented in docs/fraud.md, measured with and without it).
+  tell: nothing of the past (fresh names per row), so no history and every payee new.
 
 Every figure is about this payer, this payee and this moment: none uses the server's clock as a
 habit (the hour is compared with the customer's own payment hours).
@@ -25,7 +23,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-import numpy as np
 import pandas as pd
 from django.conf import settings
 
@@ -124,8 +121,7 @@ def behaviour_compute(
         history_count=len(recent),
         amount_percentile=(sum(1 for a in amounts if a < amount) / len(amounts)) if enough else None,
         largest_recent=max(amounts) if amounts else None,
-        typical_amount=Decimal(str(np.percentile([float(a) for a in amounts], 90))).quantize(Decimal("0.01"))
-        if enough else None,
+        typical_amount=sorted(amounts)[(len(amounts) - 1) * 9 // 10] if enough else None,  # ~90th percentile
         share_of_balance=float(amount / available) if available > 0 else None,
         hour_count=len(in_hour) + 1,
         hour_total=sum(in_hour, ZERO) + amount,
@@ -195,34 +191,16 @@ def behaviour_for_transfer(context: TransferContext) -> Behaviour:
 PAYSIM_EPOCH = datetime(2026, 1, 1, tzinfo=BANK_TIME_ZONE)
 
 
-def paysim_pass_through_amounts(df: pd.DataFrame) -> np.ndarray:
-    """For each row, what PaySim says came into the origin in this step: a CASH_OUT whose amount
-    equals a TRANSFER's in the same step is the mule passing on what it was sent (PaySim's
-    fraudster does exactly that; its fresh names per row hide the account link, the matching
-    amount to the cent recovers it). Uses no label and nothing later than the step."""
-    types = df["type"].astype(str).to_numpy()
-    steps = df["step"].to_numpy()
-    cents = np.round(df["amount"].to_numpy() * 100).astype(np.int64)
-    transfers = set(zip(steps[types == "TRANSFER"].tolist(), cents[types == "TRANSFER"].tolist(), strict=True))
-    incoming = np.zeros(len(df))
-    for i in np.flatnonzero(types == "CASH_OUT"):
-        if (int(steps[i]), int(cents[i])) in transfers:
-            incoming[i] = df["amount"].iat[i]
-    return incoming
-
-
-def behaviour_from_paysim(df: pd.DataFrame, *, link_pass_through: bool = True) -> Iterator[Behaviour]:
-    """One Behaviour per PaySim row: no history (fresh names), every payee new, the account's age
-    unknown, the bank's available balance = the logged origin balance plus what came in."""
-    incoming = paysim_pass_through_amounts(df) if link_pass_through else np.zeros(len(df))
+def behaviour_from_paysim(df: pd.DataFrame) -> Iterator[Behaviour]:
+    """One Behaviour per PaySim row: no history (fresh names per row), every payee new, the
+    account's age unknown, nothing known to have come in, available = the logged balance."""
     amounts, balances, steps = df["amount"].to_numpy(), df["oldbalanceOrg"].to_numpy(), df["step"].to_numpy()
     for i in range(len(df)):
-        came_in = Decimal(f"{incoming[i]:.2f}")
         yield behaviour_compute(
             amount=Decimal(f"{amounts[i]:.2f}"),
-            available=Decimal(f"{float(balances[i]):.2f}") + came_in,
+            available=Decimal(f"{float(balances[i]):.2f}"),
             payee_account_id=-1,
             at=PAYSIM_EPOCH + timedelta(hours=int(steps[i])),
             history=History(opened_at=None, payee_opened_at=None, recent=(), complete=True, payee_payments=0,
-                            incoming_last_hour=came_in, payee_new_payers_day=0),
+                            incoming_last_hour=ZERO, payee_new_payers_day=0),
         )

@@ -29,7 +29,7 @@ from django.conf import settings
 
 from fraud.behaviour import behaviour_for_transfer
 from fraud.features import FEATURES, features_from_transfer
-from fraud.policy import decide
+from fraud.policy import PolicyDecision, decide
 from fraud.registry import LoadedModel, ModelUnavailable, active_model, active_models
 from ledger.risk import Decision, TransferContext
 
@@ -136,11 +136,23 @@ def model_reasons(model: LoadedModel, x: np.ndarray) -> list[str]:
     return explain(contributions, x[0])
 
 
+def customer_reasons(verdict: PolicyDecision, model_phrases: list[str]) -> list[str]:
+    """The policy's words; when the model's score is one of its signals, what the model saw
+    ("moves the entire balance") says more than "looks like known fraud patterns"."""
+    if not model_phrases or "model" not in {s.code for s in verdict.signals}:
+        return verdict.customer_reasons
+    generic = next(s.customer for s in verdict.signals if s.code == "model")
+    rest = [r for r in verdict.customer_reasons if r != generic]
+    return list(dict.fromkeys(model_phrases[:2] + rest))[:MAX_REASONS]
+
+
 def fail_closed(context: TransferContext) -> FraudScore:
     hold = context.amount > settings.FRAUD_FAIL_OPEN_LIMIT
     return FraudScore(
         probability=None, risk_level="unknown", decision="hold" if hold else "allow",
         reasons=[MODEL_UNAVAILABLE_REASON] if hold else [], model_version=None, degraded=True,
+        operator_reasons=[f"no usable fraud model: above the fail-open limit {settings.FRAUD_FAIL_OPEN_LIMIT:.2f}"]
+        if hold else [],
     )
 
 
@@ -172,7 +184,7 @@ def transaction_score(*, context: TransferContext) -> FraudScore:
         probability=verdict.risk,
         risk_level=risk_level(verdict.risk, verdict.decision),
         decision=verdict.decision,
-        reasons=verdict.customer_reasons,
+        reasons=customer_reasons(verdict, reasons),
         model_version=model.version,
         model_probability=probability,
         rules=[signal.code for signal in verdict.signals],

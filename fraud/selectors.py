@@ -22,6 +22,7 @@ from ledger.models import Transaction
 from ledger.risk import TransferContext
 from securebank.money import format_amount
 
+
 def expired_hold_ids(*, now: datetime) -> list[Any]:
     return list(
         Transaction.objects.filter(status=Transaction.Status.HELD, hold_expires_at__lte=now)
