@@ -28,7 +28,13 @@ from django.conf import settings
 
 from fraud.features import BANK_TIME_ZONE, local_hour
 from ledger.risk import TransferContext
-from ledger.selectors import accounts_opened_at, customer_incoming_payments, customer_outgoing_payments
+from ledger.selectors import (
+    accounts_opened_at,
+    customer_incoming_amounts_since,
+    customer_payments_to_payee,
+    customer_recent_outgoing,
+    payee_payers,
+)
 
 HISTORY_SIZE = 50  # the payer's last payments read per decision: enough for a percentile and habits
 ZERO = Decimal("0.00")
@@ -140,23 +146,23 @@ def behaviour_compute(
 
 
 def customer_history(context: TransferContext) -> History:
-    """The ledger reads behind one decision: one query always (the payer's last payments with
-    both accounts' opening dates in a second), more only when they can change the decision."""
-    outgoing = customer_outgoing_payments(account_id=context.payer_account_id)
-    rows = list(outgoing.values_list("amount", "payee_account_id", "created_at")[:HISTORY_SIZE])
+    """The ledger reads behind one decision: two always (the payer's last payments; both
+    accounts' opening dates), more only when they can change the decision."""
+    rows = customer_recent_outgoing(account_id=context.payer_account_id, limit=HISTORY_SIZE)
     recent = tuple(Payment(amount=a, payee_account_id=pid, at=at) for a, pid, at in rows)
     complete = len(recent) < HISTORY_SIZE
     cap = settings.FRAUD_ESTABLISHED_PAYEE_PAYMENTS
     payee_payments = sum(1 for p in recent if p.payee_account_id == context.payee_account_id)
     if not complete and payee_payments < cap:
-        payee_payments = len(outgoing.filter(payee_account_id=context.payee_account_id).values_list("pk")[:cap])
+        payee_payments = customer_payments_to_payee(
+            account_id=context.payer_account_id, payee_account_id=context.payee_account_id, cap=cap
+        )
     opened = accounts_opened_at(account_ids=[context.payer_account_id, context.payee_account_id])
     worth_more = context.amount >= settings.FRAUD_SIGNAL_MIN_AMOUNT
     incoming = ZERO
     if worth_more:
         since = context.at - timedelta(hours=1)
-        incoming_rows = customer_incoming_payments(account_id=context.payer_account_id).filter(created_at__gte=since)
-        incoming = sum(incoming_rows.values_list("amount", flat=True), ZERO)
+        incoming = sum(customer_incoming_amounts_since(account_id=context.payer_account_id, since=since), ZERO)
     new_payers = 0
     if worth_more and payee_payments == 0:
         new_payers = _payee_new_payers_day(context)
@@ -171,12 +177,11 @@ def _payee_new_payers_day(context: TransferContext) -> int:
     """Payers (other than this one) whose first payment to this payee is in the last day: a
     mule collects from many people who never paid it before."""
     day_ago = context.at - timedelta(days=1)
-    into_payee = customer_incoming_payments(account_id=context.payee_account_id)
-    payers = set(into_payee.filter(created_at__gte=day_ago).values_list("payer_account_id", flat=True)[:200])
+    payers = payee_payers(account_id=context.payee_account_id, since=day_ago)
     payers.discard(context.payer_account_id)
     if len(payers) < settings.FRAUD_MULE_NEW_PAYERS:
         return len(payers)
-    older = set(into_payee.filter(created_at__lt=day_ago, payer_account_id__in=payers).values_list("payer_account_id", flat=True))
+    older = payee_payers(account_id=context.payee_account_id, before=day_ago, among=sorted(payers))
     return len(payers - older)
 
 
