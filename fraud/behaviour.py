@@ -28,13 +28,7 @@ from django.conf import settings
 
 from fraud.features import BANK_TIME_ZONE, local_hour
 from ledger.risk import TransferContext
-from ledger.selectors import (
-    accounts_opened_at,
-    customer_incoming_amounts_since,
-    customer_payments_to_payee,
-    customer_recent_outgoing,
-    payee_payers,
-)
+from ledger.selectors import customer_decision_reads, customer_payments_to_payee, payee_payers
 
 HISTORY_SIZE = 50  # the payer's last payments read per decision: enough for a percentile and habits
 ZERO = Decimal("0.00")
@@ -146,10 +140,14 @@ def behaviour_compute(
 
 
 def customer_history(context: TransferContext) -> History:
-    """The ledger reads behind one decision: two always (the payer's last payments; both
-    accounts' opening dates), more only when they can change the decision."""
-    rows = customer_recent_outgoing(account_id=context.payer_account_id, limit=HISTORY_SIZE)
-    recent = tuple(Payment(amount=a, payee_account_id=pid, at=at) for a, pid, at in rows)
+    """The ledger reads behind one decision: one statement always (the payer's last payments,
+    what came in during the last hour, both accounts' opening dates), more only when they can
+    change the decision (a payee beyond the window; a new payee's other payers)."""
+    reads = customer_decision_reads(
+        account_id=context.payer_account_id, payee_account_id=context.payee_account_id, limit=HISTORY_SIZE,
+        incoming_since=context.at - timedelta(hours=1),
+    )
+    recent = tuple(Payment(amount=a, payee_account_id=pid, at=at) for a, pid, at in reads.recent_outgoing)
     complete = len(recent) < HISTORY_SIZE
     cap = settings.FRAUD_ESTABLISHED_PAYEE_PAYMENTS
     payee_payments = sum(1 for p in recent if p.payee_account_id == context.payee_account_id)
@@ -157,12 +155,9 @@ def customer_history(context: TransferContext) -> History:
         payee_payments = customer_payments_to_payee(
             account_id=context.payer_account_id, payee_account_id=context.payee_account_id, cap=cap
         )
-    opened = accounts_opened_at(account_ids=[context.payer_account_id, context.payee_account_id])
+    opened = reads.opened_at
     worth_more = context.amount >= settings.FRAUD_SIGNAL_MIN_AMOUNT
-    incoming = ZERO
-    if worth_more:
-        since = context.at - timedelta(hours=1)
-        incoming = sum(customer_incoming_amounts_since(account_id=context.payer_account_id, since=since), ZERO)
+    incoming = sum(reads.incoming_since, ZERO) if worth_more else ZERO
     new_payers = 0
     if worth_more and payee_payments == 0:
         new_payers = _payee_new_payers_day(context)
