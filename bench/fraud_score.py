@@ -10,11 +10,11 @@ must exist and is flushed) with the model registered as active. Single-row laten
 1. model only: features + XGBoost probability (`inplace_predict`, one thread);
 2. model + reasons: the path of a medium-or-higher score (exact `pred_contribs` in words);
 3. `risk_assessor.assess(context)` as the ledger calls it, inside the transfer's atomic block
-   with both accounts locked: the behaviour reads (fraud.behaviour: the payer's last 50 payments
-   and both accounts' opening dates; from 2,000.00 up what came in during the last hour; for a
-   new payee its payers of the last day), the model, the policy; the active version is rechecked
-   once a second. The payer has 80 earlier payments (a full window); a quarter of the payments
-   go to a new payee that six people paid today (every query of the costliest path runs).
+   with both accounts locked: the behaviour reads (fraud.behaviour: one statement for the payer's
+   last 30 payments, what came in during the last hour and both accounts' opening dates; from
+   2,000.00 up to a new payee, a second for its first-time payers of the last day), the model,
+   the policy; the active version is rechecked once a second. The payer has 80 earlier payments
+   (a full window); a quarter of the payments go to a new payee that six people paid today.
    This is what scoring adds to a transfer (target <= 2 ms p99 of CPU);
 4. `transfer_create` end to end with the real assessor against the same with no-op scoring,
    interleaved (the difference is the cost as a client sees it; noisier: it includes commits).

@@ -28,9 +28,9 @@ from django.conf import settings
 
 from fraud.features import BANK_TIME_ZONE, local_hour
 from ledger.risk import TransferContext
-from ledger.selectors import customer_decision_reads, customer_payments_to_payee, payee_payers
+from ledger.selectors import customer_decision_reads, customer_payments_to_payee, payee_new_payers_since
 
-HISTORY_SIZE = 50  # the payer's last payments read per decision: enough for a percentile and habits
+HISTORY_SIZE = 30  # the payer's last payments read per decision: enough for a percentile and habits
 ZERO = Decimal("0.00")
 
 
@@ -171,13 +171,9 @@ def customer_history(context: TransferContext) -> History:
 def _payee_new_payers_day(context: TransferContext) -> int:
     """Payers (other than this one) whose first payment to this payee is in the last day: a
     mule collects from many people who never paid it before."""
-    day_ago = context.at - timedelta(days=1)
-    payers = payee_payers(account_id=context.payee_account_id, since=day_ago)
+    payers = payee_new_payers_since(account_id=context.payee_account_id, since=context.at - timedelta(days=1))
     payers.discard(context.payer_account_id)
-    if len(payers) < settings.FRAUD_MULE_NEW_PAYERS:
-        return len(payers)
-    older = payee_payers(account_id=context.payee_account_id, before=day_ago, among=sorted(payers))
-    return len(payers - older)
+    return len(payers)
 
 
 def behaviour_for_transfer(context: TransferContext) -> Behaviour:

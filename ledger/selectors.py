@@ -207,9 +207,10 @@ _PAID_PAYEE_SQL = (
 _INCOMING_SINCE_SQL = (
     "SELECT {amount} FROM {table} WHERE {payee_account} = %s AND {created_at} >= %s AND {kinds_in} AND {status} = %s"
 )
-_PAYERS_SQL = (
-    "SELECT DISTINCT {payer_account} FROM {table} WHERE {payee_account} = %s AND {created_at} {op} %s "
-    "AND {kinds_in} AND {status} = %s{extra} LIMIT %s"
+_NEW_PAYERS_SQL = (
+    "SELECT {payer_account} FROM {table} WHERE {payee_account} = %s AND {kinds_in} AND {status} = %s "
+    "AND {payer_account} IN (SELECT {payer_account} FROM {table} WHERE {payee_account} = %s AND {created_at} >= %s "
+    "AND {kinds_in} AND {status} = %s LIMIT %s) GROUP BY {payer_account} HAVING MIN({created_at}) >= %s"
 )
 _OPENED_SQL = "SELECT {id}, {created_at} FROM {table} WHERE {id} IN (%s, %s)"
 # One round trip for what every decision reads: the payer's last payments (part 0), what came in
@@ -269,21 +270,13 @@ def customer_incoming_amounts_since(*, account_id: int, since: datetime) -> list
     return [_money(amount) for (amount,) in sql.fetch_all(statement, params)]
 
 
-def payee_payers(*, account_id: int, since: datetime | None = None, before: datetime | None = None,
-                 among: list[int] | None = None, limit: int = 200) -> set[int]:
-    """Distinct payers of `customer_incoming_payments` into the account, since or before a time
-    (optionally only among given payers; at most `limit` of them)."""
-    op, when = (">=", since) if since is not None else ("<", before)
-    extra, params_extra = "", []
-    if among is not None:
-        if not among:
-            return set()
-        extra = " AND {payer_account} IN (" + ", ".join(["%s"] * len(among)) + ")"
-        params_extra = list(among)
-    statement = _transaction_sql(_PAYERS_SQL.replace("{op}", op).replace("{extra}", extra))
-    params = [account_id, connection.ops.adapt_datetimefield_value(when), *_KIND_VALUES,
-              str(Transaction.Status.COMPLETED), *params_extra, limit]
-    return {payer for (payer,) in sql.fetch_all(statement, params)}
+def payee_new_payers_since(*, account_id: int, since: datetime, limit: int = 200) -> set[int]:
+    """Payers whose first `customer_incoming_payments` row into the account is at or after `since`
+    (looked for among at most `limit` payers of that period), in one statement."""
+    params = [account_id, *_KIND_VALUES, str(Transaction.Status.COMPLETED),
+              account_id, connection.ops.adapt_datetimefield_value(since), *_KIND_VALUES,
+              str(Transaction.Status.COMPLETED), limit, connection.ops.adapt_datetimefield_value(since)]
+    return {payer for (payer,) in sql.fetch_all(_transaction_sql(_NEW_PAYERS_SQL), params)}
 
 
 @dataclass(frozen=True)

@@ -179,13 +179,12 @@ def test_other_processes_see_a_new_version_within_the_recheck_interval(active_fr
     assert transaction_score(context=context(accounts, amount="100.00")).model_version == "test-model-2"
 
 
-def test_scoring_costs_one_query_and_two_more_for_a_new_payee_with_many_payers(  # noqa: ANN201
+def test_scoring_costs_one_query_and_one_more_for_a_new_payee(  # noqa: ANN201
     active_fraud_model, accounts, django_assert_num_queries,  # noqa: ANN001
 ):
     transaction_score(context=context(accounts, amount="100.00"))  # version checked, model loaded
     with django_assert_num_queries(1):  # last payments, money in during the last hour, opening dates
         transaction_score(context=context(accounts, amount="100.00"))
-    # From FRAUD_SIGNAL_MIN_AMOUNT up, a new payee's payers of the last day (and, when there are
-    # enough of them to matter, which of them paid it before).
+    # From FRAUD_SIGNAL_MIN_AMOUNT up, a new payee's first-time payers of the last day.
     with django_assert_num_queries(2):
         transaction_score(context=context(accounts, amount="2500.00"))
