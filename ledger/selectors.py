@@ -196,23 +196,15 @@ def customer_incoming_payments(*, account_id: int) -> QuerySet[Transaction]:
 # The same rows as the querysets above, as SQL by hand: fraud scoring runs these inside every
 # transfer's locks, where building the ORM statements cost ~2 ms of CPU against ~0.1 ms each for
 # running them (bench/results_fraud.md).
-_RECENT_OUTGOING_SQL = (
-    "SELECT {amount}, {payee_account}, {created_at} FROM {table} WHERE {payer_account} = %s AND {kinds_in} "
-    "AND {status} IN (%s, %s) ORDER BY {created_at} DESC LIMIT %s"
-)
 _PAID_PAYEE_SQL = (
     "SELECT 1 FROM {table} WHERE {payer_account} = %s AND {payee_account} = %s AND {kinds_in} "
     "AND {status} IN (%s, %s) LIMIT %s"
-)
-_INCOMING_SINCE_SQL = (
-    "SELECT {amount} FROM {table} WHERE {payee_account} = %s AND {created_at} >= %s AND {kinds_in} AND {status} = %s"
 )
 _NEW_PAYERS_SQL = (
     "SELECT {payer_account} FROM {table} WHERE {payee_account} = %s AND {kinds_in} AND {status} = %s "
     "AND {payer_account} IN (SELECT {payer_account} FROM {table} WHERE {payee_account} = %s AND {created_at} >= %s "
     "AND {kinds_in} AND {status} = %s LIMIT %s) GROUP BY {payer_account} HAVING MIN({created_at}) >= %s"
 )
-_OPENED_SQL = "SELECT {id}, {created_at} FROM {table} WHERE {id} IN (%s, %s)"
 # One round trip for what every decision reads: the payer's last payments (part 0), what came in
 # during the last hour (part 1) and both accounts' opening dates (part 2).
 _DECISION_READS_SQL = (
@@ -237,37 +229,14 @@ def _transaction_sql(template: str) -> str:
     return sql.model_sql(Transaction, template.replace("{kinds_in}", kinds_in))
 
 
-def _aware(value: Any) -> datetime:
-    """A timestamp from a plain cursor: SQLite gives UTC text, PostgreSQL an aware datetime."""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
 def _money(value: Any) -> Decimal:
     return Decimal(str(value)).quantize(TWO_PLACES)
-
-
-def customer_recent_outgoing(*, account_id: int, limit: int) -> list[tuple[Decimal, int, datetime]]:
-    """(amount, payee account id, created_at) of the last `limit` rows of
-    `customer_outgoing_payments`, newest first."""
-    statement = _transaction_sql(_RECENT_OUTGOING_SQL)
-    rows = sql.fetch_all(statement, [account_id, *_KIND_VALUES, *_MOVED, limit])
-    return [(_money(amount), payee, _aware(at)) for amount, payee, at in rows]
 
 
 def customer_payments_to_payee(*, account_id: int, payee_account_id: int, cap: int) -> int:
     """How many of `customer_outgoing_payments` went to this payee, counted up to `cap`."""
     statement = _transaction_sql(_PAID_PAYEE_SQL)
     return len(sql.fetch_all(statement, [account_id, payee_account_id, *_KIND_VALUES, *_MOVED, cap]))
-
-
-def customer_incoming_amounts_since(*, account_id: int, since: datetime) -> list[Decimal]:
-    """Amounts of `customer_incoming_payments` since `since`."""
-    statement = _transaction_sql(_INCOMING_SINCE_SQL)
-    params = [account_id, connection.ops.adapt_datetimefield_value(since), *_KIND_VALUES,
-              str(Transaction.Status.COMPLETED)]
-    return [_money(amount) for (amount,) in sql.fetch_all(statement, params)]
 
 
 def payee_new_payers_since(*, account_id: int, since: datetime, limit: int = 200) -> set[int]:
@@ -320,9 +289,3 @@ def customer_decision_reads(*, account_id: int, payee_account_id: int, limit: in
             opened[other] = at
     recent.sort(key=lambda row: row[2], reverse=True)  # a UNION does not promise the inner order
     return DecisionReads(recent_outgoing=recent, incoming_since=incoming, opened_at=opened)
-
-
-def accounts_opened_at(*, account_ids: list[int]) -> dict[int, datetime]:
-    """When each of two accounts was opened, by id."""
-    first, second = (list(account_ids) * 2)[:2]
-    return {pk: _aware(at) for pk, at in sql.fetch_all(sql.model_sql(Account, _OPENED_SQL), [first, second])}

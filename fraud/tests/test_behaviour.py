@@ -13,6 +13,7 @@ from fraud.behaviour import HISTORY_SIZE, behaviour_for_transfer, behaviour_from
 from fraud.features import BANK_TIME_ZONE
 from fraud.tests.ledger_history import account, context_for, paid
 from ledger.models import Transaction
+from ledger.selectors import customer_decision_reads, customer_incoming_payments, customer_outgoing_payments
 
 AT = datetime(2026, 6, 15, 14, 30, tzinfo=BANK_TIME_ZONE)
 LONG_AGO = AT - timedelta(days=1000)
@@ -80,6 +81,21 @@ def test_only_the_last_payments_are_read_and_the_payee_count_still_found(db):  #
     history = customer_history(context_for(me, old_friend, "700.00", AT))
     assert len(history.recent) == HISTORY_SIZE and not history.complete
     assert history.payee_payments == 3  # found beyond the window
+
+
+def test_the_one_statement_reads_the_rows_the_ledger_querysets_define(ledger):  # noqa: ANN001
+    me, shop, other = ledger
+    paid(other, me, "1234.56", AT - timedelta(minutes=30))
+    paid(other, me, "99.00", AT - timedelta(hours=2))  # too early for the last hour
+    paid(me, shop, "10.00", AT - timedelta(minutes=3), status=Transaction.Status.DECLINED)
+    paid(me, shop, "20.00", AT - timedelta(minutes=2), status=Transaction.Status.HELD)
+    reads = customer_decision_reads(account_id=me.pk, payee_account_id=shop.pk, limit=5,
+                                    incoming_since=AT - timedelta(hours=1))
+    expected = customer_outgoing_payments(account_id=me.pk).values_list("amount", "payee_account_id", "created_at")[:5]
+    assert reads.recent_outgoing == [tuple(row) for row in expected]
+    incoming = customer_incoming_payments(account_id=me.pk).filter(created_at__gte=AT - timedelta(hours=1))
+    assert reads.incoming_since == list(incoming.values_list("amount", flat=True)) == [Decimal("1234.56")]
+    assert reads.opened_at == {me.pk: AT - timedelta(days=200), shop.pk: LONG_AGO}
 
 
 def test_paysim_rows_have_no_history_and_every_payee_is_new():
