@@ -15,8 +15,12 @@ Only quantities that mean the same in a live bank as in PaySim are used:
 - `drains_account`: the origin had money and is left with none;
 - `amount_to_balance`: amount / old balance (-1 when the origin had nothing);
 - `oldbalanceDest` and `payee_empty`: the payee's balance before (a fraudster's mule is empty);
-- `hour`: PaySim's `step % 24` (steps are hours from midnight), the bank's local hour in
-  Asia/Kolkata.
+
+Left out on purpose: the hour of day. PaySim's `step % 24` is the simulator's clock, where
+legitimate traffic sleeps at night and fraud does not, so a model with it learns "night is
+suspicious" for everyone; for a bank customer the hour only means something against that
+customer's own habits, which `fraud.behaviour` measures from the ledger (and PaySim cannot
+teach). Dropping it cost nothing measurable on the real sample (bench/results_fraud.md).
 
 Left out of the served model: `newbalanceDest` and `errorBalanceDest`. PaySim writes a
 destination's balance at the *end of the simulation* into `newbalanceDest`, so these encode the
@@ -48,7 +52,6 @@ FEATURES = (
     "amount_to_balance",
     "oldbalanceDest",
     "payee_empty",
-    "hour",
 )
 DEST_ARTIFACT_FEATURES = ("newbalanceDest", "errorBalanceDest")
 KIND_TO_PAYSIM_TYPE = {
@@ -67,7 +70,6 @@ def feature_matrix(
     old_orig: Any,
     new_orig: Any,
     old_dest: Any,
-    hour: Any,
 ) -> np.ndarray:
     """The (n, len(FEATURES)) float32 matrix. Balances are narrowed to float32 first (as the
     loader stores them), then everything is computed in float64, whichever path called."""
@@ -76,7 +78,6 @@ def feature_matrix(
     old = np.asarray(old_orig, dtype=np.float32).astype(np.float64)
     new = np.asarray(new_orig, dtype=np.float32).astype(np.float64)
     dest = np.asarray(old_dest, dtype=np.float32).astype(np.float64)
-    hours = np.asarray(hour, dtype=np.float64)
     n = amount.shape[0]
     if np.any((codes < 0) | (codes >= len(TYPES))):
         raise ValueError("unknown transaction type code")
@@ -93,7 +94,6 @@ def feature_matrix(
         np.where(has_balance, amount / np.where(has_balance, old, 1.0), -1.0),
         dest,
         (dest == 0).astype(np.float64),
-        hours,
     ):
         out[:, col] = values
         col += 1
@@ -109,7 +109,6 @@ def features_from_paysim(df: pd.DataFrame) -> np.ndarray:
         old_orig=df["oldbalanceOrg"].to_numpy(),
         new_orig=df["newbalanceOrig"].to_numpy(),
         old_dest=df["oldbalanceDest"].to_numpy(),
-        hour=df["step"].to_numpy() % 24,
     )
 
 
@@ -159,5 +158,4 @@ def features_from_transfer(
         old_orig=[row["oldbalanceOrg"]],
         new_orig=[row["newbalanceOrig"]],
         old_dest=[row["oldbalanceDest"]],
-        hour=[row["step"] % 24],
     )

@@ -25,7 +25,11 @@ from fraud.features import FEATURES
 from fraud.generator import paysim_generate
 from fraud.metrics import pr_curve_png
 from fraud.models import FraudModel
+from fraud.policy import policy_settings
+from fraud.policy_eval import policy_report
 from fraud.registry import PR_CURVE_FILE, active_models, model_files_load, model_files_write
+from fraud.scenarios import scenarios_run, scenarios_summary
+from fraud.scenarios.runner import booster_score
 from fraud.training import Say, TrainParams, model_evaluate, model_fit
 from securebank.audit import audit_record
 
@@ -78,6 +82,7 @@ def model_train(
         "scale_pos_weight": round(result.scale_pos_weight, 3),
         "dest_features_comparison": result.dest_comparison,
         "train_seconds": result.seconds,
+        "scenarios": scenarios_summary(scenarios_run(booster_score(result.booster))),
     }
     metadata = {
         "version": version,
@@ -86,6 +91,7 @@ def model_train(
         "data_sha256": sha,
         "rows": len(df),
         "features": list(FEATURES),
+        "policy": policy_settings(),  # the policy the scenario results in metrics were decided with
         "threshold": settings.FRAUD_THRESHOLD,
         "block_threshold": settings.FRAUD_BLOCK_THRESHOLD,
         "metrics": metrics,
@@ -152,7 +158,12 @@ def model_evaluate_file(
     report, scores = model_evaluate(loaded.booster, df, threshold=settings.FRAUD_THRESHOLD)
     if scores_out is not None:
         _scores_write(scores_out, df, scores)
-    return {"model": version, "data": data.name, "data_sha256": file_sha256(data), **report}
+    loaded.booster.set_param({"nthread": 1})
+    return {
+        "model": version, "data": data.name, "data_sha256": file_sha256(data), "features": list(FEATURES), **report,
+        "policy_decisions": policy_report(df, scores),
+        "scenarios": scenarios_summary(scenarios_run(booster_score(loaded.booster))),
+    }
 
 
 def _scores_write(path: Path, df: Any, scores: np.ndarray) -> None:

@@ -48,7 +48,8 @@ class FraudAlert(models.Model):
     score = models.DecimalField(max_digits=6, decimal_places=5, null=True, blank=True)  # null: no model (fail-closed)
     risk_level = models.CharField(max_length=10)
     model_version = models.CharField(max_length=64, null=True, blank=True)
-    reasons = models.JSONField(default=list, blank=True)
+    reasons = models.JSONField(default=list, blank=True)  # as the customer is told
+    operator_reasons = models.JSONField(default=list, blank=True)  # each signal with its figures (staff only)
     created_at = models.DateTimeField(auto_now_add=True)
     reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     reviewed_at = models.DateTimeField(null=True, blank=True)

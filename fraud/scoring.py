@@ -1,14 +1,18 @@
-"""Real-time scoring of one transfer: model probability, rules, decision, reasons in words.
+"""Real-time scoring of one transfer: model probability, the customer's behaviour, the policy's
+decision, reasons in words.
 
-Runs inside the transfer's atomic block with both accounts locked, so it must be quick (one
-indexed query for the active version, two for the rules, one XGBoost call) and must never let
+Runs inside the transfer's atomic block with both accounts locked, so it must be quick (the
+active version is rechecked once a second, the behaviour reads are a few indexed queries, one
+XGBoost call) and must never let
 a transfer through unexamined: when there is no model or scoring fails it FAILS CLOSED, holding
 transfers above FRAUD_FAIL_OPEN_LIMIT for review (allowing smaller ones), logging the failure and
 turning `GET /api/health` degraded. Database errors are not swallowed: they fail the transfer
 itself, so nothing moves either.
 
-Reasons are the largest positive per-feature contributions (XGBoost's `pred_contribs`, in
-log-odds) put into words; feature values never leave this module (not in responses, not in logs).
+The decision is the policy's (fraud.policy): the model is one input. Reasons for the customer
+are the policy's plain words; reasons for the operator add each signal's figures and, for a
+doubtful or worse model score, the largest positive per-feature contributions (XGBoost's
+`pred_contribs`, in log-odds) in words. Feature values never reach the customer or a log line.
 """
 
 from __future__ import annotations
@@ -23,9 +27,10 @@ import numpy as np
 import xgboost as xgb
 from django.conf import settings
 
+from fraud.behaviour import behaviour_for_transfer
 from fraud.features import FEATURES, features_from_transfer
+from fraud.policy import PolicyDecision, decide
 from fraud.registry import LoadedModel, ModelUnavailable, active_model, active_models
-from fraud.rules import combine, rules_evaluate
 from ledger.risk import Decision, TransferContext
 
 logger = logging.getLogger("fraud.scoring")
@@ -39,30 +44,26 @@ MODEL_UNAVAILABLE_REASON = "automatic fraud checks are unavailable; larger payme
 
 @dataclass(frozen=True)
 class FraudScore:
-    probability: float | None  # final risk: model and rules combined; None when no model scored
+    probability: float | None  # the evidence ranked (model and signals, fraud.policy); None without a model
     risk_level: str  # low | medium | high | critical | unknown
     decision: Decision
-    reasons: list[str]
+    reasons: list[str]  # for the customer
     model_version: str | None
     model_probability: float | None = None
-    rules: list[str] = field(default_factory=list)
+    rules: list[str] = field(default_factory=list)  # the policy's signals that fired
     degraded: bool = False
+    operator_reasons: list[str] = field(default_factory=list)
 
 
-def risk_level(probability: float | None) -> str:
+def risk_level(probability: float | None, decision: Decision | None = None) -> str:
+    """critical = declined, high = held; an allowed payment is medium or low by its risk."""
     if probability is None:
         return "unknown"
-    if probability >= settings.FRAUD_BLOCK_THRESHOLD:
+    if decision == "decline" or (decision is None and probability >= settings.FRAUD_BLOCK_THRESHOLD):
         return "critical"
-    if probability >= settings.FRAUD_THRESHOLD:
+    if decision == "hold" or (decision is None and probability >= settings.FRAUD_THRESHOLD):
         return "high"
     return "medium" if probability >= MEDIUM_FROM else "low"
-
-
-def decision_for(probability: float) -> Decision:
-    if probability >= settings.FRAUD_BLOCK_THRESHOLD:
-        return "decline"
-    return "hold" if probability >= settings.FRAUD_THRESHOLD else "allow"
 
 
 class ScoringHealth:
@@ -99,8 +100,6 @@ def _phrase(name: str, value: float) -> str | None:
         return "payee account is empty" if value else None
     if name == "oldbalanceDest":
         return "payee account is empty" if value == 0 else "unusual payee balance"
-    if name == "hour":
-        return "unusual hour"
     if name == "amount":
         return "unusual amount"
     if name == "amount_to_balance":
@@ -137,11 +136,23 @@ def model_reasons(model: LoadedModel, x: np.ndarray) -> list[str]:
     return explain(contributions, x[0])
 
 
+def customer_reasons(verdict: PolicyDecision, model_phrases: list[str]) -> list[str]:
+    """The policy's words; when the model's score is one of its signals, what the model saw
+    ("moves the entire balance") says more than "looks like known fraud patterns"."""
+    if not model_phrases or "model" not in {s.code for s in verdict.signals}:
+        return verdict.customer_reasons
+    generic = next(s.customer for s in verdict.signals if s.code == "model")
+    rest = [r for r in verdict.customer_reasons if r != generic]
+    return list(dict.fromkeys(model_phrases[:2] + rest))[:MAX_REASONS]
+
+
 def fail_closed(context: TransferContext) -> FraudScore:
     hold = context.amount > settings.FRAUD_FAIL_OPEN_LIMIT
     return FraudScore(
         probability=None, risk_level="unknown", decision="hold" if hold else "allow",
         reasons=[MODEL_UNAVAILABLE_REASON] if hold else [], model_version=None, degraded=True,
+        operator_reasons=[f"no usable fraud model: above the fail-open limit {settings.FRAUD_FAIL_OPEN_LIMIT:.2f}"]
+        if hold else [],
     )
 
 
@@ -167,16 +178,17 @@ def transaction_score(*, context: TransferContext) -> FraudScore:
         scoring_health.failed()
         logger.error("fraud scoring failed with model %s (%s); failing closed", model.version, type(exc).__name__)
         return fail_closed(context)
-    hits = rules_evaluate(context)
-    combined = combine(probability, hits)
+    verdict = decide(probability, behaviour_for_transfer(context))
+    operator = verdict.operator_reasons + ([f"model: {', '.join(reasons)}"] if reasons else [])
     return FraudScore(
-        probability=combined,
-        risk_level=risk_level(combined),
-        decision=decision_for(combined),
-        reasons=reasons + [hit.reason for hit in hits],
+        probability=verdict.risk,
+        risk_level=risk_level(verdict.risk, verdict.decision),
+        decision=verdict.decision,
+        reasons=customer_reasons(verdict, reasons),
         model_version=model.version,
         model_probability=probability,
-        rules=[hit.code for hit in hits],
+        rules=[signal.code for signal in verdict.signals],
+        operator_reasons=operator,
     )
 
 

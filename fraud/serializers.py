@@ -27,7 +27,7 @@ class CheckInput(StrictSerializer):
 
 
 class ScoreOutput(serializers.Serializer):
-    probability = serializers.FloatField(allow_null=True, help_text="model and rules combined; null without a model")
+    probability = serializers.FloatField(allow_null=True, help_text="the evidence ranked: model and behaviour signals (fraud.policy); null without a model")
     risk_level = serializers.ChoiceField(choices=["low", "medium", "high", "critical", "unknown"])
     decision = serializers.ChoiceField(choices=["allow", "hold", "decline"])
     reasons = serializers.ListField(child=serializers.CharField())
@@ -82,6 +82,7 @@ class AlertOutput(serializers.Serializer):
         return {
             "score": None if alert.score is None else str(alert.score),
             "model_version": alert.model_version,
+            "operator_reasons": list(alert.operator_reasons),
             "payer": alert.user.username if alert.user else None,
             "reviewed_by": alert.reviewed_by.username if alert.reviewed_by else None,
             "note": alert.review_note,

@@ -2,7 +2,7 @@
 
 `risk_assessor` implements ledger.risk.RiskAssessor (settings.LEDGER_RISK_ASSESSOR):
 - `assess(context)` runs inside the transfer's atomic block with both accounts locked and
-  returns the decision (fraud.scoring.transaction_score: model + rules, failing closed);
+  returns the decision (fraud.scoring.transaction_score: model + behaviour + policy, failing closed);
 - `record(transaction=, verdict=)` runs in the same block after the Transaction row is written:
   a hold raises a FraudAlert and tells the payer (stored notification + `fraud_alert` push after
   commit). The ledger itself stores score, decision, model version and reasons on the row.
@@ -56,7 +56,8 @@ class FraudAssessor:
             score=score.probability,
             model_version=score.model_version,
             reasons=list(score.reasons),
-            details={"risk_level": score.risk_level, "rules": score.rules, "degraded": score.degraded},
+            details={"risk_level": score.risk_level, "rules": score.rules, "degraded": score.degraded,
+                     "model_probability": score.model_probability, "operator_reasons": list(score.operator_reasons)},
         )
 
     def record(self, *, transaction: Any, verdict: RiskVerdict) -> None:
@@ -126,6 +127,7 @@ def alert_create(*, transaction: Transaction, verdict: RiskVerdict) -> FraudAler
         risk_level=verdict.details.get("risk_level") or risk_level(verdict.score),
         model_version=verdict.model_version,
         reasons=list(verdict.reasons),
+        operator_reasons=list(verdict.details.get("operator_reasons") or []),
     )
     if alert.user_id is not None:
         notification_send(

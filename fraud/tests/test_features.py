@@ -16,6 +16,7 @@ from fraud.features import (
     dest_artifact_features,
     features_from_paysim,
     features_from_transfer,
+    local_hour,
     paysim_equivalent,
 )
 from fraud.generator import COLUMNS
@@ -54,11 +55,14 @@ def test_bank_transfer_and_its_paysim_row_give_identical_vectors(tmp_path, amoun
     assert np.array_equal(live, trained)
 
 
-def test_hour_is_local_time_in_kolkata_and_step_mod_24():
-    utc_evening = datetime.fromisoformat("2026-03-14T21:45:00+00:00")  # 03:15 next day in Kolkata
-    x = features_from_transfer(kind="transfer", amount=Decimal("5"), payer_available=Decimal("10"),
-                               payee_balance=Decimal("1"), at=utc_evening)
-    assert _vector("hour", x) == 3.0
+def test_the_server_clock_is_not_a_model_feature():
+    """The hour means something only against the customer's own habits (fraud.behaviour)."""
+    assert "hour" not in FEATURES
+    args = {"kind": "transfer", "amount": Decimal("5"), "payer_available": Decimal("10"), "payee_balance": Decimal("1")}
+    night = features_from_transfer(**args, at=datetime.fromisoformat("2026-03-14T21:45:00+00:00"))  # 03:15 in Kolkata
+    noon = features_from_transfer(**args, at=datetime(2026, 3, 14, 12, tzinfo=BANK_TIME_ZONE))
+    assert np.array_equal(night, noon)
+    assert local_hour(datetime.fromisoformat("2026-03-14T21:45:00+00:00")) == 3
 
 
 def test_feature_meanings():
@@ -88,7 +92,6 @@ def test_paysim_features_on_known_rows(tmp_path):  # noqa: ANN001
     x = features_from_paysim(paysim_load(path))
     col = {name: x[:, i] for i, name in enumerate(FEATURES)}
     assert list(col["type_PAYMENT"]) == [1, 0, 0] and list(col["type_TRANSFER"]) == [0, 1, 0]
-    assert list(col["hour"]) == [1, 1, 6]
     assert col["errorBalanceOrig"][0] == pytest.approx(0.0, abs=0.01)
     assert col["errorBalanceOrig"][2] == 500.0
     assert list(col["drains_account"]) == [0, 1, 0]

@@ -58,7 +58,9 @@ def test_thresholds_come_from_settings(active_fraud_model, accounts, settings): 
     settings.FRAUD_BLOCK_THRESHOLD = 1.01  # never decline: the same transfer is held instead
     score = transaction_score(context=context(accounts, amount="10000.00", payee_balance="0.00"))
     assert score.decision == "hold" and score.risk_level == "high"
-    settings.FRAUD_THRESHOLD = 1.01
+    settings.FRAUD_THRESHOLD = 1.01  # the model is no signal; the account's age still is
+    assert transaction_score(context=context(accounts, amount="10000.00", payee_balance="0.00")).decision == "hold"
+    settings.FRAUD_NEW_ACCOUNT_DAYS = 0
     assert transaction_score(context=context(accounts, amount="10000.00", payee_balance="0.00")).decision == "allow"
 
 
@@ -177,9 +179,12 @@ def test_other_processes_see_a_new_version_within_the_recheck_interval(active_fr
     assert transaction_score(context=context(accounts, amount="100.00")).model_version == "test-model-2"
 
 
-def test_scoring_a_small_payment_costs_one_query(active_fraud_model, accounts, django_assert_num_queries):  # noqa: ANN001
+def test_scoring_costs_one_query_and_one_more_for_a_new_payee(  # noqa: ANN201
+    active_fraud_model, accounts, django_assert_num_queries,  # noqa: ANN001
+):
     transaction_score(context=context(accounts, amount="100.00"))  # version checked, model loaded
-    with django_assert_num_queries(1):  # velocity only; first-payee runs from its minimum amount up
+    with django_assert_num_queries(1):  # last payments, money in during the last hour, opening dates
         transaction_score(context=context(accounts, amount="100.00"))
+    # From FRAUD_SIGNAL_MIN_AMOUNT up, a new payee's first-time payers of the last day.
     with django_assert_num_queries(2):
         transaction_score(context=context(accounts, amount="2500.00"))
