@@ -34,3 +34,33 @@ ERRORS = {
     429: error_response("Throttled", "throttled", "Request was throttled. Expected available in 42 seconds."),
 }
 
+
+
+SERVICE_UNAVAILABLE = {
+    "description": (
+        "The database is unreachable (restart, failover): nothing was done; retry shortly, with the "
+        "same Idempotency-Key for money-moving requests. Carries Retry-After."
+    ),
+    "content": {
+        "application/json": {
+            "schema": {"$ref": "#/components/schemas/Error"},
+            "examples": {
+                "service_unavailable": {
+                    "value": {"error": {"code": "service_unavailable", "message": "The service is temporarily unavailable.", "fields": {}}}
+                }
+            },
+        }
+    },
+}
+
+
+def postprocess_service_unavailable(result: dict, generator: object, request: object, public: bool) -> dict:
+    """Every operation can answer 503 while the database is down (securebank.errors): say so once
+    here rather than on every view."""
+    if "Error" not in result.get("components", {}).get("schemas", {}):
+        return result
+    for path_item in result.get("paths", {}).values():
+        for operation in path_item.values():
+            if isinstance(operation, dict) and "responses" in operation:
+                operation["responses"].setdefault("503", SERVICE_UNAVAILABLE)
+    return result
