@@ -150,6 +150,7 @@ class BlockPagination(NewestFirst):
 
 
 class QRListView(APIView):
+    pagination_class = QRPagination  # documents the page envelope in the schema
     @extend_schema(
         summary="Your QR codes (as payee), newest first, with status active / paid / expired",
         parameters=[QRListFilter],
@@ -165,6 +166,7 @@ class QRListView(APIView):
 
 
 class ChainView(APIView):
+    pagination_class = BlockPagination  # documents the page envelope in the schema
     @extend_schema(
         summary="Blocks, newest first (cursor-paginated)",
         parameters=[ChainListFilter],

@@ -1,0 +1,1 @@
+"""schemathesis hooks for .ci/fuzz_api.py."""
