@@ -12,7 +12,7 @@ import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, connections
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import status
@@ -62,10 +62,25 @@ class ServiceUnavailable(DomainError):
     message = "The service is temporarily unavailable. Retry shortly (with the same Idempotency-Key)."
 
 
-# The database went away (restart, failover, network): not a bug, and not the client's fault.
-# Nothing was committed by the failed request, so a retry with the same Idempotency-Key is safe.
-DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
 RETRY_AFTER_SECONDS = 2
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """The database went away (restart, failover, network): not a bug, not the client's fault.
+    Nothing was committed by the failed request, so a retry with the same Idempotency-Key is
+    safe. An OperationalError on a connection that still works ("no such table", a lock
+    timeout) is a bug or contention, not an outage: those stay 500s."""
+    if isinstance(exc, InterfaceError):
+        return True
+    if not isinstance(exc, OperationalError):
+        return False
+    connection = connections["default"]
+    if connection.connection is None:
+        return True  # it could not even connect
+    try:
+        return not connection.is_usable()
+    except Exception:
+        return True
 
 
 def database_unavailable_response() -> JsonResponse:
@@ -141,7 +156,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         set_rollback()
         return Response(exc.as_body(), status=exc.status_code)
 
-    if isinstance(exc, DATABASE_UNAVAILABLE):
+    if database_unavailable(exc):
         set_rollback()
         logger.warning("database unavailable in %s: answering 503", type(context.get("view")).__name__)
         return Response(

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from django.core.exceptions import BadRequest, PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse
 
-from securebank.errors import DATABASE_UNAVAILABLE, database_unavailable_response, error_response
+from securebank.errors import database_unavailable, database_unavailable_response, error_response
 
 logger = logging.getLogger("securebank.errors")
 
@@ -59,7 +59,7 @@ class JsonErrorMiddleware:
             return None
         if isinstance(exception, RequestDataTooBig):
             return error_response(413, *_STATUS_CODES[413])
-        if isinstance(exception, DATABASE_UNAVAILABLE):
+        if database_unavailable(exception):
             return database_unavailable_response()
         if isinstance(exception, Http404 | PermissionDenied | BadRequest | SuspiciousOperation):
             # Client errors, not crashes: Django answers them through handler400/403/404

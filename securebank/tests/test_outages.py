@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from django.db import OperationalError
+from django.db import OperationalError, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 from securebank.cache import FailOpenRedisCache
@@ -25,6 +25,7 @@ def database_down(monkeypatch):
         raise OperationalError('connection to server at "10.9.8.7", port 5432 failed: password=hunter2')
 
     monkeypatch.setattr(BaseDatabaseWrapper, "cursor", refuse)
+    monkeypatch.setattr(type(connections["default"]), "is_usable", lambda self: False)  # the server is gone
     return monkeypatch
 
 
