@@ -113,18 +113,31 @@ def server_env() -> dict[str, str]:
     return env
 
 
+WORKERS_STARTED: list[subprocess.Popen] = []
+
+
 class Server:
+    started: list[subprocess.Popen] = []
+
     def __init__(self, env: dict[str, str], port: int, log: Path):
         self.env, self.port, self.log, self.proc = env, port, log, None
 
     def start(self) -> None:
+        try:  # a stray server on the port would answer for ours and void every figure
+            http.client.HTTPConnection("127.0.0.1", self.port, timeout=1).connect()
+            raise RuntimeError(f"port {self.port} is already in use")
+        except ConnectionRefusedError:
+            pass
         out = open(self.log, "a")  # noqa: SIM115 - lives as long as the process
         self.proc = subprocess.Popen([PYTHON, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port),
                                       "securebank.asgi:application"], cwd=ROOT, env=self.env, stdout=out,
                                      stderr=subprocess.STDOUT, start_new_session=True)
+        Server.started.append(self.proc)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
+                if self.proc.poll() is not None:
+                    raise RuntimeError(f"server exited: see {self.log}")
                 if request(http.client.HTTPConnection("127.0.0.1", self.port, timeout=2), "GET", "/api/health/live")[0] == 200:
                     return
             except OSError:
@@ -272,7 +285,8 @@ def scenario_kill(env: dict, args: argparse.Namespace, log: Path) -> dict:
     server = Server(env, HTTP_PORT, log)
     server.start()
     rng = random.Random(args.seed)
-    moments = sorted(rng.uniform(0.15, 0.85) * args.seconds for _ in range(3))
+    # One random moment in each third of the run (the server needs a few seconds to come back).
+    moments = [rng.uniform(0.1 + i * 0.28, 0.3 + i * 0.28) * args.seconds for i in range(3)]
     load, threads = drive(customers, HTTP_PORT, args.clients, args.seconds, args.seed)
     began = time.monotonic()
     for moment in moments:
@@ -374,12 +388,13 @@ def scenario_workers(env: dict, args: argparse.Namespace, log: Path) -> dict:
     out = open(log, "a")  # noqa: SIM115
 
     def spawn() -> list[subprocess.Popen]:
-        return [subprocess.Popen([PYTHON, "manage.py", *cmd], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                 start_new_session=True) for cmd in worker_cmds]
+        WORKERS_STARTED.extend(procs := [subprocess.Popen([PYTHON, "manage.py", *cmd], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                 start_new_session=True) for cmd in worker_cmds])
+        return procs
 
     workers = spawn()
     rng = random.Random(args.seed + 7)
-    moments = sorted(rng.uniform(0.2, 0.9) * args.seconds for _ in range(3))
+    moments = [rng.uniform(0.15 + i * 0.27, 0.35 + i * 0.27) * args.seconds for i in range(3)]
     load, threads = drive(customers, HTTP_PORT, args.clients, args.seconds, args.seed)
     began = time.monotonic()
     for moment in moments:
@@ -422,6 +437,11 @@ def main() -> int:
         for name in args.scenarios.split(","):
             rows.append(SCENARIOS[name](env, args, log_dir / f"{name}.log"))
     finally:
+        # A scenario that failed half-way may leave its server or workers running: end the ones
+        # this run started (their own process groups), nothing else.
+        for proc in Server.started + WORKERS_STARTED:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
         redis_stop()
         try:
             pg_stop()
