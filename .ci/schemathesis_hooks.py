@@ -1,1 +1,0 @@
-"""schemathesis hooks for .ci/fuzz_api.py."""
