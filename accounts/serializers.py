@@ -49,6 +49,8 @@ class AccountSummary(serializers.Serializer):
 
 class UserOutput(serializers.ModelSerializer):
     upi_id = serializers.CharField(source="vpa", read_only=True)
+    # Not EmailField: the schema would say format "email", and "" (no email given) is not one.
+    email = serializers.CharField(read_only=True, help_text="Empty when none was given.")
     account = serializers.SerializerMethodField()
 
     class Meta:

@@ -26,6 +26,7 @@ from uuid import UUID
 import qrcode
 from django.db import transaction
 from django.utils import timezone
+from qrcode.util import MODE_8BIT_BYTE, QRData
 
 from chain.crypto import TokenInvalid, token_open, token_seal
 from chain.exceptions import QRAlreadyUsed, QRAmountFixed, QRAmountRequired, QRExpired, QRInvalid
@@ -135,7 +136,18 @@ def qr_link(*, qr: QRPayment, token: str, payee_name: str, payee_vpa: str) -> st
 
 
 def qr_png_data_uri(text: str) -> str:
-    image = qrcode.make(text, error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=6, border=2)
+    """The link as a PNG QR code, one byte-mode segment (ISO/IEC 18004 8-bit byte mode).
+
+    qrcode's default splits the text into numeric/alphanumeric/byte segments; a long run of
+    digits (a payee named "000...0") then packs into a data block of zero codewords, on which its
+    Reed-Solomon step fails with `ValueError: glog(0)` (python-qrcode #330, unreleased in 8.2).
+    The link is percent-encoded ASCII, and in byte mode every codeword carries the high nibble
+    of a printable character (>= 2), so no block is ever all zeros, whatever the payload.
+    """
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=6, border=2)
+    code.add_data(QRData(text.encode("utf-8"), mode=MODE_8BIT_BYTE))
+    code.make(fit=True)
+    image = code.make_image()
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")

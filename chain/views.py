@@ -153,6 +153,7 @@ class BlockPagination(NewestFirst):
 
 
 class QRListView(APIView):
+    pagination_class = QRPagination  # documents the page envelope in the schema
     @extend_schema(
         summary="Your QR codes (as payee), newest first, with status active / paid / expired",
         parameters=[QRListFilter],
@@ -168,6 +169,7 @@ class QRListView(APIView):
 
 
 class ChainView(APIView):
+    pagination_class = BlockPagination  # documents the page envelope in the schema
     @extend_schema(
         summary="Blocks, newest first (cursor-paginated)",
         parameters=[ChainListFilter],

@@ -49,6 +49,7 @@ class AlertPagination(CursorPagination):
 
 
 class AlertListView(APIView):
+    pagination_class = AlertPagination  # documents the page envelope in the schema
     @extend_schema(
         summary="Fraud alerts: your own (staff: everyone's), newest first, filter by status",
         parameters=[AlertFilter],

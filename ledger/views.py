@@ -92,6 +92,7 @@ class HistoryPagination(CursorPagination):
 
 
 class HistoryView(APIView):
+    pagination_class = HistoryPagination  # documents the page envelope in the schema
     @extend_schema(
         summary="Own transactions, newest first (cursor-paginated)",
         parameters=[HistoryFilter],

@@ -11,7 +11,7 @@ from ledger.serializers import TransferOutput
 from payments.models import MoneyRequest
 from payments.services import NOTE_MAX, REQUEST_DEFAULT_TTL, REQUEST_MAX_TTL, REQUEST_MIN_TTL
 from securebank.money import MoneyField, format_amount
-from securebank.serializers import StrictSerializer
+from securebank.serializers import DatabaseIdField, StrictSerializer
 
 PAYEE_HELP = "A UPI ID (name@bank, any case), an Indian mobile number (+91 optional) or a username; exact match."
 
@@ -68,7 +68,7 @@ class NotificationsQuery(StrictSerializer):
 
 
 class MarkReadInput(StrictSerializer):
-    ids = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, max_length=500, allow_empty=False)
+    ids = serializers.ListField(child=DatabaseIdField(), required=False, max_length=500, allow_empty=False)
     all = serializers.BooleanField(required=False)
 
     def validate(self, attrs: dict) -> dict:

@@ -12,6 +12,7 @@ import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
+from django.db import InterfaceError, OperationalError, connections
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import status
@@ -53,6 +54,41 @@ class Conflict(DomainError):
     status_code = status.HTTP_409_CONFLICT
     code = "conflict"
     message = "The request conflicts with the current state."
+
+
+class ServiceUnavailable(DomainError):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    code = "service_unavailable"
+    message = "The service is temporarily unavailable. Retry shortly (with the same Idempotency-Key)."
+
+
+RETRY_AFTER_SECONDS = 2
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """The database went away (restart, failover, network): not a bug, not the client's fault.
+    Nothing was committed by the failed request, so a retry with the same Idempotency-Key is
+    safe. An OperationalError on a connection that still works ("no such table", a lock
+    timeout) is a bug or contention, not an outage: those stay 500s."""
+    if isinstance(exc, InterfaceError):
+        return True
+    if not isinstance(exc, OperationalError):
+        return False
+    connection = connections["default"]
+    if connection.connection is None:
+        return True  # it could not even connect
+    try:
+        return not connection.is_usable()
+    except Exception:
+        return True
+
+
+def database_unavailable_response() -> JsonResponse:
+    # Logged without the driver's text: it can name hosts and users.
+    logger.warning("database unavailable: answering 503")
+    response = JsonResponse(ServiceUnavailable().as_body(), status=ServiceUnavailable.status_code)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 def error_body(code: str, message: str, fields: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
@@ -119,6 +155,14 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     if isinstance(exc, DomainError):
         set_rollback()
         return Response(exc.as_body(), status=exc.status_code)
+
+    if database_unavailable(exc):
+        set_rollback()
+        logger.warning("database unavailable in %s: answering 503", type(context.get("view")).__name__)
+        return Response(
+            ServiceUnavailable().as_body(), status=ServiceUnavailable.status_code,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
 
     if isinstance(exc, Http404):
         exc = drf_exceptions.NotFound()

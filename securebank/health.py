@@ -1,7 +1,13 @@
 """Health checks. Each check returns ("ok" | "degraded" | "down", detail).
 
-Apps may register extra checks (the fraud model, say) with `register_check`; a `down` check
-makes the service unavailable (503), a `degraded` one is reported but still serves (200).
+Two questions, two answers:
+- readiness (what a load balancer asks: can this process serve requests?) depends only on the
+  *critical* checks: the database. Without it nothing can be served; without Redis, money
+  still moves (notifications are stored and re-sent by the sweeper, throttles fail open).
+- the full report (what an operator asks) runs every check. A critical check that is down makes
+  it "unavailable" (503); any other check that is down or degraded makes it "degraded" (200).
+
+Apps may register extra checks (the fraud model, say) with `register_check`.
 """
 
 from __future__ import annotations
@@ -19,13 +25,19 @@ logger = logging.getLogger(__name__)
 
 Check = Callable[[], tuple[str, str]]
 _checks: dict[str, Check] = {}
+_critical: set[str] = set()
 # A dependency that does not answer within this many seconds is down (a health check that hangs
 # is worse than one that fails).
 CHECK_TIMEOUT_SECONDS = 3.0
 
 
-def register_check(name: str, check: Check) -> None:
+def register_check(name: str, check: Check, *, critical: bool = False) -> None:
+    """`critical`: the process cannot serve without it (readiness fails, the report is a 503)."""
     _checks[name] = check
+    if critical:
+        _critical.add(name)
+    else:
+        _critical.discard(name)
 
 
 def check_database() -> tuple[str, str]:
@@ -60,13 +72,14 @@ def check_channel_layer() -> tuple[str, str]:
         return "down", "channel layer unreachable"
 
 
-register_check("database", check_database)
+register_check("database", check_database, critical=True)
 register_check("channel_layer", check_channel_layer)
 
 
-def health_report() -> dict:
+def _run(names: list[str]) -> dict[str, dict[str, str]]:
     checks = {}
-    for name, check in _checks.items():
+    for name in names:
+        check = _checks[name]
         try:
             state, detail = check()
         except Exception:
@@ -76,6 +89,26 @@ def health_report() -> dict:
         if state not in {"ok", "degraded", "down"}:
             state, detail = "down", f"check returned an unknown state {state!r}"
         checks[name] = {"status": state, "detail": detail}
-    states = {c["status"] for c in checks.values()}
-    overall = "unavailable" if "down" in states else "degraded" if "degraded" in states else "ok"
-    return {"status": overall, "checks": checks}
+    return checks
+
+
+def _overall(checks: dict[str, dict[str, str]]) -> str:
+    if any(c["status"] == "down" and name in _critical for name, c in checks.items()):
+        return "unavailable"
+    return "ok" if all(c["status"] == "ok" for c in checks.values()) else "degraded"
+
+
+def health_report() -> dict:
+    """Every check: "unavailable" if a critical one is down, "degraded" if any other is not ok."""
+    checks = _run(list(_checks))
+    return {"status": _overall(checks), "checks": checks}
+
+
+def readiness_report() -> dict:
+    """Only what serving needs (the critical checks): cheap enough for a load balancer's poll."""
+    checks = _run(sorted(name for name in _checks if name in _critical))
+    return {"status": _overall(checks), "checks": checks}
+
+
+def down_critical(report: dict) -> list[str]:
+    return sorted(n for n, c in report["checks"].items() if c["status"] == "down" and n in _critical)

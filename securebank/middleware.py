@@ -12,7 +12,7 @@ from collections.abc import Callable
 from django.core.exceptions import BadRequest, PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse
 
-from securebank.errors import error_response
+from securebank.errors import database_unavailable, database_unavailable_response, error_response
 
 logger = logging.getLogger("securebank.errors")
 
@@ -24,6 +24,7 @@ _STATUS_CODES = {
     405: ("method_not_allowed", "Method not allowed."),
     413: ("request_too_large", "The request body is too large."),
     429: ("throttled", "Too many requests."),
+    503: ("service_unavailable", "The service is temporarily unavailable."),
     500: ("server_error", "An unexpected error occurred. It has been logged."),
 }
 
@@ -58,6 +59,8 @@ class JsonErrorMiddleware:
             return None
         if isinstance(exception, RequestDataTooBig):
             return error_response(413, *_STATUS_CODES[413])
+        if database_unavailable(exception):
+            return database_unavailable_response()
         if isinstance(exception, Http404 | PermissionDenied | BadRequest | SuspiciousOperation):
             # Client errors, not crashes: Django answers them through handler400/403/404
             # (JSON, see urls.py), and __call__ above reshapes its DEBUG pages.

@@ -11,7 +11,6 @@ from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from securebank.errors import InvalidAmount
@@ -61,7 +60,6 @@ def format_amount(value: Decimal | int | None) -> str | None:
     return str(Decimal(value).quantize(TWO_PLACES, rounding=ROUND_HALF_EVEN))
 
 
-@extend_schema_field({"type": "string", "format": "decimal", "pattern": r"^\d+(\.\d{1,2})?$", "example": "500.00"})
 class MoneyField(serializers.Field):
     """Serializer field for amounts: exact parsing in, two-place string out.
 

@@ -6,6 +6,15 @@ from typing import Any
 
 from rest_framework import serializers
 
+# Primary keys are bigint (DEFAULT_AUTO_FIELD = BigAutoField): a larger integer can name no row,
+# and the database driver raises OverflowError on it, so inputs refuse it as bad input.
+DB_ID_MAX = 2**63 - 1
+
+
+def DatabaseIdField(**kwargs: Any) -> serializers.IntegerField:  # noqa: N802 - reads like a field class
+    """An integer that can be a row id: 1 .. 2**63-1 (bounds also documented in the schema)."""
+    return serializers.IntegerField(min_value=1, max_value=DB_ID_MAX, **kwargs)
+
 
 class StrictSerializer(serializers.Serializer):
     """Input serializer that refuses fields it does not know (a typo must not pass silently)."""

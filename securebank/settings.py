@@ -134,6 +134,10 @@ TEMPLATES = [
 DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0, conn_health_checks=True)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # A database host that does not answer fails the request (503) within this bound
+        # instead of holding the worker for the OS's TCP timeout (minutes).
+        DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", env_int("DB_CONNECT_TIMEOUT", 5))
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool("DB_POOL", False):
         # psycopg 3 pool: ASGI closes connections per request, so a pool saves the reconnects.
         DATABASES["default"]["CONN_MAX_AGE"] = 0
@@ -167,7 +171,17 @@ AUTH_USER_MODEL = "accounts.User"
 # --- Cache and channel layer -------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Fails open (securebank/cache.py): a Redis outage must not fail requests; each call bounded.
+    CACHES = {
+        "default": {
+            "BACKEND": "securebank.cache.FailOpenRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {
+                "socket_connect_timeout": env_float("CACHE_TIMEOUT_SECONDS", "0.5"),
+                "socket_timeout": env_float("CACHE_TIMEOUT_SECONDS", "0.5"),
+            },
+        }
+    }
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
@@ -304,6 +318,11 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "securebank.openapi.postprocess_service_unavailable",
+        "securebank.openapi.postprocess_input_strings",
+    ],
     # JWT bearer auth is declared per operation by drf-spectacular's simplejwt extension: a global
     # SECURITY list here would repeat it and wrongly mark public endpoints (login) as needing it.
 }

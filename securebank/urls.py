@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from securebank.views import HealthView
+from securebank.views import HealthView, LiveView, ReadyView
 
 handler400 = "securebank.middleware.json_400"
 handler403 = "securebank.middleware.json_403"
@@ -14,6 +14,8 @@ handler500 = "securebank.middleware.json_500"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/health", HealthView.as_view(), name="health"),
+    path("api/health/live", LiveView.as_view(), name="health-live"),
+    path("api/health/ready", ReadyView.as_view(), name="health-ready"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("api/auth/", include("accounts.urls")),

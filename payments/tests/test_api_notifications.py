@@ -65,3 +65,19 @@ def test_events_of_a_payment_are_listed(alice, bob, auth_client, django_capture_
     body = auth_client(bob).get("/api/notifications").json()
     assert body["unread"] == 1
     assert body["results"][0]["event"] == "payment_received" and body["results"][0]["data"]["amount"] == "12.00"
+
+
+@pytest.mark.parametrize("bad_id", [2**63, 2**64 + 1, 10**30])
+def test_mark_read_refuses_ids_beyond_a_database_id(alice, auth_client, bad_id):
+    """An id no bigint column can hold is bad input (400), not an OverflowError in the query (500)."""
+    seed(alice, 1)
+    res = auth_client(alice).post("/api/notifications/read", {"ids": [bad_id]}, format="json")
+    assert res.status_code == 400, res.content
+    error = res.json()["error"]
+    assert error["code"] == "validation_error" and "ids" in error["fields"]
+    assert Notification.objects.filter(user=alice, read_at__isnull=True).count() == 1
+
+
+def test_mark_read_accepts_the_largest_database_id(alice, auth_client):
+    res = auth_client(alice).post("/api/notifications/read", {"ids": [2**63 - 1]}, format="json")
+    assert res.status_code == 200 and res.json() == {"marked": 0, "unread": 0}

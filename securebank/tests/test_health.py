@@ -1,4 +1,6 @@
-"""GET /api/health: 200 when the database and channel layer answer, 503 when one does not."""
+"""GET /api/health (full report), /api/health/ready (load balancer) and /api/health/live.
+
+Only the database is critical: 503 when it is down; Redis or another dependency down is "degraded"."""
 
 from __future__ import annotations
 
@@ -71,11 +73,16 @@ def test_registered_check_down_is_503(client, monkeypatch):
     assert resp.json()["checks"]["database"]["status"] == "down"
 
 
-def test_channel_layer_down_is_503(client, monkeypatch):
+def test_channel_layer_down_is_degraded_not_503(client, monkeypatch, core_checks_only):
+    """Redis down: money still moves, so the report says degraded and readiness stays 200."""
     monkeypatch.setattr(health, "get_channel_layer", lambda: None)
     resp = client.get(URL)
-    assert resp.status_code == 503
+    assert resp.status_code == 200
+    assert resp.json()["status"] == "degraded" and "error" not in resp.json()
     assert resp.json()["checks"]["channel_layer"] == {"status": "down", "detail": "no channel layer configured"}
+    ready = client.get(URL + "/ready")
+    assert ready.status_code == 200 and ready.json()["status"] == "ok"
+    assert set(ready.json()["checks"]) == {"database"}
 
 
 def test_channel_layer_that_hangs_is_down_not_a_hang(client, monkeypatch):
@@ -94,7 +101,7 @@ def test_channel_layer_that_hangs_is_down_not_a_hang(client, monkeypatch):
     monkeypatch.setattr(health, "get_channel_layer", lambda: Hanging())
     monkeypatch.setattr(health, "CHECK_TIMEOUT_SECONDS", 0.2)
     resp = client.get(URL)
-    assert resp.status_code == 503
+    assert resp.status_code == 200 and resp.json()["status"] == "degraded"
     assert resp.json()["checks"]["channel_layer"] == {"status": "down", "detail": "channel layer unreachable"}
 
 
@@ -112,7 +119,7 @@ def test_a_crashing_check_is_down_not_a_500(client, monkeypatch):
 
     monkeypatch.setitem(health._checks, "fraud_model", crash)
     resp = client.get(URL)
-    assert resp.status_code == 503
+    assert resp.status_code == 200 and resp.json()["status"] == "degraded"  # not critical
     assert resp.json()["checks"]["fraud_model"] == {"status": "down", "detail": "check failed"}
     assert "hunter2" not in resp.content.decode()
 
@@ -120,3 +127,26 @@ def test_a_crashing_check_is_down_not_a_500(client, monkeypatch):
 def test_register_check_adds_to_the_report(monkeypatch):
     monkeypatch.setitem(health._checks, "extra", lambda: ("ok", "fine"))
     assert health.health_report()["checks"]["extra"] == {"status": "ok", "detail": "fine"}
+
+
+def test_live_answers_without_touching_any_dependency(client, monkeypatch):
+    monkeypatch.setitem(health._checks, "database", lambda: ("down", "database unreachable"))
+    monkeypatch.setattr(health, "get_channel_layer", lambda: None)
+    resp = client.get(URL + "/live")
+    assert resp.status_code == 200 and resp.json() == {"status": "ok"}
+
+
+def test_ready_is_503_in_the_common_shape_when_the_database_is_down(client, monkeypatch):
+    monkeypatch.setitem(health._checks, "database", lambda: ("down", "database unreachable"))
+    resp = client.get(URL + "/ready")
+    assert resp.status_code == 503 and resp["Retry-After"]
+    body = resp.json()
+    assert body["status"] == "unavailable" and body["error"]["code"] == "service_unavailable"
+    assert set(body["error"]) == {"code", "message", "fields"}
+
+
+def test_ready_runs_only_the_critical_checks(client, monkeypatch):
+    calls = []
+    monkeypatch.setitem(health._checks, "fraud_model", lambda: calls.append("fraud") or ("down", "x"))
+    resp = client.get(URL + "/ready")
+    assert resp.status_code == 200 and calls == []

@@ -9,7 +9,7 @@ import yaml
 pytestmark = pytest.mark.django_db
 
 PUBLIC = {("post", "/api/auth/login"), ("post", "/api/auth/register"), ("post", "/api/auth/refresh"),
-          ("get", "/api/health")}
+          ("get", "/api/health"), ("get", "/api/health/live"), ("get", "/api/health/ready")}
 
 
 @pytest.fixture(scope="module")

@@ -147,7 +147,7 @@ def test_environment_overrides_and_throttle_off():
     )
     assert values["ENGINE"] == "django.db.backends.postgresql"
     assert values["LAYER"] == "channels_redis.core.RedisChannelLayer"
-    assert values["CACHE"] == "django.core.cache.backends.redis.RedisCache"
+    assert values["CACHE"] == "securebank.cache.FailOpenRedisCache"  # a Redis outage fails open
     assert values["RATES"]["login"] == "3/min" and values["RATES"]["voice"] is None
     assert values["RATES"]["register"] == "5/min"  # the default when not overridden
     assert values["CORS"] == ["https://app.example.in"]
