@@ -43,6 +43,7 @@ from accounts.exceptions import (
     PinRequired,
 )
 from accounts.models import User, UserPin
+from securebank import clock
 from securebank.audit import audit_record
 
 _PIN_FORMAT = re.compile(r"[0-9]{4}|[0-9]{6}")  # ASCII digits only: \d would take other scripts'
@@ -164,7 +165,7 @@ def _attempt(row: UserPin, pin: str, now: datetime) -> tuple[PinInvalid | PinLoc
     """One attempt against a locked row: (the error or None, whether the row was written).
     Caller holds the row lock in a durable transaction."""
     if _locked(row, now):
-        return PinLocked(locked_until=row.locked_until.isoformat()), False
+        return PinLocked(locked_until=clock.timestamp(row.locked_until)), False
     expired_lock = row.locked_until is not None
     if _matches(row, pin):
         fields = []
@@ -184,7 +185,7 @@ def _attempt(row: UserPin, pin: str, now: datetime) -> tuple[PinInvalid | PinLoc
         row.locked_until = now + timedelta(hours=settings.PIN_LOCK_HOURS)
         row.save(update_fields=["failed_attempts", "locked_until", "updated_at"])
         _record_lock(row, before)
-        return PinLocked(locked_until=row.locked_until.isoformat()), True
+        return PinLocked(locked_until=clock.timestamp(row.locked_until)), True
     row.save(update_fields=["failed_attempts", "locked_until", "updated_at"])
     return PinInvalid(attempts_left=settings.PIN_MAX_ATTEMPTS - row.failed_attempts), True
 
@@ -193,7 +194,7 @@ def _record_lock(row: UserPin, before: dict) -> None:
     """Audit row and a stored notification, in the lock's transaction (pushed after commit)."""
     from payments.notifications import notification_send  # the one notify path; payments owns it
 
-    until = row.locked_until.isoformat()
+    until = clock.timestamp(row.locked_until)
     audit_record(actor=row.user, action="pin.locked", obj=row, before=before,
                  after={"failed_attempts": row.failed_attempts, "locked_until": until})
     notification_send(
@@ -236,7 +237,7 @@ def pin_reset(*, user: User, password: str, new_pin: str) -> PinStatus:
         if created:
             row = UserPin(user=user)
         before = {} if created else {"failed_attempts": row.failed_attempts,
-                                     "locked_until": row.locked_until.isoformat() if row.locked_until else None}
+                                     "locked_until": clock.timestamp(row.locked_until)}
         _hash_into(row, new_pin)
         row.failed_attempts, row.locked_until = 0, None
         row.save(force_insert=created)

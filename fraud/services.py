@@ -34,6 +34,7 @@ from ledger.risk import RiskVerdict, TransferContext
 from ledger.selectors import account_find_by_number, account_for_user, account_primary_for_user_id
 from ledger.services import hold_complete, hold_release
 from payments.notifications import notification_send
+from securebank import clock
 from securebank.audit import audit_record
 from securebank.money import format_amount
 
@@ -114,7 +115,7 @@ def _alert_data(alert: FraudAlert, txn: Transaction) -> dict[str, Any]:
         "status": alert.status,
         "risk_level": alert.risk_level,
         "reasons": list(alert.reasons),
-        "hold_expires_at": txn.hold_expires_at.isoformat() if txn.hold_expires_at else None,
+        "hold_expires_at": clock.timestamp(txn.hold_expires_at),
     }
 
 

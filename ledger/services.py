@@ -33,7 +33,7 @@ from ledger.models import Account, Entry, IdempotencyKey, Transaction
 from ledger.risk import AllowAll, RiskVerdict, TransferContext, get_risk_assessor
 from ledger.selectors import daily_outgoing_total
 from ledger.signals import transaction_committed
-from securebank import sql
+from securebank import clock, sql
 from securebank.audit import audit_record
 from securebank.errors import InvalidAmount
 from securebank.money import TWO_PLACES
@@ -284,7 +284,7 @@ def _post(
         raise SelfTransfer()
     locked = accounts_lock(account_ids=[payer_id, payee_id])
     payer, payee = locked[payer_id], locked[payee_id]
-    now = timezone.now()
+    now = clock.now()  # the transaction's created_at, and its completed_at when allowed
     if payer.status == Account.Status.FROZEN:
         raise AccountFrozen("Your account is frozen.")
     if payee.status == Account.Status.FROZEN:
@@ -325,6 +325,7 @@ def _post(
         channel=channel,
         initiated_by=initiated_by if getattr(initiated_by, "pk", None) else None,
         reversal_of=reversal_of,
+        created_at=now,
         fraud_score=None if verdict.score is None else Decimal(str(round(verdict.score, 5))),
         fraud_decision=None if isinstance(assessor, AllowAll) else verdict.decision,
         fraud_model_version=verdict.model_version,
@@ -409,7 +410,7 @@ def hold_complete(*, transaction_id: Any, actor: Any = None, note: str = "") -> 
             raise AccountFrozen("The payee's account cannot receive money right now.")
         balances = _write_entries(txn=txn, payer=payer, payee=payee, amount=txn.amount, release_held=True)
         txn.status = Transaction.Status.COMPLETED
-        txn.completed_at = timezone.now()
+        txn.completed_at = clock.now()
         txn.status_reason = note[:255] or "Approved after review."
         txn.save(update_fields=["status", "completed_at", "status_reason"])
         _after_commit(txn, "completed", balances)

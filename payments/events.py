@@ -12,20 +12,18 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction as db_transaction
-from django.utils import timezone
 
 from ledger.models import Account, Transaction
 from payments.models import MoneyRequest
 from payments.notifications import Outgoing, notification_send, notifications_send
+from securebank import clock
 from securebank.money import format_amount
+
+_iso = clock.timestamp  # every moment an event carries, as REST shows it
 
 logger = logging.getLogger(__name__)
 
 Balances = dict[int, tuple[Decimal, Decimal]]
-
-
-def _iso(value: Any) -> str | None:
-    return value.isoformat() if value else None
 
 
 def _rupees(amount: Decimal) -> str:
@@ -114,7 +112,7 @@ def transaction_events_publish(*, transaction: Transaction, event: str, balances
     Runs after the ledger's commit, in its own short transaction: the rows in one INSERT, then
     the pushes in one hop.
     """
-    committed_at = timezone.now().isoformat()
+    committed_at = clock.timestamp(clock.now())
     txn = transaction
     payer = txn.payer_account.owner
     payee = txn.payee_account.owner

@@ -12,6 +12,9 @@ body, disconnect detection and sending stay Django's (only `get_response_async` 
 
 from __future__ import annotations
 
+import http
+from contextlib import suppress
+
 import django
 from asgiref.sync import sync_to_async
 from django.core.handlers.asgi import ASGIHandler
@@ -28,7 +31,20 @@ class SyncChainASGIHandler(ASGIHandler):
         return await sync_to_async(self.get_response, thread_sensitive=True)(request)
 
 
+def reason_phrases_install() -> None:
+    """Give daphne the reason phrases Twisted lacks. An ASGI response carries only a status
+    code; daphne's Twisted looks the phrase up in its own table, which has no 422 or 429, so
+    those went out as `422 Unknown Status`. Uvicorn takes Python's `http.HTTPStatus` phrases:
+    the same table fills Twisted's gaps, so both servers say `422 Unprocessable Entity`."""
+    with suppress(ImportError):  # another ASGI server, without Twisted
+        from twisted.web import http as twisted_http
+
+        for status in http.HTTPStatus:
+            twisted_http.RESPONSES.setdefault(status.value, status.phrase.encode("ascii"))
+
+
 def get_http_application() -> SyncChainASGIHandler:
     """Like `django.core.asgi.get_asgi_application`: sets Django up, returns the handler."""
     django.setup(set_prefix=False)
+    reason_phrases_install()
     return SyncChainASGIHandler()

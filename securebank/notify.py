@@ -15,7 +15,8 @@ from typing import Any
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
-from django.utils import timezone
+
+from securebank import clock
 
 logger = logging.getLogger("securebank.notify")
 
@@ -36,7 +37,7 @@ def notify_many(events: list[tuple[int, str, dict[str, Any]]]) -> None:
     hop to the channel layer: each `async_to_sync` costs a round trip through the event loop,
     and one ledger transaction tells up to four sockets. A rolled-back savepoint discards
     the whole batch, as it would one event."""
-    stamp = timezone.now().isoformat()
+    stamp = clock.timestamp(clock.now())
     batch = []
     for user_id, event, data in events:
         if event not in EVENTS:
@@ -61,6 +62,6 @@ def _send_now_not_rollback_safe(batch: list[tuple[int, dict[str, Any]]]) -> None
 async def _group_send_all(layer: Any, batch: list[tuple[int, dict[str, Any]]]) -> None:
     for user_id, message in batch:
         try:
-            await layer.group_send(user_group(user_id), {**message, "sent_at": timezone.now().isoformat()})
+            await layer.group_send(user_group(user_id), {**message, "sent_at": clock.timestamp(clock.now())})
         except Exception:  # one user's failure must not cost the others their events
             logger.warning("could not push %s to user %s", message.get("event"), user_id, exc_info=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
+import warnings
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -85,6 +86,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files served by us: /api/docs/ works offline
     "channels",
     "securebank",
     "accounts",
@@ -102,6 +104,9 @@ MIDDLEWARE = [
     # Near the top so that it also reshapes errors raised by the middleware below it (a bad Host
     # header in CommonMiddleware, a CSRF failure), not only those of views.
     "securebank.middleware.JsonErrorMiddleware",
+    # Static files (the admin's, Swagger UI's) from the server itself, under daphne or uvicorn
+    # alike; below JsonErrorMiddleware so that a missing file is a JSON 404 like any other.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -223,6 +228,17 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Compressed copies when `collectstatic` is run; no hashed names, so nothing breaks when
+    # it is not (a manifest storage refuses to render a page without its manifest).
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+# WhiteNoise finds the files in the installed apps (read once at start when DEBUG is off), so
+# no `collectstatic` step is needed to serve /admin/ and /api/docs/. STATIC_ROOT is then
+# usually absent, which WhiteNoise would warn about at every start.
+WHITENOISE_USE_FINDERS = True
+warnings.filterwarnings("ignore", message=r"No directory at: .*staticfiles")
 
 # --- Request limits ----------------------------------------------------------------------------
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 256 * 1024)
@@ -317,6 +333,9 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",  # from drf_spectacular_sidecar's static files, not a CDN
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
