@@ -311,7 +311,7 @@ SPECTACULAR_SETTINGS = {
         "- `notification`: `kind, title, message, notification_id` plus `request` {id, amount, "
         "note, status, requester, payer, created_at, expires_at, transaction_id} for kinds "
         "`money_request.created|paid|declined|cancelled|expired|reopened`, or `transaction` "
-        "(the payment fields above) for `payment.declined|released|reversed`;\n"
+        "(the payment fields above) for `payment.declined|released`;\n"
         "- `fraud_alert`: a held payment (fields in docs/fraud.md).\n"
         "Every event except `balance_update` is also stored: GET /api/notifications."
     ),

@@ -8,6 +8,7 @@ accounts selector and the VPA is paid like any other payee.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from rest_framework import status
@@ -27,6 +28,7 @@ from ledger.selectors import account_summary_for_user
 from payments import services
 from payments.exceptions import PayerNotFound
 from payments.serializers import MoneyRequestOutput
+from securebank.money import format_rupees
 
 
 def vpa_of(user_id: int, missing: type[Exception]) -> str:
@@ -51,9 +53,10 @@ def send_answer(body: dict[str, Any], code: int) -> dict[str, Any]:
         return body
     txn = body.get("transaction") or {}
     amount = number(txn.get("amount"))
+    rupees = format_rupees(Decimal(txn["amount"]))
     held = code == status.HTTP_202_ACCEPTED
-    message = (f"₹{amount:.2f} is held for a fraud review; you will be told when it is decided." if held
-               else f"₹{amount:.2f} sent.")
+    message = (f"{rupees} is held for a fraud review; you will be told when it is decided." if held
+               else f"{rupees} sent.")
     return {
         **body,
         "transaction": transaction_numbers(txn),
@@ -109,6 +112,6 @@ class RequestView(ClassicView):
         answer["amount"] = number(answer["amount"])
         who = money_request.payer.display_name
         return Response(
-            {"success": True, "message": f"Asked {who} for ₹{answer['amount']:.2f}.", "request": answer},
+            {"success": True, "message": f"Asked {who} for {format_rupees(money_request.amount)}.", "request": answer},
             status=status.HTTP_201_CREATED,
         )
