@@ -1,6 +1,6 @@
 """Classic payments: balance, send (to a user id), request (from a user id).
 
-Send runs exactly the /api/payments/send path: `idempotent_call` + `payments.services.payment_send`
+Send runs exactly the /api/payments/send path: `idempotent_response` + `payments.services.payment_send`
 + `ledger.presenters.transfer_result` (limits, fraud scoring, holds, notifications, the chain).
 The classic app names people by user id; the id is turned into the customer's VPA by the
 accounts selector and the VPA is paid like any other payee.
@@ -22,12 +22,12 @@ from classic.serializers import RequestInput, SendInput
 from classic.services import payment_pin_check
 from classic.views.base import ClassicView, classic_response
 from ledger.exceptions import PayeeNotFound
-from ledger.idempotency import idempotent_call
-from ledger.presenters import transaction_replay, transfer_result
+from ledger.presenters import transfer_result
 from ledger.selectors import account_summary_for_user
 from payments import services
 from payments.exceptions import PayerNotFound
 from payments.serializers import MoneyRequestOutput
+from securebank.idempotency_http import idempotent_response
 from securebank.money import format_rupees
 
 
@@ -81,17 +81,14 @@ class SendView(ClassicView):
         payee = vpa_of(params["receiver_id"], PayeeNotFound)
         payment_pin_check(user=request.user, pin=params.get("pin"))  # before the money's transaction
 
-        def execute(record):  # noqa: ANN001, ANN202
+        def execute(record: object) -> tuple[int, dict]:
             outcome = services.payment_send(
                 payer=request.user, payee=payee, amount=params["amount"], note=params["description"],
                 idempotency=record,
             )
             return transfer_result(outcome)
 
-        response = idempotent_call(
-            request, scope="classic.payments.send", execute=execute,
-            replay=lambda txn_id: transaction_replay(user=request.user, transaction_id=txn_id),
-        )
+        response = idempotent_response(request, scope="classic.payments.send", execute=execute)
         response.data = send_answer(response.data, response.status_code)
         return classic_response(response)
 
