@@ -624,7 +624,7 @@ INCLUSIVE = [  # (label, function name, file substring): samples with that frame
     ("  JWT authentication (decode + user query)", "authenticate", "rest_framework_simplejwt"),
     ("  DB connection checkout/open", "connect", "django/db/backends/base"),
     ("  input validation (TransferInput)", "is_valid", "rest_framework/serializers"),
-    ("  idempotent_call (one transaction: key, money, answer; commit hooks)", "idempotent_call", "ledger/idempotency"),
+    ("  idempotent_execute (one transaction: key, money, answer; commit hooks)", "idempotent_execute", "ledger/idempotency"),
     ("    key insert", "_insert", "ledger/idempotency"),
     ("    payee lookup", "account_payee_by_number", "ledger/selectors"),
     ("    transfer_create (whole atomic block, commit hooks included)", "transfer_create", "ledger/services"),

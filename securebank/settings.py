@@ -304,33 +304,8 @@ SIMPLE_JWT = {
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "SecureBank API",
-    "DESCRIPTION": (
-        "SecureBank: double-entry ledger, UPI payments, fraud scoring, a tamper-evident chain of "
-        "transactions and voice payments. Every error is "
-        '`{"error": {"code": "...", "message": "...", "fields": {...}}}`. '
-        "Amounts are decimal strings with two places. Money-moving POSTs accept an "
-        "`Idempotency-Key` header."
-        "\n\n## WebSocket notifications (docs/payments.md)\n"
-        "`ws://HOST/ws/notifications/?token=<JWT access>`, or the token as subprotocol "
-        "(`Sec-WebSocket-Protocol: bearer, <token>`). A missing, expired or forged token, or the "
-        "token expiring later, closes the socket with code 4401. The socket joins only its own "
-        "user's group. Client messages: `{\"type\": \"ping\"}` (-> `pong`), `join`, `leave`; "
-        "anything else gets `{\"type\": \"error\", \"error\": {code, message, fields}}` and the "
-        "socket stays up. Server events, sent only after the database commit, are "
-        "`{\"type\": EVENT, \"data\": {...}, \"timestamp\", \"sent_at\"}`:\n"
-        "- `payment_sent` (to the payer, status completed or held) and `payment_received` (to "
-        "the payee, completed): `transaction_id, reference, amount, status, kind, channel, note, "
-        "counterparty {name, vpa}, created_at, completed_at, committed_at, title, message, "
-        "notification_id`;\n"
-        "- `balance_update` (each customer whose balance changed; live only, not stored): "
-        "`account, previous_balance, balance, change, transaction_id, reference, committed_at`;\n"
-        "- `notification`: `kind, title, message, notification_id` plus `request` {id, amount, "
-        "note, status, requester, payer, created_at, expires_at, transaction_id} for kinds "
-        "`money_request.created|paid|declined|cancelled|expired|reopened`, or `transaction` "
-        "(the payment fields above) for `payment.declined|released|reversed`;\n"
-        "- `fraud_alert`: a held payment (fields in docs/fraud.md).\n"
-        "Every event except `balance_update` is also stored: GET /api/notifications."
-    ),
+    # The API's prose lives beside the code that it describes, in Markdown, not in settings.
+    "DESCRIPTION": (BASE_DIR / "securebank" / "openapi_description.md").read_text(encoding="utf-8").strip(),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",  # from drf_spectacular_sidecar's static files, not a CDN
@@ -375,6 +350,8 @@ FRAUD_MULE_NEW_PAYERS = env_int("FRAUD_MULE_NEW_PAYERS", 5)
 FRAUD_UNUSUAL_HOUR_SHARE = env_float("FRAUD_UNUSUAL_HOUR_SHARE", "0.05")
 # The ledger asks this callable for a risk verdict before money moves (see ledger.risk).
 LEDGER_RISK_ASSESSOR = env_str("LEDGER_RISK_ASSESSOR", "fraud.services.risk_assessor")
+# The durable half of idempotency that securebank.idempotency_http hands each keyed request to.
+IDEMPOTENCY_STORE = "ledger.idempotency.idempotent_execute"
 
 BLOCKCHAIN_DIFFICULTY = env_int("BLOCKCHAIN_DIFFICULTY", 4)
 
