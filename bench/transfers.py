@@ -70,8 +70,8 @@ def admin_url(url: str) -> str:
 
 def db_recreate(url: str) -> None:
     name = db_name(url)
-    if not re.fullmatch(r"securebank_bench\w*", name):
-        raise SystemExit(f"refusing to drop {name!r}: the benchmark database must be named securebank_bench*")
+    if not re.fullmatch(r"(securebank|sb)_bench\w*", name):
+        raise SystemExit(f"refusing to drop {name!r}: the benchmark database must be named securebank_bench* or sb_bench*")
     with psycopg.connect(admin_url(url), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
