@@ -103,11 +103,13 @@ MIDDLEWARE = [
     # header in CommonMiddleware, a CSRF failure), not only those of views.
     "securebank.middleware.JsonErrorMiddleware",
     "corsheaders.middleware.CorsMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's session, CSRF, user and messages middleware, skipped on the JWT API (/api/,
+    # /classic/api/): only the admin's pages use them (securebank/admin_middleware.py).
+    "securebank.admin_middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "securebank.admin_middleware.CsrfViewMiddleware",
+    "securebank.admin_middleware.AuthenticationMiddleware",
+    "securebank.admin_middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
