@@ -108,11 +108,13 @@ MIDDLEWARE = [
     # alike; below JsonErrorMiddleware so that a missing file is a JSON 404 like any other.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's session, CSRF, user and messages middleware, skipped on the JWT API (/api/,
+    # /classic/api/): only the admin's pages use them (securebank/admin_middleware.py).
+    "securebank.admin_middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "securebank.admin_middleware.CsrfViewMiddleware",
+    "securebank.admin_middleware.AuthenticationMiddleware",
+    "securebank.admin_middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
