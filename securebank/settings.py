@@ -444,6 +444,10 @@ PIN_LOCK_HOURS = env_int("PIN_LOCK_HOURS", 24)
 # address, so a client cannot choose its own throttle identity with a forged header.
 REST_FRAMEWORK["NUM_PROXIES"] = env_int("TRUSTED_PROXY_COUNT", 0)
 
+# Background workers (securebank/management/loop.py): after failed batches in a row the wait
+# doubles from --interval up to this many seconds.
+WORKER_BACKOFF_MAX_SECONDS = env_float("WORKER_BACKOFF_MAX_SECONDS", "60")
+
 # --- Logging: no request bodies, no secrets ----------------------------------------------------
 LOGGING = {
     "version": 1,

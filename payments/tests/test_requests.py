@@ -304,18 +304,21 @@ def test_expire_in_batches(alice, bob):
 
 
 def test_expire_requests_loop_stops_on_sigterm(alice, bob, capsys, monkeypatch):
+    import os
     import signal as signals
 
+    from securebank.management import loop
+
     make_expired_request(bob, alice)
-    handlers = {}
-    monkeypatch.setattr(signals, "signal", lambda sig, handler: handlers.__setitem__(sig, handler))
-    sleeps = []
+    monkeypatch.setattr(loop, "close_old_connections", lambda: None)  # keep the test's transaction
+    waits = []
 
-    def fake_sleep(seconds: float) -> None:
-        sleeps.append(seconds)
-        handlers[signals.SIGTERM]()  # asked to stop during the first wait
+    def wait(self, seconds: float) -> None:  # noqa: ANN001
+        waits.append(seconds)
+        os.kill(os.getpid(), signals.SIGTERM)  # asked to stop during the first wait
 
-    monkeypatch.setattr("time.sleep", fake_sleep)
+    monkeypatch.setattr(loop.LoopCommand, "wait", wait)
     call_command("expire_requests", "--loop", "--interval", "5")
-    assert "1 request(s) expired" in capsys.readouterr().out
-    assert sleeps == [0.5] and MoneyRequest.objects.get().status == "expired"
+    out = capsys.readouterr().out
+    assert "expire_requests: 1 request(s) expired" in out and out.endswith("expire_requests: stopped\n")
+    assert waits == [5] and MoneyRequest.objects.get().status == "expired"
