@@ -375,6 +375,8 @@ FRAUD_MULE_NEW_PAYERS = env_int("FRAUD_MULE_NEW_PAYERS", 5)
 FRAUD_UNUSUAL_HOUR_SHARE = env_float("FRAUD_UNUSUAL_HOUR_SHARE", "0.05")
 # The ledger asks this callable for a risk verdict before money moves (see ledger.risk).
 LEDGER_RISK_ASSESSOR = env_str("LEDGER_RISK_ASSESSOR", "fraud.services.risk_assessor")
+# Called by the ledger inside a hold release's transaction (see ledger.listeners).
+LEDGER_HOLD_RELEASE_LISTENERS = env_list("LEDGER_HOLD_RELEASE_LISTENERS", "payments.services.money_request_hold_released")
 
 BLOCKCHAIN_DIFFICULTY = env_int("BLOCKCHAIN_DIFFICULTY", 4)
 
