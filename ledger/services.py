@@ -29,6 +29,7 @@ from ledger.exceptions import (
     TransactionNotFound,
     TransactionStateConflict,
 )
+from ledger.listeners import hold_release_listeners
 from ledger.models import Account, Entry, IdempotencyKey, Transaction
 from ledger.risk import AllowAll, RiskVerdict, TransferContext, get_risk_assessor
 from ledger.selectors import daily_outgoing_total
@@ -420,7 +421,8 @@ def hold_complete(*, transaction_id: Any, actor: Any = None, note: str = "") -> 
 
 
 def hold_release(*, transaction_id: Any, actor: Any = None, reason: str = "Released after review.") -> Transaction:
-    """Release a held transaction: the reservation is lifted, nothing moves (status declined)."""
+    """Release a held transaction: the reservation is lifted, nothing moves (status declined).
+    The LEDGER_HOLD_RELEASE_LISTENERS run inside the same database transaction."""
     with transaction.atomic():
         txn = _lock_transaction(transaction_id)
         if txn.status != Transaction.Status.HELD:
@@ -433,6 +435,11 @@ def hold_release(*, transaction_id: Any, actor: Any = None, reason: str = "Relea
         txn.status = Transaction.Status.DECLINED
         txn.status_reason = reason[:255]
         txn.save(update_fields=["status", "status_reason"])
+        # What else must change with the release (a money request paid by this transaction
+        # reopens) changes here, in this transaction: if a listener fails, the release rolls
+        # back and the hold stays, rather than a request staying paid by money that never moved.
+        for listener in hold_release_listeners():
+            listener(transaction=txn)
         _after_commit(txn, "released", {})
     return txn
 

@@ -354,6 +354,8 @@ FRAUD_UNUSUAL_HOUR_SHARE = env_float("FRAUD_UNUSUAL_HOUR_SHARE", "0.05")
 LEDGER_RISK_ASSESSOR = env_str("LEDGER_RISK_ASSESSOR", "fraud.services.risk_assessor")
 # The durable half of idempotency that securebank.idempotency_http hands each keyed request to.
 IDEMPOTENCY_STORE = "ledger.idempotency.idempotent_execute"
+# Called by the ledger inside a hold release's transaction (see ledger.listeners).
+LEDGER_HOLD_RELEASE_LISTENERS = env_list("LEDGER_HOLD_RELEASE_LISTENERS", "payments.services.money_request_hold_released")
 
 BLOCKCHAIN_DIFFICULTY = env_int("BLOCKCHAIN_DIFFICULTY", 4)
 
@@ -422,6 +424,10 @@ PIN_LOCK_HOURS = env_int("PIN_LOCK_HOURS", 24)
 # Reverse proxies in front of daphne that append to X-Forwarded-For. 0: throttles key on the peer
 # address, so a client cannot choose its own throttle identity with a forged header.
 REST_FRAMEWORK["NUM_PROXIES"] = env_int("TRUSTED_PROXY_COUNT", 0)
+
+# Background workers (securebank/management/loop.py): after failed batches in a row the wait
+# doubles from --interval up to this many seconds.
+WORKER_BACKOFF_MAX_SECONDS = env_float("WORKER_BACKOFF_MAX_SECONDS", "60")
 
 # --- Logging: no request bodies, no secrets ----------------------------------------------------
 LOGGING = {
