@@ -59,6 +59,16 @@ class SocketServer(socketio.AsyncServer):
             return
         await super()._handle_event(eio_sid, namespace, id, data)
 
+    async def _handle_eio_disconnect(self, eio_sid: str, reason: Any) -> None:
+        """A long-polling client that closes its session (a CLOSE packet in a POST) still has a
+        GET waiting for packets, which Engine.IO would hold open for ping_interval +
+        ping_timeout: end it now, so the client's disconnect returns at once and the server
+        keeps no dead request (and no HTTP connection) for a session that is gone."""
+        await super()._handle_eio_disconnect(eio_sid, reason)
+        socket = self.eio.sockets.get(eio_sid)
+        if reason == self.reason.CLIENT_DISCONNECT and socket is not None and not socket.upgraded:
+            socket.queue.put_nowait(None)  # poll() answers an empty payload; later GETs a 400
+
 
 @dataclass
 class Subscription:
