@@ -352,6 +352,10 @@ FRAUD_MULE_NEW_PAYERS = env_int("FRAUD_MULE_NEW_PAYERS", 5)
 FRAUD_UNUSUAL_HOUR_SHARE = env_float("FRAUD_UNUSUAL_HOUR_SHARE", "0.05")
 # The ledger asks this callable for a risk verdict before money moves (see ledger.risk).
 LEDGER_RISK_ASSESSOR = env_str("LEDGER_RISK_ASSESSOR", "fraud.services.risk_assessor")
+# What accounts needs from the apps above it (accounts/extensions.py).
+ACCOUNTS_PRIMARY_ACCOUNT_OPEN = "ledger.services.account_open_primary"
+ACCOUNTS_ACCOUNT_SUMMARY = "ledger.selectors.account_summary_for_user"
+ACCOUNTS_CONTACT_SOURCES = ["ledger.selectors.counterparty_owner_ids", "payments.selectors.request_counterparty_ids"]
 # The durable half of idempotency that securebank.idempotency_http hands each keyed request to.
 IDEMPOTENCY_STORE = "ledger.idempotency.idempotent_execute"
 # Called by the ledger inside a hold release's transaction (see ledger.listeners).
