@@ -163,6 +163,9 @@ else:
             },
         }
     }
+# Requests running their view at once in one server process (securebank/handlers.py); more
+# wait for a thread. At most DB_POOL_MAX, so that none of them waits for a pooled connection.
+HTTP_THREADS = env_int("HTTP_THREADS", 20)
 DATABASES["default"].setdefault("TEST", {})
 if env_str("TEST_DATABASE_NAME"):
     DATABASES["default"]["TEST"]["NAME"] = env_str("TEST_DATABASE_NAME")
