@@ -148,6 +148,11 @@ if DATABASE_URL:
             "max_size": env_int("DB_POOL_MAX", 20),
             "timeout": 10,
         }
+    if env_bool("DB_TRANSACTION_POOLER", False):
+        # Behind PgBouncer in transaction mode a server connection changes hands at every COMMIT:
+        # a cursor that outlives its transaction (`.iterator()` in autocommit opens one WITH
+        # HOLD) would be read on another client's connection. Fetch in chunks client-side instead.
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
