@@ -4,6 +4,7 @@ uvicorn serving HTTP, the native WebSocket and Socket.IO on one port."""
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import os
 import signal
@@ -134,3 +135,27 @@ def test_uvicorn_serves_http_websocket_and_socketio_on_one_port(tmp_path):
             proc.wait()
         log.close()
     assert proc.returncode == 0, (tmp_path / "serve.log").read_text()
+
+
+def test_several_processes_start_one_server_and_warn_about_socketio_polling(settings, monkeypatch):
+    settings.CHANNEL_LAYERS = REDIS
+    started: list[list[str]] = []
+
+    class Finished:
+        def __init__(self, argv: list[str]) -> None:
+            started.append(argv)
+
+        def wait(self, timeout: float | None = None) -> int:
+            return 0
+
+        def poll(self) -> int:
+            return 0
+
+    monkeypatch.setattr(serve.subprocess, "Popen", Finished)
+    monkeypatch.setattr(serve.signal, "signal", lambda *_: None)
+    err = io.StringIO()
+    with pytest.raises(SystemExit) as exited:
+        call_command("serve", "--workers", "3", "--no-workers", stderr=err, stdout=io.StringIO())
+    assert exited.value.code == 0
+    assert len(started) == 1 and started[0][started[0].index("--workers") + 1] == "3"
+    assert "transports: ['websocket']" in err.getvalue()
