@@ -80,7 +80,9 @@ class Command(BaseCommand):
         parser.add_argument("--no-workers", action="store_true", help="serve only, no background workers")
 
     def handle(self, *args, **options) -> None:
-        workers = options["workers"] if options["workers"] is not None else default_workers()
+        workers = options["workers"]
+        if workers is None:
+            workers = default_workers() if options["server"] == "uvicorn" else 1
         if workers < 1:
             raise CommandError("--workers must be at least 1")
         if workers > 1 and not layer_is_shared():
