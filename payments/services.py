@@ -267,10 +267,16 @@ def money_request_payment_released(*, transaction_id: Any) -> MoneyRequest | Non
     return request
 
 
-# --- Committed ledger facts --------------------------------------------------------------------
-def transaction_committed_handle(*, transaction: Transaction, event: str, balances: events.Balances) -> None:
-    """After a ledger commit: tell the users, and reopen a request whose held payment was
-    released. Called by the `transaction_committed` receiver."""
+# --- Ledger facts ------------------------------------------------------------------------------
+def transaction_posted_handle(*, transaction: Transaction, event: str, balances: events.Balances) -> None:
+    """Inside the ledger's transaction: store the users' notifications (pushed after commit) and
+    reopen a request whose held payment was released, so both commit with the money or not at
+    all. Called by the `transaction_posted` receiver.
+
+    Lock order: the request row is locked here after the accounts, the reverse of an accept's
+    order. No deadlock: the request is `paid` with this very transaction, and whoever else locks
+    a paid request (accept, decline, cancel) finds it not pending and locks no account; expiry
+    only locks pending ones."""
     events.transaction_events_publish(transaction=transaction, event=event, balances=balances)
     if event == "released" and transaction.kind == Transaction.Kind.REQUEST_PAYMENT:
         money_request_payment_released(transaction_id=transaction.pk)
