@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from accounts.pin import pin_check_for_payment
+from accounts.pin import pin_check_in_payment
 from chain import selectors
 from chain.models import QRPayment
 from chain.qr import qr_create, qr_inspect, qr_png_data_uri, qr_redeem
@@ -109,7 +109,6 @@ class VerifyQRView(APIView):
         if not params["confirm"]:
             qr, amount = qr_inspect(payer=request.user, qr_data=params["qr_data"], amount=params.get("amount"))
             return Response(QRPreviewOutput(_preview(qr, amount)).data)
-        pin_check_for_payment(user=request.user, pin=params.get("pin"))  # before the money's transaction
 
         def execute(record):  # noqa: ANN001, ANN202
             redemption = qr_redeem(
@@ -123,7 +122,10 @@ class VerifyQRView(APIView):
             qr_id = QRPayment.objects.filter(transaction_id=transaction_id).values_list("id", flat=True).first()
             return code, {**body, "qr_id": str(qr_id) if qr_id else None}
 
-        return idempotent_call(request, scope="chain.qr_pay", execute=execute, replay=replay)
+        def gate():  # noqa: ANN202 - the UPI PIN, first in the money's transaction (one commit)
+            return pin_check_in_payment(user=request.user, pin=params.get("pin"))
+
+        return idempotent_call(request, scope="chain.qr_pay", execute=execute, replay=replay, gate=gate)
 
 
 def _preview(qr: QRPayment, amount: Any) -> dict[str, Any]:

@@ -10,6 +10,11 @@
 - same key while the first is still running: the second's INSERT waits for the first's commit
   (PostgreSQL's unique index; SQLite's single writer) and then replays its answer.
 
+`gate`, when given, runs first in that same transaction: the UPI PIN check
+(`accounts.pin.pin_check_in_payment`), so a payment with its PIN, key, money, notifications and
+stored answer is one commit. A refusal the gate returns (a counted wrong PIN) is raised after
+its transaction commits with nothing else in it: the count is kept, the key is not claimed.
+
 Exactly-once follows from the single transaction: there is no committed key without its
 answer, and no money without its key. The service also links the record to the transaction it
 creates (`transfer_create(idempotency=record)`) and refuses a record that already has one.
@@ -51,6 +56,9 @@ WAIT_SECONDS = 5.0
 STALE_CLAIM = timedelta(seconds=60)
 
 Executed = tuple[int, dict[str, Any]]
+# Runs first in the call's transaction; raises a refusal that wrote nothing, or returns one that
+# must be committed (and then raised), or None to go on.
+Gate = Callable[[], DomainError | None]
 
 
 def _valid_key(key: str) -> bool:
@@ -83,12 +91,12 @@ def idempotent_call(
     scope: str,
     execute: Callable[[IdempotencyKey | None], Executed],
     replay: Callable[[Any], Executed] | None = None,
+    gate: Gate | None = None,
 ) -> Response:
     """Run `execute` at most once per (user, Idempotency-Key). See the module docstring."""
     key = request.headers.get(HEADER)
     if key is None:
-        status, body = _run(execute, None, replay)
-        return Response(body, status=status)
+        return _unkeyed(execute, replay, gate)
     if not _valid_key(key):
         raise InvalidIdempotencyKey()
 
@@ -96,9 +104,14 @@ def idempotent_call(
     deadline = time.monotonic() + WAIT_SECONDS
     while True:
         with transaction.atomic(durable=True):
-            record = _insert(user=request.user, key=key, scope=scope, digest=digest)
-            if record is not None:
-                return _answer(record, execute, replay)
+            refused = gate() if gate is not None else None
+            gate = None  # once: another turn of this loop waits for a concurrent claim, not for the PIN
+            if refused is None:
+                record = _insert(user=request.user, key=key, scope=scope, digest=digest)
+                if record is not None:
+                    return _answer(record, execute, replay)
+        if refused is not None:
+            raise refused
         found = _found(user=request.user, key=key, digest=digest, replay=replay)
         if isinstance(found, Response):
             return found
@@ -108,6 +121,26 @@ def idempotent_call(
         if time.monotonic() >= deadline:
             raise RequestInProgress()
         time.sleep(0.05)
+
+
+def _unkeyed(execute: Callable[[IdempotencyKey | None], Executed], replay: Any, gate: Gate | None) -> Response:
+    """No key: `execute` as usual, in one transaction with the gate when there is one. A
+    business refusal is raised after the commit, as it would be without the gate: what the
+    services committed before refusing (a declined payment, an expiry) is kept, and their
+    own atomic blocks (savepoints here) have rolled back the rest."""
+    if gate is None:
+        status, body = _run(execute, None, replay)
+        return Response(body, status=status)
+    with transaction.atomic(durable=True):
+        refused = gate()
+        if refused is None:
+            try:
+                status, body = _run(execute, None, replay)
+            except DomainError as exc:
+                refused = exc
+    if refused is not None:
+        raise refused
+    return Response(body, status=status)
 
 
 def _answer(record: IdempotencyKey, execute: Callable[[IdempotencyKey | None], Executed], replay: Any) -> Response:

@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from accounts.pin import pin_check_for_payment
+from accounts.pin import pin_check_in_payment
 from ledger import selectors, services
 from ledger.exceptions import PayeeNotFound
 from ledger.idempotency import idempotent_call
@@ -63,7 +63,6 @@ class TransferView(APIView):
         data = TransferInput(data=request.data)
         data.is_valid(raise_exception=True)
         params = data.validated_data
-        pin_check_for_payment(user=request.user, pin=params.get("pin"))  # before the money's transaction
 
         def execute(record):  # noqa: ANN001, ANN202
             if params.get("to_account"):
@@ -81,6 +80,7 @@ class TransferView(APIView):
         return idempotent_call(
             request, scope="ledger.transfer", execute=execute,
             replay=lambda txn_id: transaction_replay(user=request.user, transaction_id=txn_id),
+            gate=lambda: pin_check_in_payment(user=request.user, pin=params.get("pin")),  # first, same commit
         )
 
 

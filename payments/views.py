@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from accounts.pin import pin_check_for_payment
+from accounts.pin import pin_check_in_payment
 from ledger.idempotency import idempotent_call
 from ledger.presenters import transaction_replay, transfer_result
 from ledger.serializers import TransferOutput
@@ -122,7 +122,6 @@ class SendView(PaymentsThrottled):
         data = SendInput(data=request.data)
         data.is_valid(raise_exception=True)
         params = data.validated_data
-        pin_check_for_payment(user=request.user, pin=params.get("pin"))  # before the money's transaction
 
         def execute(record):  # noqa: ANN001, ANN202
             outcome = services.payment_send(
@@ -134,6 +133,7 @@ class SendView(PaymentsThrottled):
         return idempotent_call(
             request, scope="payments.send", execute=execute,
             replay=lambda txn_id: transaction_replay(user=request.user, transaction_id=txn_id),
+            gate=lambda: pin_check_in_payment(user=request.user, pin=params.get("pin")),  # first, same commit
         )
 
 
@@ -206,7 +206,6 @@ class RequestAcceptView(PaymentsThrottled):
     def post(self, request: Request, request_id: Any) -> Response:
         data = AcceptInput(data=request.data or {})
         data.is_valid(raise_exception=True)
-        pin_check_for_payment(user=request.user, pin=data.validated_data.get("pin"))  # before the money's transaction
 
         def execute(record):  # noqa: ANN001, ANN202
             paid = services.money_request_accept(user=request.user, request_id=request_id, idempotency=record)
@@ -217,6 +216,7 @@ class RequestAcceptView(PaymentsThrottled):
         return idempotent_call(
             request, scope=f"payments.accept.{request_id}", execute=execute,
             replay=lambda txn_id: _accept_replay(request.user, txn_id),
+            gate=lambda: pin_check_in_payment(user=request.user, pin=data.validated_data.get("pin")),  # first, same commit
         )
 
 

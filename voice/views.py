@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from accounts.pin import pin_check_for_payment
+from accounts.pin import pin_check_in_payment
 from ledger.idempotency import idempotent_call
 from ledger.presenters import transaction_replay, transfer_result
 from securebank.openapi import ERRORS, ErrorBody, error_response
@@ -101,8 +101,10 @@ class ExecuteView(VoiceThrottled):
         data = ExecuteInput(data=request.data)
         data.is_valid(raise_exception=True)
         token = data.validated_data["confirmation_token"]
+        gate = None
         if services.voice_token_moves_money(user=request.user, token=token):  # a request moves nothing
-            pin_check_for_payment(user=request.user, pin=data.validated_data.get("pin"))
+            def gate():  # noqa: ANN202 - the UPI PIN, first in the money's transaction (one commit)
+                return pin_check_in_payment(user=request.user, pin=data.validated_data.get("pin"))
 
         def execute(record):  # noqa: ANN001, ANN202
             result = services.voice_command_execute(user=request.user, token=token, idempotency=record)
@@ -115,4 +117,4 @@ class ExecuteView(VoiceThrottled):
             status, body = transaction_replay(user=request.user, transaction_id=transaction_id)
             return status, {"intent": "pay", **body}
 
-        return idempotent_call(request, scope="voice.execute", execute=execute, replay=replay)
+        return idempotent_call(request, scope="voice.execute", execute=execute, replay=replay, gate=gate)
