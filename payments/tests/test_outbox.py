@@ -29,6 +29,17 @@ class SharedLayer(InMemoryChannelLayer):
     """Stands for a shared (Redis) layer: `push_outbox` refuses the in-memory one by name."""
 
 
+@pytest.fixture(autouse=True)
+def _in_memory_layer(settings):
+    """The in-memory layer whichever REDIS_URL the suite runs with: these tests read its queues."""
+    from channels.layers import channel_layers
+
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
+
+
 @pytest.fixture
 def listening():
     """`listening(user)` -> a function returning the events that reached the user's group since
