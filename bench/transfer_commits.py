@@ -10,7 +10,10 @@ middleware and the services the servers run) and prints, for the last one, each 
 PostgreSQL commits: an explicit one (an outermost `atomic` block) or an implicit one (a
 statement run in autocommit, which PostgreSQL counts as a commit too, like `bench/transfers.py`'s
 commits/op). It also prints PostgreSQL's own count (`pg_stat_database.xact_commit`) over the
-transfers, after the connection closes, so the listing is checked against the server.
+transfers, after the connection closes, so the listing is checked against the server. The
+connection is closed after every request, as the servers do: with `DB_POOL=1` each request
+then checks a connection out of the pool, and the pool's health check (an empty query, which
+PostgreSQL counts as a transaction) shows in that count, not in the listing.
 """
 
 from __future__ import annotations
@@ -52,7 +55,12 @@ def main() -> None:
     p.add_argument("--transfers", type=int, default=20)
     p.add_argument("--pin", action="store_true", help="the payer has a UPI PIN and sends it (the default is "
                    "bench/transfers.py's setup: no PIN, PIN_REQUIRED=0)")
+    p.add_argument("--fraud-model", default="", help="a saved model version directory (bench/transfers.py's "
+                   "cache has one) to score with, as the benchmark's servers do; default: no model (rules only)")
     args = p.parse_args()
+    model = Path(args.fraud_model).resolve() if args.fraud_model else None
+    if model is not None:
+        os.environ["FRAUD_MODEL_DIR"] = str(model.parent)
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith("postgres"):
         raise SystemExit("set DATABASE_URL to a PostgreSQL database named sb_bench*")
@@ -60,6 +68,8 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "securebank.settings")
     os.environ.setdefault("DEBUG", "1")
     os.environ.setdefault("PIN_REQUIRED", "0")
+    os.environ.setdefault("FRAUD_VELOCITY_HOUR_COUNT", "1000")  # as bench/transfers.py: no velocity holds
+    os.environ.setdefault("FRAUD_VELOCITY_DAY_COUNT", "1000")
     import django
 
     django.setup()
@@ -72,6 +82,17 @@ def main() -> None:
     from ledger.selectors import account_primary_for_user_id
 
     call_command("migrate", verbosity=0)
+    if model is not None:
+        import json
+
+        from fraud.model_services import model_activate
+        from fraud.models import FraudModel
+
+        meta = json.loads((model / "metadata.json").read_text())
+        FraudModel.objects.get_or_create(version=meta["version"], defaults=dict(
+            trained_at=meta["trained_at"], data_source=meta["data_source"][:255], data_sha256=meta["data_sha256"],
+            rows=meta["rows"], threshold=meta["threshold"], features=meta["features"], metrics=meta["metrics"]))
+        model_activate(version=meta["version"])
     alice = user_register(username="alice", email="alice@example.com", password="bench-Passw0rd-7319")
     bob = user_register(username="bob", email="bob@example.com", password="bench-Passw0rd-7319")
     to_account = account_primary_for_user_id(user_id=bob.pk).number
@@ -113,6 +134,8 @@ def main() -> None:
         pass
     transfer()  # warm caches (the fraud model, the treasury) before counting
     connection.close()
+    if getattr(connection, "pool", None) is not None:
+        connection.close_pool()
     time.sleep(1.2)
     before = _server_commits(url)
     acks.clear()
@@ -123,8 +146,13 @@ def main() -> None:
             status = transfer()
             if status != 201:
                 raise SystemExit(f"transfer answered {status}")
+            # A server closes the connection after every request (back to the pool with DB_POOL=1,
+            # whose next checkout runs the pool's health check); Django's test client does not.
+            connection.close()
     elapsed = time.monotonic() - started
     connection.close()
+    if getattr(connection, "pool", None) is not None:  # DB_POOL=1: end the pooled backends so they report
+        connection.close_pool()
     time.sleep(1.2)  # PostgreSQL publishes a backend's counters at most once a second
     after = _server_commits(url)
     BaseDatabaseWrapper.commit = real_commit
