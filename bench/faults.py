@@ -5,7 +5,7 @@
 
 Runs against its own throwaway services, never the machine's: a PostgreSQL cluster initdb'd under
 /tmp and started on port 5433, and a Redis on port 6390 (both stopped at the end). Servers use
-ports 5200-5209. Each scenario starts from a fresh database with 32 funded customers.
+port 5200 (--http-port). Each scenario starts from a fresh database with 32 funded customers.
 
 - kill: 16 clients send keyed transfers (POST /api/transactions/transfer + Idempotency-Key) and
   retry each request with its key until it gets an answer; the server is killed with SIGKILL at
@@ -419,6 +419,7 @@ SCENARIOS = {"kill": scenario_kill, "postgres": scenario_postgres, "redis": scen
 
 
 def main() -> int:
+    global HTTP_PORT  # noqa: PLW0603 - --http-port; read by every scenario
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--seconds", type=float, default=30)
     p.add_argument("--clients", type=int, default=16)
@@ -426,7 +427,9 @@ def main() -> int:
     p.add_argument("--seed", type=int, default=13)
     p.add_argument("--scenarios", default="kill,postgres,redis,workers")
     p.add_argument("--json", default="", help="also write the figures here")
+    p.add_argument("--http-port", type=int, default=HTTP_PORT, help=f"the server's port (default {HTTP_PORT})")
     args = p.parse_args()
+    HTTP_PORT = args.http_port
     log_dir = Path("/tmp/sb-faults-logs")
     log_dir.mkdir(exist_ok=True)
     env = server_env()
