@@ -16,7 +16,7 @@ asked for the check moves nothing. Callers therefore call these OUTSIDE any atom
 the money's own transaction.
 
 A PIN never appears in a log line, an error, an audit row, a notification or a stored
-idempotency request (ledger.idempotency drops it from the fingerprint).
+idempotency request (securebank.idempotency_http drops it from the fingerprint).
 """
 
 from __future__ import annotations

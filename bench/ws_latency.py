@@ -53,7 +53,7 @@ from websockets.asyncio.client import connect  # noqa: E402
 
 from accounts.models import User  # noqa: E402
 from ledger.services import account_open_primary  # noqa: E402
-from payments.tests.servers import Server, database_url, http_json, start_server  # noqa: E402
+from securebank.liveserver import Server, database_url, http_json, start_server  # noqa: E402
 
 PREFIX = "wsbench"
 ALLOW_ALL = "ledger.tests.assessors.Scripted"  # default decision: allow

@@ -15,10 +15,10 @@ from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from accounts.models import User
 from ledger.exceptions import (
     AccountFrozen,
     AccountNotFound,
@@ -38,6 +38,8 @@ from securebank import clock, sql
 from securebank.audit import audit_record
 from securebank.errors import InvalidAmount
 from securebank.money import TWO_PLACES
+
+User = get_user_model()  # the ledger names owners by settings.AUTH_USER_MODEL, not by app
 
 TREASURY_NUMBER = "00000000000001"
 Balances = dict[int, tuple[Decimal, Decimal]]

@@ -34,6 +34,7 @@ from channels.layers import get_channel_layer
 from accounts.consumers import membership_gate
 from accounts.ws_auth import socket_identity_from_access_token
 from notifications.payloads import socketio_payload
+from notifications.socketio_guard import EngineIOGuard
 from securebank.errors import error_body
 from securebank.notify import EVENTS, user_group
 from securebank.origins import origin_allowed
@@ -41,8 +42,15 @@ from securebank.origins import origin_allowed
 logger = logging.getLogger(__name__)
 
 SOCKETIO_PATH = "socket.io"
-# Clients send a CONNECT packet with a ~300-character token and nothing else of use.
+# Clients send a CONNECT packet with a ~300-character token and nothing else of use: a bigger
+# WebSocket frame closes the connection, a bigger polling POST is answered 413. Engine.IO
+# advertises it to clients as `maxPayload` (socket.io-client splits its POSTs to fit).
 MAX_CLIENT_MESSAGE_BYTES = 16 * 1024
+# Socket.IO's own defaults, stated: the server pings every 25 s (inside the 60 s idle timeout
+# of common load balancers and proxies) and drops a client that has not answered 20 s later,
+# so a vanished phone's subscription is released within 45 s.
+PING_INTERVAL_SECONDS = 25
+PING_TIMEOUT_SECONDS = 20
 RETRY_SECONDS = 1.0  # after a channel-layer read fails (Redis restarting), before reading again
 
 # One indexed read on the thread pool (it closes its own connection), as the native consumer.
@@ -50,14 +58,49 @@ _identify = database_sync_to_async(socket_identity_from_access_token, thread_sen
 
 
 class SocketServer(socketio.AsyncServer):
-    """python-socketio's server, minus one hole: a client could emit an EVENT named `connect`
-    or `disconnect` and have the server run those handlers with arguments of its choosing."""
+    """python-socketio's server, minus its holes for a hostile client:
+    - an EVENT named `connect` or `disconnect` would run those handlers with arguments of the
+      client's choosing, and one named `*` the catch-all with the wrong arguments: dropped;
+    - a Socket.IO packet it cannot decode (bad JSON, unknown type, a stray binary attachment, a
+      CONNECT_ERROR from the client) raised out of the message handler and was logged with a
+      traceback while the connection stayed up: the client is dropped, one line is logged."""
 
     async def _handle_event(self, eio_sid: str, namespace: str | None, id: int | None, data: Any) -> None:  # noqa: A002
-        if not isinstance(data, list) or not data or not isinstance(data[0], str) or data[0] in self.reserved_events:
+        if (not isinstance(data, list) or not data or not isinstance(data[0], str)
+                or data[0] in self.reserved_events or data[0] == "*"):
             logger.info("dropped a malformed or reserved Socket.IO event")
             return
         await super()._handle_event(eio_sid, namespace, id, data)
+
+    async def _handle_eio_message(self, eio_sid: str, data: Any) -> None:
+        try:
+            await super()._handle_eio_message(eio_sid, data)
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:  # from decoding the packet
+            logger.info("dropped a Socket.IO client that sent an undecodable packet (%s)", type(exc).__name__)
+            await self._drop(eio_sid)
+
+    async def _drop(self, eio_sid: str) -> None:
+        """Close an Engine.IO session now: the Socket.IO disconnect handlers run, the client
+        gets a CLOSE packet, and the transport (WebSocket or waiting GET) ends without waiting
+        for the client to cooperate."""
+        socket = self.eio.sockets.get(eio_sid)
+        if socket is None or socket.closed or socket.closing:
+            return
+        await socket.close(wait=False, reason=self.reason.SERVER_DISCONNECT)
+        socket.queue.put_nowait(None)  # ends the writer (WebSocket) or the waiting poll
+        # Forgotten now: python-engineio answers a later POST to a closed session it still
+        # holds with a KeyError (a 500), and one it does not know with a 400.
+        self.eio.sockets.pop(eio_sid, None)
+
+    async def _handle_eio_disconnect(self, eio_sid: str, reason: Any) -> None:
+        """A long-polling client that closes its session (a CLOSE packet in a POST) still has a
+        GET waiting for packets, which Engine.IO would hold open for ping_interval +
+        ping_timeout: end it now, so the client's disconnect returns at once and the server
+        keeps no dead request (and no HTTP connection) for a session that is gone."""
+        await super()._handle_eio_disconnect(eio_sid, reason)
+        socket = self.eio.sockets.get(eio_sid)
+        if reason == self.reason.CLIENT_DISCONNECT and socket is not None and not socket.upgraded:
+            socket.queue.put_nowait(None)  # poll() answers an empty payload; later GETs a 400
 
 
 @dataclass
@@ -76,6 +119,8 @@ sio = SocketServer(
     cors_allowed_origins=origin_allowed,  # the same rule as the native socket's handshake
     always_connect=False,  # refused connections get CONNECT_ERROR, never a CONNECT first
     max_http_buffer_size=MAX_CLIENT_MESSAGE_BYTES,
+    ping_interval=PING_INTERVAL_SECONDS,
+    ping_timeout=PING_TIMEOUT_SECONDS,
     logger=False,
     engineio_logger=False,
 )
@@ -90,25 +135,57 @@ def token_from(auth: Any, environ: dict[str, Any]) -> str | None:
     return query["token"][0] if query.get("token") else None
 
 
+def _refusal(code: str, message: str) -> socketio.exceptions.ConnectionRefusedError:
+    # socket.io-client shows `err.message` and `err.data` on connect_error.
+    return socketio.exceptions.ConnectionRefusedError(message, error_body(code, message))
+
+
+UNAUTHORIZED = ("unauthorized", "A valid access token is required.")
+UNAVAILABLE = ("service_unavailable", "Notifications are temporarily unavailable. Reconnect shortly.")
+
+
 @sio.event
-async def connect(sid: str, environ: dict[str, Any], auth: Any = None) -> None:
+async def connect(sid: str, environ: dict[str, Any], auth: Any = None) -> bool | None:
     token = token_from(auth, environ)
-    identity = await _identify(token) if token else None
+    try:
+        identity = await _identify(token) if token else None
+    except Exception as exc:  # the database is away: the client retries, as after a 503
+        logger.warning("Socket.IO token check failed (%s): refusing as unavailable", type(exc).__name__)
+        raise _refusal(*UNAVAILABLE) from None
     if identity is None:
-        # socket.io-client shows `err.message` and `err.data` on connect_error.
-        raise socketio.exceptions.ConnectionRefusedError(
-            "A valid access token is required.", error_body("unauthorized", "A valid access token is required.")
-        )
+        raise _refusal(*UNAUTHORIZED)
     layer = get_channel_layer()
     group = user_group(identity.user_id)
-    channel = await layer.new_channel(prefix="socketio.")
-    async with membership_gate():
-        await layer.group_add(group, channel)
+    try:
+        channel = await layer.new_channel(prefix="socketio.")
+        async with membership_gate():
+            await layer.group_add(group, channel)
+    except Exception as exc:  # Redis is away
+        logger.warning("Socket.IO could not join the user's group (%s): refusing as unavailable", type(exc).__name__)
+        raise _refusal(*UNAVAILABLE) from None
+    if not _still_open(sid):
+        # The client left while it was being authenticated: python-socketio runs no disconnect
+        # handler for a connection it has not accepted yet, so nothing would ever undo this.
+        await _leave(group, channel)
+        return False
     sub = Subscription(user_id=identity.user_id, group=group, channel=channel)
     _subscriptions[sid] = sub
     sub.reader = asyncio.create_task(_relay(sid, layer, channel), name=f"socketio-relay-{sid}")
     delay = max(identity.expires_at - time.time(), 0.0)
     sub.expiry = asyncio.get_running_loop().call_later(delay, _token_expired, sid)
+
+
+def _still_open(sid: str) -> bool:
+    socket = sio.eio.sockets.get(sio.manager.eio_sid_from_sid(sid, "/"))
+    return socket is not None and not socket.closed and not socket.closing
+
+
+async def _leave(group: str, channel: str) -> None:
+    try:
+        async with membership_gate():
+            await get_channel_layer().group_discard(group, channel)
+    except Exception:  # the socket is gone either way; the layer expires the membership
+        logger.warning("could not leave %s after a Socket.IO disconnect", group)
 
 
 def _token_expired(sid: str) -> None:
@@ -124,11 +201,7 @@ async def disconnect(sid: str, reason: Any = None) -> None:
         sub.expiry.cancel()
     if sub.reader is not None:
         sub.reader.cancel()
-    try:
-        async with membership_gate():
-            await get_channel_layer().group_discard(sub.group, sub.channel)
-    except Exception:  # the socket is gone either way; the layer expires the membership
-        logger.warning("could not leave %s after a Socket.IO disconnect", sub.group, exc_info=True)
+    await _leave(sub.group, sub.channel)
 
 
 @sio.on("*")
@@ -166,6 +239,23 @@ def subscription_count() -> int:
     return len(_subscriptions)
 
 
+class GuardedASGIApp(socketio.ASGIApp):
+    """python-socketio's ASGI app with EngineIOGuard in front of the Engine.IO endpoint only."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.guard = EngineIOGuard(self.engineio_server.handle_request, max_bytes=MAX_CLIENT_MESSAGE_BYTES,
+                                   drop_session=self.engineio_server._drop)
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        path = scope.get("path", "")
+        if scope["type"] in ("http", "websocket") and (path if path.endswith("/") else path + "/").startswith(
+                self.engineio_path):
+            await self.guard(scope, receive, send)
+        else:
+            await super().__call__(scope, receive, send)
+
+
 def asgi_app(other_asgi_app: Any) -> socketio.ASGIApp:
     """`/socket.io/` to the Socket.IO server, everything else to `other_asgi_app`."""
-    return socketio.ASGIApp(sio, other_asgi_app=other_asgi_app, socketio_path=SOCKETIO_PATH)
+    return GuardedASGIApp(sio, other_asgi_app=other_asgi_app, socketio_path=SOCKETIO_PATH)

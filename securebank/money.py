@@ -56,10 +56,26 @@ def parse_amount(value: Any, *, maximum: Decimal | None = None, allow_zero: bool
 
 
 def format_amount(value: Decimal | int | None) -> str | None:
-    """Two-place string for responses; None stays None."""
+    """Two-place string for responses (machine-readable, no grouping); None stays None."""
     if value is None:
         return None
     return str(Decimal(value).quantize(TWO_PLACES, rounding=ROUND_HALF_EVEN))
+
+
+def format_rupees(value: Decimal | int | str) -> str:
+    """Money for people (messages, notifications, admin, fraud reasons): the rupee sign and
+    Indian digit grouping, the last three digits then pairs: 150000 -> '₹1,50,000.00'."""
+    text = format_amount(value)
+    sign, text = ("-", text[1:]) if text.startswith("-") else ("", text)
+    whole, _, paise = text.partition(".")
+    head, tail = whole[:-3], whole[-3:]
+    groups = []
+    while len(head) > 2:
+        groups.insert(0, head[-2:])
+        head = head[:-2]
+    if head:
+        groups.insert(0, head)
+    return f"{sign}₹" + ",".join([*groups, tail]) + "." + paise
 
 
 class MoneyField(serializers.Field):

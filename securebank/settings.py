@@ -108,11 +108,13 @@ MIDDLEWARE = [
     # alike; below JsonErrorMiddleware so that a missing file is a JSON 404 like any other.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's session, CSRF, user and messages middleware, skipped on the JWT API (/api/,
+    # /classic/api/): only the admin's pages use them (securebank/admin_middleware.py).
+    "securebank.admin_middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "securebank.admin_middleware.CsrfViewMiddleware",
+    "securebank.admin_middleware.AuthenticationMiddleware",
+    "securebank.admin_middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -304,33 +306,8 @@ SIMPLE_JWT = {
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "SecureBank API",
-    "DESCRIPTION": (
-        "SecureBank: double-entry ledger, UPI payments, fraud scoring, a tamper-evident chain of "
-        "transactions and voice payments. Every error is "
-        '`{"error": {"code": "...", "message": "...", "fields": {...}}}`. '
-        "Amounts are decimal strings with two places. Money-moving POSTs accept an "
-        "`Idempotency-Key` header."
-        "\n\n## WebSocket notifications (docs/payments.md)\n"
-        "`ws://HOST/ws/notifications/?token=<JWT access>`, or the token as subprotocol "
-        "(`Sec-WebSocket-Protocol: bearer, <token>`). A missing, expired or forged token, or the "
-        "token expiring later, closes the socket with code 4401. The socket joins only its own "
-        "user's group. Client messages: `{\"type\": \"ping\"}` (-> `pong`), `join`, `leave`; "
-        "anything else gets `{\"type\": \"error\", \"error\": {code, message, fields}}` and the "
-        "socket stays up. Server events, sent only after the database commit, are "
-        "`{\"type\": EVENT, \"data\": {...}, \"timestamp\", \"sent_at\"}`:\n"
-        "- `payment_sent` (to the payer, status completed or held) and `payment_received` (to "
-        "the payee, completed): `transaction_id, reference, amount, status, kind, channel, note, "
-        "counterparty {name, vpa}, created_at, completed_at, committed_at, title, message, "
-        "notification_id`;\n"
-        "- `balance_update` (each customer whose balance changed; live only, not stored): "
-        "`account, previous_balance, balance, change, transaction_id, reference, committed_at`;\n"
-        "- `notification`: `kind, title, message, notification_id` plus `request` {id, amount, "
-        "note, status, requester, payer, created_at, expires_at, transaction_id} for kinds "
-        "`money_request.created|paid|declined|cancelled|expired|reopened`, or `transaction` "
-        "(the payment fields above) for `payment.declined|released|reversed`;\n"
-        "- `fraud_alert`: a held payment (fields in docs/fraud.md).\n"
-        "Every event except `balance_update` is also stored: GET /api/notifications."
-    ),
+    # The API's prose lives beside the code that it describes, in Markdown, not in settings.
+    "DESCRIPTION": (BASE_DIR / "securebank" / "openapi_description.md").read_text(encoding="utf-8").strip(),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",  # from drf_spectacular_sidecar's static files, not a CDN
@@ -375,6 +352,12 @@ FRAUD_MULE_NEW_PAYERS = env_int("FRAUD_MULE_NEW_PAYERS", 5)
 FRAUD_UNUSUAL_HOUR_SHARE = env_float("FRAUD_UNUSUAL_HOUR_SHARE", "0.05")
 # The ledger asks this callable for a risk verdict before money moves (see ledger.risk).
 LEDGER_RISK_ASSESSOR = env_str("LEDGER_RISK_ASSESSOR", "fraud.services.risk_assessor")
+# What accounts needs from the apps above it (accounts/extensions.py).
+ACCOUNTS_PRIMARY_ACCOUNT_OPEN = "ledger.services.account_open_primary"
+ACCOUNTS_ACCOUNT_SUMMARY = "ledger.selectors.account_summary_for_user"
+ACCOUNTS_CONTACT_SOURCES = ["ledger.selectors.counterparty_owner_ids", "payments.selectors.request_counterparty_ids"]
+# The durable half of idempotency that securebank.idempotency_http hands each keyed request to.
+IDEMPOTENCY_STORE = "ledger.idempotency.idempotent_execute"
 # Called by the ledger inside a hold release's transaction (see ledger.listeners).
 LEDGER_HOLD_RELEASE_LISTENERS = env_list("LEDGER_HOLD_RELEASE_LISTENERS", "payments.services.money_request_hold_released")
 

@@ -107,7 +107,7 @@ def test_staff_see_all_alerts_and_filter_by_status(alice, bob, operator, auth_cl
     rejected = client.get("/api/fraud/alerts", {"status": "rejected"}).json()["results"][0]
     assert rejected["review"] == {"score": None, "model_version": None, "payer": "alice", "reviewed_by": "opsy",
                                   "note": "scam call",
-                                  "operator_reasons": ["no usable fraud model: above the fail-open limit 5000.00"]}
+                                  "operator_reasons": ["no usable fraud model: above the fail-open limit ₹5,000.00"]}
     assert client.get("/api/fraud/alerts", {"status": "bogus"}).status_code == 400
 
 

@@ -1,4 +1,5 @@
-"""Start real daphne server processes on 127.0.0.1 for end-to-end tests and benchmarks."""
+"""Start real daphne server processes on 127.0.0.1 for end-to-end tests and benchmarks (not a test
+module, so that a benchmark may import it)."""
 
 from __future__ import annotations
 
