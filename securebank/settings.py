@@ -153,6 +153,11 @@ if DATABASE_URL:
             "max_size": env_int("DB_POOL_MAX", 20),
             "timeout": 10,
         }
+    if env_bool("DB_TRANSACTION_POOLER", False):
+        # Behind PgBouncer in transaction mode a server connection changes hands at every COMMIT:
+        # a cursor that outlives its transaction (`.iterator()` in autocommit opens one WITH
+        # HOLD) would be read on another client's connection. Fetch in chunks client-side instead.
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -168,6 +173,9 @@ else:
             },
         }
     }
+# Requests running their view at once in one server process (securebank/handlers.py); more
+# wait for a thread. At most DB_POOL_MAX, so that none of them waits for a pooled connection.
+HTTP_THREADS = env_int("HTTP_THREADS", 20)
 DATABASES["default"].setdefault("TEST", {})
 if env_str("TEST_DATABASE_NAME"):
     DATABASES["default"]["TEST"]["NAME"] = env_str("TEST_DATABASE_NAME")

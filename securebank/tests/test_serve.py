@@ -4,6 +4,7 @@ uvicorn serving HTTP, the native WebSocket and Socket.IO on one port."""
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import os
 import signal
@@ -17,7 +18,7 @@ import pytest
 import websockets
 from django.core.management import CommandError, call_command
 
-from payments.tests.servers import free_port
+from securebank.liveserver import free_port
 from securebank.management.commands import serve
 
 BASE_DIR = Path(__file__).resolve().parents[2]
@@ -134,3 +135,40 @@ def test_uvicorn_serves_http_websocket_and_socketio_on_one_port(tmp_path):
             proc.wait()
         log.close()
     assert proc.returncode == 0, (tmp_path / "serve.log").read_text()
+
+
+@pytest.fixture
+def started(monkeypatch) -> list[list[str]]:
+    """The server command lines `serve` starts; each "server" exits 0 at once."""
+    argvs: list[list[str]] = []
+
+    class Finished:
+        def __init__(self, argv: list[str]) -> None:
+            argvs.append(argv)
+
+        def wait(self, timeout: float | None = None) -> int:
+            return 0
+
+        def poll(self) -> int:
+            return 0
+
+    monkeypatch.setattr(serve.subprocess, "Popen", Finished)
+    monkeypatch.setattr(serve.signal, "signal", lambda *_: None)
+    return argvs
+
+
+def test_several_processes_start_one_server_and_warn_about_socketio_polling(settings, started):
+    settings.CHANNEL_LAYERS = REDIS
+    err = io.StringIO()
+    with pytest.raises(SystemExit) as exited:
+        call_command("serve", "--workers", "3", "--no-workers", stderr=err, stdout=io.StringIO())
+    assert exited.value.code == 0
+    assert len(started) == 1 and started[0][started[0].index("--workers") + 1] == "3"
+    assert "transports: ['websocket']" in err.getvalue()
+
+
+def test_daphne_defaults_to_one_process(settings, started):
+    settings.DEBUG, settings.CHANNEL_LAYERS = False, REDIS
+    with pytest.raises(SystemExit):
+        call_command("serve", "--server", "daphne", "--no-workers", stdout=io.StringIO(), stderr=io.StringIO())
+    assert started[0][2] == "daphne"

@@ -20,7 +20,7 @@ from django.conf import settings
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
-from payments.tests.servers import Server, free_port
+from securebank.liveserver import Server, free_port
 
 pytestmark = pytest.mark.slow
 

@@ -80,7 +80,9 @@ class Command(BaseCommand):
         parser.add_argument("--no-workers", action="store_true", help="serve only, no background workers")
 
     def handle(self, *args, **options) -> None:
-        workers = options["workers"] if options["workers"] is not None else default_workers()
+        workers = options["workers"]
+        if workers is None:
+            workers = default_workers() if options["server"] == "uvicorn" else 1
         if workers < 1:
             raise CommandError("--workers must be at least 1")
         if workers > 1 and not layer_is_shared():
@@ -91,6 +93,14 @@ class Command(BaseCommand):
             )
         if workers > 1 and options["server"] == "daphne":
             raise CommandError("daphne serves one process per port: use --server uvicorn for --workers > 1")
+        if workers > 1:
+            # Measured: of 100 polling sessions on 2 processes, 65 saw their second request land
+            # on the other process and refused (docs/scaling.md).
+            self.stderr.write(
+                "serve: note: Socket.IO long-polling keeps its session in one process; with several "
+                "processes on one port, Socket.IO clients must connect with transports: ['websocket'] "
+                "(the native /ws/ socket is unaffected)"
+            )
         if workers > 1 and settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
             self.stderr.write("serve: warning: several processes on SQLite serialize on its write lock; use PostgreSQL")
 
