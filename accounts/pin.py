@@ -10,10 +10,12 @@ customers with the same PIN have different hashes.
 Key rotation: `key_id` names the key a row was hashed with. A row under a retired key
 (PIN_HMAC_KEYS_OLD) still verifies, and a correct PIN rehashes it under the current key.
 
-Every check locks the customer's PIN row (`select_for_update`) in its own durable transaction,
-so concurrent guesses are counted one by one and the count commits even when the payment that
-asked for the check moves nothing. Callers therefore call these OUTSIDE any atomic block, before
-the money's own transaction.
+Every check locks the customer's PIN row (`select_for_update`), so concurrent guesses are
+counted one by one, and the count commits even when the payment that asked for the check moves
+nothing. `pin_verify` and `pin_check_for_payment` run in their own durable transaction (call
+them OUTSIDE any atomic block); `pin_check_in_payment` runs first in the payment's own
+transaction (one commit for the PIN and the money) and hands back a counted refusal for the
+caller to raise after committing it.
 
 A PIN never appears in a log line, an error, an audit row, a notification or a stored
 idempotency request (securebank.idempotency_http drops it from the fingerprint).
@@ -243,6 +245,30 @@ def pin_reset(*, user: User, password: str, new_pin: str) -> PinStatus:
         row.save(force_insert=created)
         audit_record(actor=user, action="pin.reset", obj=row, before=before, after={"key_id": row.key_id})
     return pin_status(user=user)
+
+
+def pin_check_in_payment(*, user: User, pin: str | None) -> PinInvalid | PinLocked | None:
+    """`pin_check_for_payment` as the first step of the payment's own durable transaction, so
+    a payment commits once (ledger.idempotency's `gate`). Lock order: the PIN row, then the
+    idempotency key, then the accounts.
+
+    Refusals that wrote nothing are raised (the caller's transaction rolls back nothing of
+    importance). A wrong or locked PIN is RETURNED: the caller must write nothing else, commit
+    (the count and any lock with its audit row and notification are kept), then raise it."""
+    if pin is None or pin == "":
+        if UserPin.objects.filter(user=user).exists():
+            raise PinRequired(fields={"pin": ["Enter your UPI PIN to pay."]})
+        if settings.PIN_REQUIRED:
+            raise PinNotSet()
+        return None
+    _check_format(pin, "pin")
+    row = UserPin.objects.select_for_update().filter(user=user).first()
+    if row is None:
+        if settings.PIN_REQUIRED:
+            raise PinNotSet()
+        return None
+    error, _wrote = _attempt(row, pin, timezone.now())
+    return error
 
 
 def pin_check_for_payment(*, user: User, pin: str | None) -> None:

@@ -5,7 +5,7 @@ done in raw SQL, on one fresh PostgreSQL database, in one run.
     .venv/bin/python bench/transfers.py                      # defaults: about 2-3 minutes
     .venv/bin/python bench/transfers.py --workers 2 --db-pool --profile bench/out
 
-Steps: drop and recreate the database (its name must start with `securebank_bench`), migrate,
+Steps: drop and recreate the database (its name must start with `securebank_bench` or `sb_bench`), migrate,
 register N users (the real registration service, opening balance included), start daphne
 (one process per `--workers`, on consecutive ports), log every user in over HTTP, then drive K
 keep-alive clients doing `POST /api/transactions/transfer` with an Idempotency-Key between
@@ -70,7 +70,7 @@ def admin_url(url: str) -> str:
 
 def db_recreate(url: str) -> None:
     name = db_name(url)
-    if not re.fullmatch(r"(securebank|sb)_bench\w*", name):
+    if not re.fullmatch(r"(securebank_bench|sb_bench)\w*", name):
         raise SystemExit(f"refusing to drop {name!r}: the benchmark database must be named securebank_bench* or sb_bench*")
     with psycopg.connect(admin_url(url), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -5,8 +5,9 @@ For each channel layer (in-memory: one server process; Redis: two server process
 the first, payments on the second so that every event crosses processes):
   - C authenticated WebSocket clients (`websockets`) connect to /ws/notifications/;
   - P payments of 1.00 between random pairs of them go over HTTP (POST /api/payments/send);
-  - every event carries `committed_at`, stamped by the server right after the ledger commit;
-    the client subtracts it from its receive time (same machine, same clock);
+  - every event carries `committed_at`, stamped by the server in the money's transaction as
+    its last step, just before the commit (the notification outbox is written there); the
+    client subtracts it from its receive time (same machine, same clock);
   - a delivery is lost if an expected event (payment_sent + balance_update to the payer,
     payment_received + balance_update to the payee, per completed payment) never arrives.
 Then (--idle N) one fresh server process holds N idle authenticated connections: its resident

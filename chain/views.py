@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from accounts.pin import pin_check_for_payment
+from accounts.pin import pin_check_in_payment
 from chain import selectors
 from chain.models import QRPayment
 from chain.qr import qr_create, qr_inspect, qr_png_data_uri, qr_redeem
@@ -109,7 +109,6 @@ class VerifyQRView(IdempotentView):
         if not params["confirm"]:
             qr, amount = qr_inspect(payer=request.user, qr_data=params["qr_data"], amount=params.get("amount"))
             return Response(QRPreviewOutput(_preview(qr, amount)).data)
-        pin_check_for_payment(user=request.user, pin=params.get("pin"))  # before the money's transaction
 
         def execute(record: object) -> tuple[int, dict]:
             redemption = qr_redeem(
@@ -118,7 +117,9 @@ class VerifyQRView(IdempotentView):
             code, body = transfer_result(redemption.outcome)
             return code, {**body, "qr_id": str(redemption.qr.id)}
 
-        return self.idempotent(request, execute)
+        return self.idempotent(
+            request, execute, gate=lambda: pin_check_in_payment(user=request.user, pin=params.get("pin"))
+        )
 
 
 def _preview(qr: QRPayment, amount: Any) -> dict[str, Any]:

@@ -2,8 +2,10 @@
 replay, is `securebank.idempotency_http`, which calls `idempotent_execute` through
 settings.IDEMPOTENCY_STORE):
 
-- first use of (user, key): the key row, everything `execute(record)` writes and the stored
-  answer (status and body, business refusals included) commit in ONE database transaction;
+- first use of (user, key): the gate (the UPI PIN check), the key row, everything
+  `execute(record)` writes and the stored answer (status and body, business refusals included)
+  commit in ONE database transaction; a refusal the gate returns (a counted wrong PIN) is
+  raised after its transaction commits with nothing else in it, the key left unclaimed;
 - same key, same body: the stored answer, marked replayed;
 - same key, different body: 409 `idempotency_conflict`;
 - same key while the first is still running: the second's INSERT waits for the first's commit
@@ -27,22 +29,29 @@ from ledger.exceptions import IdempotencyConflict, RequestInProgress
 from ledger.models import IdempotencyKey
 from securebank import sql
 from securebank.errors import DomainError
-from securebank.idempotency_http import Answer, Execute
+from securebank.idempotency_http import Answer, Execute, Gate
 
 # A key purged between our INSERT finding it taken and our SELECT (older than the TTL, so only
 # in a test or a clock jump) is claimed again; a few tries are plenty.
 ATTEMPTS = 3
 
 
-def idempotent_execute(*, user: Any, key: str, scope: str, fingerprint: str, execute: Execute) -> Answer:
+def idempotent_execute(
+    *, user: Any, key: str, scope: str, fingerprint: str, execute: Execute, gate: Gate | None = None
+) -> Answer:
     """Run `execute` at most once per (user, key) and return its answer. See the module docstring."""
     for _ in range(ATTEMPTS):
         with transaction.atomic(durable=True):
-            record = _insert(user=user, key=key, scope=scope, digest=fingerprint)
-            if record is not None:
-                status, body = _run(execute, record)
-                _store_answer(record.pk, status, body)
-                return Answer(status, body, replayed=False)
+            refused = gate() if gate is not None else None
+            gate = None  # once: another turn of this loop is for a purged key, not for the PIN
+            if refused is None:
+                record = _insert(user=user, key=key, scope=scope, digest=fingerprint)
+                if record is not None:
+                    status, body = _run(execute, record)
+                    _store_answer(record.pk, status, body)
+                    return Answer(status, body, replayed=False)
+        if refused is not None:  # committed alone (the counted wrong PIN), the key not claimed
+            raise refused
         existing = IdempotencyKey.objects.filter(user=user, key=key).first()
         if existing is None:  # purged since our insert: claim it again
             continue

@@ -2,7 +2,8 @@
 
 Every function that moves money takes row locks through `accounts_lock` (primary-key order, so
 two transfers in opposite directions cannot deadlock), re-reads balances after locking, writes
-one Transaction with its Entries, and registers `transaction_committed` for after the commit.
+one Transaction with its Entries, sends `transaction_posted` inside the transaction (the
+notification outbox is written there) and registers `transaction_committed` for after the commit.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from ledger.listeners import hold_release_listeners
 from ledger.models import Account, Entry, IdempotencyKey, Transaction
 from ledger.risk import AllowAll, RiskVerdict, TransferContext, get_risk_assessor
 from ledger.selectors import daily_outgoing_total
-from ledger.signals import transaction_committed
+from ledger.signals import transaction_committed, transaction_posted
 from securebank import clock, sql
 from securebank.audit import audit_record
 from securebank.errors import InvalidAmount
@@ -355,7 +356,7 @@ def _post(
         balances = _write_entries(txn=txn, payer=payer, payee=payee, amount=amount)
         event = "completed"
     assessor.record(transaction=txn, verdict=verdict)
-    _after_commit(txn, event, balances)
+    _announce(txn, event, balances)
     return TransferOutcome(transaction=txn, payer_account=payer, payee_account=payee)
 
 
@@ -376,12 +377,14 @@ def _write_entries(*, txn: Transaction, payer: Account, payee: Account, amount: 
     return balances
 
 
-def _after_commit(txn: Transaction, event: str, balances: Balances) -> None:
-    """Send `transaction_committed` after the commit, with the transaction as committed.
+def _announce(txn: Transaction, event: str, balances: Balances) -> None:
+    """Send `transaction_posted` now, inside the caller's transaction (the listeners' rows commit
+    with the money), and `transaction_committed` after the commit.
 
     The in-memory row is what was written (its accounts, owners included, were loaded under
     the lock), so listeners need no reload.
     """
+    transaction_posted.send(sender=Transaction, transaction=txn, event=event, balances=balances)
 
     def send() -> None:
         transaction_committed.send(sender=Transaction, transaction=txn, event=event, balances=balances)
@@ -416,7 +419,7 @@ def hold_complete(*, transaction_id: Any, actor: Any = None, note: str = "") -> 
         txn.completed_at = clock.now()
         txn.status_reason = note[:255] or "Approved after review."
         txn.save(update_fields=["status", "completed_at", "status_reason"])
-        _after_commit(txn, "completed", balances)
+        _announce(txn, "completed", balances)
     return txn
 
 
@@ -440,7 +443,7 @@ def hold_release(*, transaction_id: Any, actor: Any = None, reason: str = "Relea
         # back and the hold stays, rather than a request staying paid by money that never moved.
         for listener in hold_release_listeners():
             listener(transaction=txn)
-        _after_commit(txn, "released", {})
+        _announce(txn, "released", {})
     return txn
 
 

@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from accounts.pin import pin_check_for_payment
+from accounts.pin import pin_check_in_payment
 from ledger import selectors, services
 from ledger.exceptions import PayeeNotFound
 from ledger.presenters import transfer_result
@@ -59,7 +59,6 @@ class TransferView(IdempotentView):
         data = TransferInput(data=request.data)
         data.is_valid(raise_exception=True)
         params = data.validated_data
-        pin_check_for_payment(user=request.user, pin=params.get("pin"))  # before the money's transaction
 
         def execute(record: object) -> tuple[int, dict]:
             if params.get("to_account"):
@@ -74,7 +73,9 @@ class TransferView(IdempotentView):
             )
             return transfer_result(outcome)
 
-        return self.idempotent(request, execute)
+        return self.idempotent(
+            request, execute, gate=lambda: pin_check_in_payment(user=request.user, pin=params.get("pin"))
+        )
 
 
 class HistoryPagination(CursorPagination):

@@ -2,7 +2,8 @@
 notifications that payments and money requests produce (documented in docs/payments.md).
 
 Everything here goes through `payments.notifications.notification_send` (a Notification row in
-the caller's transaction, the push after commit). Nothing here moves money or changes state.
+the caller's transaction: the outbox; the push after commit, see payments/outbox.py). Nothing
+here moves money or changes state.
 """
 
 from __future__ import annotations
@@ -10,8 +11,6 @@ from __future__ import annotations
 import logging
 from decimal import Decimal
 from typing import Any
-
-from django.db import transaction as db_transaction
 
 from ledger.models import Account, Transaction
 from payments.models import MoneyRequest
@@ -105,8 +104,9 @@ def transaction_events_publish(*, transaction: Transaction, event: str, balances
     declined  -> notification payment.declined (payer);
     released  -> notification payment.released (payer).
     (A reversal is a transaction of its own: it is announced as "completed".)
-    Runs after the ledger's commit, in its own short transaction: the rows in one INSERT, then
-    the pushes in one hop.
+    Runs inside the ledger's transaction, as its last step: the rows in one INSERT (they commit
+    with the money), the pushes after the commit in one hop. `committed_at` is stamped here,
+    just before the commit.
     """
     committed_at = clock.timestamp(clock.now())
     txn = transaction
@@ -140,8 +140,7 @@ def transaction_events_publish(*, transaction: Transaction, event: str, balances
         out.append(Outgoing(payer.pk, "notification", data, title, message))
     out.extend(_balance_updates(txn, balances, committed_at))
     if out:
-        with db_transaction.atomic():
-            notifications_send(out)
+        notifications_send(out)
 
 
 def _balance_updates(txn: Transaction, balances: Balances, committed_at: str) -> list[Outgoing]:

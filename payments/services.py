@@ -277,9 +277,10 @@ def money_request_payment_released(*, transaction_id: Any) -> MoneyRequest | Non
     return request
 
 
-# --- Committed ledger facts --------------------------------------------------------------------
-def transaction_committed_handle(*, transaction: Transaction, event: str, balances: events.Balances) -> None:
-    """After a ledger commit: tell the users. Called by the `transaction_committed` receiver.
-    (A request whose held payment is released reopens inside the release itself:
+# --- Ledger facts ------------------------------------------------------------------------------
+def transaction_posted_handle(*, transaction: Transaction, event: str, balances: events.Balances) -> None:
+    """Inside the ledger's transaction: store the users' notifications (pushed after commit), so
+    they commit with the money or not at all. Called by the `transaction_posted` receiver. (A
+    request whose held payment is released reopens inside the release itself, before this:
     `money_request_hold_released`.)"""
     events.transaction_events_publish(transaction=transaction, event=event, balances=balances)

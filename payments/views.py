@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from accounts.pin import pin_check_for_payment
+from accounts.pin import pin_check_in_payment
 from ledger.presenters import transfer_result
 from ledger.serializers import TransferOutput
 from payments import selectors, services
@@ -119,7 +119,6 @@ class SendView(PaymentsThrottled, IdempotentView):
         data = SendInput(data=request.data)
         data.is_valid(raise_exception=True)
         params = data.validated_data
-        pin_check_for_payment(user=request.user, pin=params.get("pin"))  # before the money's transaction
 
         def execute(record: object) -> tuple[int, dict]:
             outcome = services.payment_send(
@@ -128,7 +127,9 @@ class SendView(PaymentsThrottled, IdempotentView):
             )
             return transfer_result(outcome)
 
-        return self.idempotent(request, execute)
+        return self.idempotent(
+            request, execute, gate=lambda: pin_check_in_payment(user=request.user, pin=params.get("pin"))
+        )
 
 
 class RequestCreateView(PaymentsThrottled):
@@ -192,7 +193,6 @@ class RequestAcceptView(PaymentsThrottled, IdempotentView):
     def post(self, request: Request, request_id: Any) -> Response:
         data = AcceptInput(data=request.data or {})
         data.is_valid(raise_exception=True)
-        pin_check_for_payment(user=request.user, pin=data.validated_data.get("pin"))  # before the money's transaction
 
         def execute(record: object) -> tuple[int, dict]:
             paid = services.money_request_accept(user=request.user, request_id=request_id, idempotency=record)
@@ -200,7 +200,10 @@ class RequestAcceptView(PaymentsThrottled, IdempotentView):
             body["request"] = MoneyRequestOutput(paid.request, context={"user": request.user}).data
             return code, body
 
-        return self.idempotent(request, execute, scope=f"payments.accept.{request_id}")
+        return self.idempotent(
+            request, execute, scope=f"payments.accept.{request_id}",
+            gate=lambda: pin_check_in_payment(user=request.user, pin=data.validated_data.get("pin")),
+        )
 
 
 class RequestDeclineView(APIView):

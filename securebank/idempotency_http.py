@@ -5,13 +5,14 @@ body's fingerprint, the replayed response and the schema's parameter.
         idempotency_scope = "payments.send"
 
         def post(self, request):
-            ...parse, check the PIN (before the money's transaction)...
+            ...parse...
             return self.idempotent(request, lambda record: transfer_result(services.payment_send(
-                ..., idempotency=record)))
+                ..., idempotency=record)), gate=lambda: pin_check_in_payment(user=..., pin=...))
 
 - no header: `execute(None)` runs as usual (the API stays easy to try by hand);
-- a key: the store (`settings.IDEMPOTENCY_STORE`, the ledger's `idempotent_execute`) claims
-  (user, key), runs `execute(record)` and stores its answer in ONE database transaction, or
+- a key: the store (`settings.IDEMPOTENCY_STORE`, the ledger's `idempotent_execute`) runs the
+  gate (the UPI PIN), claims (user, key), runs `execute(record)` and stores its answer in ONE
+  database transaction, or
   answers from what it stored: same body -> the first answer again (header
   `Idempotent-Replayed: true`), another body -> 409 `idempotency_conflict`.
 
@@ -28,6 +29,7 @@ from functools import lru_cache
 from typing import Any, NamedTuple, Protocol
 
 from django.conf import settings
+from django.db import transaction
 from django.utils.module_loading import import_string
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework.request import Request
@@ -41,6 +43,10 @@ REPLAYED_HEADER = "Idempotent-Replayed"
 
 Executed = tuple[int, dict[str, Any]]
 Execute = Callable[[Any], Executed]  # receives the claimed key record (None without a header)
+# Runs first in the call's transaction (the UPI PIN check, `accounts.pin.pin_check_in_payment`):
+# raises a refusal that wrote nothing, returns one that must be committed and then raised (a
+# counted wrong PIN), or returns None to go on. So a paid request is one commit.
+Gate = Callable[[], DomainError | None]
 
 
 def idempotency_key_parameter(description: str | None = None) -> OpenApiParameter:
@@ -70,7 +76,7 @@ def idempotency_key(request: Request) -> str | None:
 
 # Secrets a body may carry that must never be stored, even hashed: the UPI PIN (a SHA-256 of a
 # body that differs only in a 4-digit PIN would give the PIN away). A retry with another PIN is
-# the same request; the PIN is checked before this, on every call.
+# the same request; the PIN is checked by the gate, on every call.
 _NOT_FINGERPRINTED = frozenset({"pin"})
 
 
@@ -90,7 +96,9 @@ class Answer(NamedTuple):
 
 
 class IdempotencyStore(Protocol):
-    def __call__(self, *, user: Any, key: str, scope: str, fingerprint: str, execute: Execute) -> Answer: ...
+    def __call__(
+        self, *, user: Any, key: str, scope: str, fingerprint: str, execute: Execute, gate: Gate | None = None
+    ) -> Answer: ...
 
 
 @lru_cache(maxsize=1)
@@ -98,17 +106,38 @@ def _store() -> IdempotencyStore:
     return import_string(settings.IDEMPOTENCY_STORE)
 
 
-def idempotent_response(request: Request, *, scope: str, execute: Execute) -> Response:
+def idempotent_response(request: Request, *, scope: str, execute: Execute, gate: Gate | None = None) -> Response:
     """Run `execute` at most once per (user, Idempotency-Key) and answer. See the module docstring."""
     key = idempotency_key(request)
     if key is None:
-        status, body = execute(None)
+        status, body = _unkeyed(execute, gate)
         return Response(body, status=status)
-    answer = _store()(user=request.user, key=key, scope=scope, fingerprint=fingerprint(request, scope), execute=execute)
+    answer = _store()(
+        user=request.user, key=key, scope=scope, fingerprint=fingerprint(request, scope), execute=execute, gate=gate
+    )
     response = Response(answer.body, status=answer.status)
     if answer.replayed:
         response[REPLAYED_HEADER] = "true"
     return response
+
+
+def _unkeyed(execute: Execute, gate: Gate | None) -> Executed:
+    """No key: `execute(None)`, in one transaction with the gate when there is one. A business
+    refusal is raised after the commit, as it would be without the gate: what the services
+    committed before refusing (a declined payment, a counted wrong PIN) is kept, and their own
+    atomic blocks (savepoints here) have rolled the rest back."""
+    if gate is None:
+        return execute(None)
+    with transaction.atomic(durable=True):
+        refused = gate()
+        if refused is None:
+            try:
+                executed = execute(None)
+            except DomainError as exc:
+                refused = exc
+    if refused is not None:
+        raise refused
+    return executed
 
 
 class IdempotentView(APIView):
@@ -116,6 +145,9 @@ class IdempotentView(APIView):
 
     idempotency_scope: str = ""
 
-    def idempotent(self, request: Request, execute: Execute, *, scope: str | None = None) -> Response:
-        """`scope` (default `idempotency_scope`) keeps one endpoint's keys apart from another's."""
-        return idempotent_response(request, scope=scope or self.idempotency_scope, execute=execute)
+    def idempotent(
+        self, request: Request, execute: Execute, *, scope: str | None = None, gate: Gate | None = None
+    ) -> Response:
+        """`scope` (default `idempotency_scope`) keeps one endpoint's keys apart from another's;
+        `gate` runs first in the same transaction (see `Gate`)."""
+        return idempotent_response(request, scope=scope or self.idempotency_scope, execute=execute, gate=gate)

@@ -337,6 +337,11 @@ MAX_TRANSFER_AMOUNT = env_decimal("MAX_TRANSFER_AMOUNT", "100000.00")
 DAILY_TRANSFER_LIMIT = env_decimal("DAILY_TRANSFER_LIMIT", "200000.00")
 IDEMPOTENCY_KEY_TTL_HOURS = env_int("IDEMPOTENCY_KEY_TTL_HOURS", 24)
 VPA_HANDLE = env_str("VPA_HANDLE", "securebank")
+# Notification outbox (payments/outbox.py): pushed rows are acknowledged in one UPDATE per
+# process every OUTBOX_ACK_SECONDS (0: one per push); `push_outbox` re-sends rows still
+# unpushed OUTBOX_SWEEP_AFTER_SECONDS after they were written.
+OUTBOX_ACK_SECONDS = env_float("OUTBOX_ACK_SECONDS", "1.0")
+OUTBOX_SWEEP_AFTER_SECONDS = env_float("OUTBOX_SWEEP_AFTER_SECONDS", "5.0")
 
 FRAUD_THRESHOLD = env_float("FRAUD_THRESHOLD", "0.7")
 FRAUD_BLOCK_THRESHOLD = env_float("FRAUD_BLOCK_THRESHOLD", "0.95")

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from accounts.pin import pin_check_for_payment
+from accounts.pin import pin_check_in_payment
 from ledger.presenters import transfer_result
 from securebank.idempotency_http import IdempotentView, idempotency_key_parameter
 from securebank.openapi import ERRORS, ErrorBody, error_response
@@ -100,8 +100,10 @@ class ExecuteView(VoiceThrottled, IdempotentView):
         data = ExecuteInput(data=request.data)
         data.is_valid(raise_exception=True)
         token = data.validated_data["confirmation_token"]
+        gate = None
         if services.voice_token_moves_money(user=request.user, token=token):  # a request moves nothing
-            pin_check_for_payment(user=request.user, pin=data.validated_data.get("pin"))
+            def gate() -> Exception | None:  # the UPI PIN, first in the money's transaction (one commit)
+                return pin_check_in_payment(user=request.user, pin=data.validated_data.get("pin"))
 
         def execute(record: object) -> tuple[int, dict]:
             result = services.voice_command_execute(user=request.user, token=token, idempotency=record)
@@ -110,4 +112,4 @@ class ExecuteView(VoiceThrottled, IdempotentView):
                 return status, {"intent": "pay", **body}
             return 201, request_answer(result.money_request, user=request.user)
 
-        return self.idempotent(request, execute)
+        return self.idempotent(request, execute, gate=gate)

@@ -11,11 +11,25 @@ from __future__ import annotations
 from typing import Any
 
 import factory
+from django.db import transaction
 
 from accounts.models import User
-from ledger.seed import PASSWORD, make_user
+from ledger.seed import PASSWORD
+from ledger.seed import make_user as seed_user
+from payments.models import Notification
 
 __all__ = ["PASSWORD", "UserFactory", "make_user", "register_user"]
+
+
+def make_user(username: str | None = None, **fields: Any) -> User:
+    """`ledger.seed.make_user` (same arguments) without the opening balance's "Money received":
+    that notification is stored with the deposit (the outbox), and tests count the notifications
+    of what they do, so a made user starts with none. Safe inside a caller's atomic block."""
+    with transaction.atomic():
+        user = seed_user(username, **fields)
+        Notification.objects.filter(user=user).delete()
+    return user
+
 
 def register_user(
     username: str, *, email: str | None = None, password: str = PASSWORD, full_name: str = "", phone: str | None = None
