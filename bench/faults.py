@@ -389,7 +389,8 @@ def scenario_workers(env: dict, args: argparse.Namespace, log: Path) -> dict:
     server.start()
     worker_cmds = [["mine_blocks", "--loop", "--interval", "0.2", "--max-tx", "50"],
                    ["release_expired_holds", "--loop", "--interval", "1"], ["expire_requests", "--loop", "--interval", "1"]]
-    out = open(log, "a")  # noqa: SIM115
+    # Their own file: their progress lines, apart from the server's access log.
+    out = open(log.with_suffix(".workers.log"), "a")  # noqa: SIM115
 
     def spawn() -> list[subprocess.Popen]:
         WORKERS_STARTED.extend(procs := [subprocess.Popen([PYTHON, "manage.py", *cmd], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
