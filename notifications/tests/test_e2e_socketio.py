@@ -13,7 +13,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 
 from notifications.tests.live import Listener, test_port
 from payments.tests.factories import make_user
-from payments.tests.servers import database_url, http_json, start_server
+from securebank.liveserver import database_url, http_json, start_server
 
 pytestmark = [
     pytest.mark.postgres,
