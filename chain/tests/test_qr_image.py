@@ -21,7 +21,10 @@ def scan(data_uri: str) -> str:
     """Decode the PNG the API returned, as a payer's camera would."""
     assert data_uri.startswith("data:image/png;base64,")
     image = Image.open(io.BytesIO(base64.b64decode(data_uri.split(",", 1)[1]))).convert("L")
-    found = zxingcpp.read_barcodes(image)
+    # `is_pure`: the PNG is a generated code, not a photo. Without it zxing-cpp's multi-symbol
+    # search reports a phantom second symbol in ~0.2% of version-10 codes (7 of 3,000 random
+    # links), while the one real symbol decodes every time.
+    found = zxingcpp.read_barcodes(image, is_pure=True)
     assert len(found) == 1, "exactly one QR code in the image"
     return found[0].text
 
