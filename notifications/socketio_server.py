@@ -218,8 +218,9 @@ async def _relay(sid: str, layer: Any, channel: str) -> None:
             message = await layer.receive(channel)
         except asyncio.CancelledError:
             raise
-        except Exception:  # Redis restarting: the stored notification is the durable copy
-            logger.warning("Socket.IO relay could not read the channel layer; retrying", exc_info=True)
+        except Exception as exc:  # Redis restarting: the stored notification is the durable copy
+            # One line per retry, no traceback: this repeats every second while Redis is away.
+            logger.warning("Socket.IO relay could not read the channel layer (%s); retrying", type(exc).__name__)
             await asyncio.sleep(RETRY_SECONDS)
             continue
         event = message.get("event")

@@ -485,6 +485,6 @@ def test_a_held_payment_sends_a_fraud_alert_with_its_message(users, settings):
         Scripted.reset()
     alert = events["fraud_alert"]
     assert alert["type"] == "fraud_alert" and alert["title"] == "Payment held for review"
-    assert alert["message"].startswith("Your payment of 5000.00 to Bob Iyer is on hold")
+    assert alert["message"].startswith("Your payment of ₹5,000.00 to Bob Iyer is on hold")
     assert alert["amount"] == 5000.0 and isinstance(alert["alert_id"], int)
     assert events["payment_sent"]["data"]["status"] == "held"

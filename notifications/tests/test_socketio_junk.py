@@ -358,6 +358,35 @@ def test_a_database_outage_at_connect_is_refused_as_unavailable(users, monkeypat
     assert error["data"]["error"]["code"] == "service_unavailable"
 
 
+def test_a_failed_channel_layer_read_is_retried_and_logged_in_one_line(users, monkeypatch, caplog):
+    alice, bob = users
+    monkeypatch.setattr(socketio_server, "RETRY_SECONDS", 0.05)
+    layer = channel_layers["default"]
+    original = layer.receive
+    failures = [ConnectionError("Redis is restarting")]
+
+    async def flaky(channel: str) -> dict:
+        if failures:
+            raise failures.pop()
+        return await original(channel)
+
+    monkeypatch.setattr(layer, "receive", flaky)
+
+    async def scenario() -> str:
+        async with live_server() as url:
+            listener = Listener()
+            await listener.connect(url, transport="websocket", auth={"token": access(bob)})
+            await database_sync_to_async(pay)(alice, "bob")
+            name, _ = await listener.next()
+            await listener.close()
+            await settle()
+            return name
+
+    assert run(scenario) == "payment_received"
+    assert [r.getMessage() for r in caplog.records if r.name == "notifications.socketio_server"] == [
+        "Socket.IO relay could not read the channel layer (ConnectionError); retrying"]
+
+
 # --- the guard's rules, without a server -----------------------------------------------------------
 @pytest.mark.parametrize(
     ("frame", "ok"),

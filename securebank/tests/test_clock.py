@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from asgiref.sync import async_to_sync, sync_to_async
+from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.utils import timezone
 from rest_framework_simplejwt.tokens import AccessToken
@@ -17,7 +17,7 @@ from ledger import services
 from ledger.models import Account
 from payments.events import payment_data
 from securebank import clock
-from securebank.notify import events_send_not_rollback_safe, user_group
+from securebank.notify import notify_many, user_group
 
 pytestmark = pytest.mark.django_db
 IST = "+05:30"
@@ -55,14 +55,12 @@ def test_rest_and_event_payloads_show_the_same_moment_the_same_way(client):
     assert event["completed_at"] == rest["completed_at"] and event["completed_at"].endswith(IST)
 
 
-def test_event_timestamp_and_sent_at_are_local():
+def test_event_timestamp_and_sent_at_are_local(django_capture_on_commit_callbacks):
     layer = get_channel_layer()
-
-    async def deliver() -> dict:
-        channel = await layer.new_channel()
-        await layer.group_add(user_group(7), channel)
-        await sync_to_async(events_send_not_rollback_safe)([(7, "notification", {"kind": "x"})])
-        return await layer.receive(channel)
-
-    message = async_to_sync(deliver)()
-    assert message["timestamp"].endswith(IST) and message["sent_at"].endswith(IST)
+    channel = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)(user_group(7), channel)
+    with django_capture_on_commit_callbacks(execute=True):
+        notify_many([(7, "notification", {"kind": "x"})])
+    message = async_to_sync(layer.receive)(channel)
+    assert message["timestamp"].endswith(IST)
+    assert message["sent_at"].endswith(IST)
