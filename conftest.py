@@ -40,6 +40,13 @@ def _fresh_cache():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _outbox_acks_at_once(settings):
+    """A pushed notification is acknowledged by the push itself, not by a background thread a
+    second later (which would write outside the test's transaction)."""
+    settings.OUTBOX_ACK_SECONDS = 0
+
+
 @pytest.fixture
 def api_client():
     from rest_framework.test import APIClient

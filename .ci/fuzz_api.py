@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 SEED = """
 from decimal import Decimal
-from accounts.tests.factories import make_user
+from ledger.seed import make_user
 from rest_framework_simplejwt.tokens import RefreshToken
 import json
 staff = make_user("fuzzstaff", balance=Decimal("1000000.00"), is_staff=True, phone="+91 98765 00001")

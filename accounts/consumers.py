@@ -20,9 +20,9 @@ from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
-from django.utils import timezone
 
 from accounts.ws_auth import socket_identity_from_access_token
+from securebank import clock
 from securebank.errors import error_body
 from securebank.notify import user_group
 
@@ -158,10 +158,10 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
             await self._send_error("unknown_message", "Expected a JSON object with type join, leave or ping.")
 
     async def _send(self, kind: str, data: dict[str, Any]) -> None:
-        await self.send_json({"type": kind, "data": data, "timestamp": timezone.now().isoformat()})
+        await self.send_json({"type": kind, "data": data, "timestamp": clock.timestamp(clock.now())})
 
     async def _send_error(self, code: str, message: str) -> None:
-        await self.send_json({"type": "error", **error_body(code, message), "timestamp": timezone.now().isoformat()})
+        await self.send_json({"type": "error", **error_body(code, message), "timestamp": clock.timestamp(clock.now())})
 
     async def user_event(self, message: dict[str, Any]) -> None:
         """Group message from securebank.notify: forward as {type, data, timestamp, sent_at}."""

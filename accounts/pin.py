@@ -10,13 +10,15 @@ customers with the same PIN have different hashes.
 Key rotation: `key_id` names the key a row was hashed with. A row under a retired key
 (PIN_HMAC_KEYS_OLD) still verifies, and a correct PIN rehashes it under the current key.
 
-Every check locks the customer's PIN row (`select_for_update`) in its own durable transaction,
-so concurrent guesses are counted one by one and the count commits even when the payment that
-asked for the check moves nothing. Callers therefore call these OUTSIDE any atomic block, before
-the money's own transaction.
+Every check locks the customer's PIN row (`select_for_update`), so concurrent guesses are
+counted one by one, and the count commits even when the payment that asked for the check moves
+nothing. `pin_verify` and `pin_check_for_payment` run in their own durable transaction (call
+them OUTSIDE any atomic block); `pin_check_in_payment` runs first in the payment's own
+transaction (one commit for the PIN and the money) and hands back a counted refusal for the
+caller to raise after committing it.
 
 A PIN never appears in a log line, an error, an audit row, a notification or a stored
-idempotency request (ledger.idempotency drops it from the fingerprint).
+idempotency request (securebank.idempotency_http drops it from the fingerprint).
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from accounts.exceptions import (
     PinRequired,
 )
 from accounts.models import User, UserPin
+from securebank import clock
 from securebank.audit import audit_record
 
 _PIN_FORMAT = re.compile(r"[0-9]{4}|[0-9]{6}")  # ASCII digits only: \d would take other scripts'
@@ -164,7 +167,7 @@ def _attempt(row: UserPin, pin: str, now: datetime) -> tuple[PinInvalid | PinLoc
     """One attempt against a locked row: (the error or None, whether the row was written).
     Caller holds the row lock in a durable transaction."""
     if _locked(row, now):
-        return PinLocked(locked_until=row.locked_until.isoformat()), False
+        return PinLocked(locked_until=clock.timestamp(row.locked_until)), False
     expired_lock = row.locked_until is not None
     if _matches(row, pin):
         fields = []
@@ -184,7 +187,7 @@ def _attempt(row: UserPin, pin: str, now: datetime) -> tuple[PinInvalid | PinLoc
         row.locked_until = now + timedelta(hours=settings.PIN_LOCK_HOURS)
         row.save(update_fields=["failed_attempts", "locked_until", "updated_at"])
         _record_lock(row, before)
-        return PinLocked(locked_until=row.locked_until.isoformat()), True
+        return PinLocked(locked_until=clock.timestamp(row.locked_until)), True
     row.save(update_fields=["failed_attempts", "locked_until", "updated_at"])
     return PinInvalid(attempts_left=settings.PIN_MAX_ATTEMPTS - row.failed_attempts), True
 
@@ -193,7 +196,7 @@ def _record_lock(row: UserPin, before: dict) -> None:
     """Audit row and a stored notification, in the lock's transaction (pushed after commit)."""
     from payments.notifications import notification_send  # the one notify path; payments owns it
 
-    until = row.locked_until.isoformat()
+    until = clock.timestamp(row.locked_until)
     audit_record(actor=row.user, action="pin.locked", obj=row, before=before,
                  after={"failed_attempts": row.failed_attempts, "locked_until": until})
     notification_send(
@@ -236,12 +239,36 @@ def pin_reset(*, user: User, password: str, new_pin: str) -> PinStatus:
         if created:
             row = UserPin(user=user)
         before = {} if created else {"failed_attempts": row.failed_attempts,
-                                     "locked_until": row.locked_until.isoformat() if row.locked_until else None}
+                                     "locked_until": clock.timestamp(row.locked_until)}
         _hash_into(row, new_pin)
         row.failed_attempts, row.locked_until = 0, None
         row.save(force_insert=created)
         audit_record(actor=user, action="pin.reset", obj=row, before=before, after={"key_id": row.key_id})
     return pin_status(user=user)
+
+
+def pin_check_in_payment(*, user: User, pin: str | None) -> PinInvalid | PinLocked | None:
+    """`pin_check_for_payment` as the first step of the payment's own durable transaction, so
+    a payment commits once (ledger.idempotency's `gate`). Lock order: the PIN row, then the
+    idempotency key, then the accounts.
+
+    Refusals that wrote nothing are raised (the caller's transaction rolls back nothing of
+    importance). A wrong or locked PIN is RETURNED: the caller must write nothing else, commit
+    (the count and any lock with its audit row and notification are kept), then raise it."""
+    if pin is None or pin == "":
+        if UserPin.objects.filter(user=user).exists():
+            raise PinRequired(fields={"pin": ["Enter your UPI PIN to pay."]})
+        if settings.PIN_REQUIRED:
+            raise PinNotSet()
+        return None
+    _check_format(pin, "pin")
+    row = UserPin.objects.select_for_update().filter(user=user).first()
+    if row is None:
+        if settings.PIN_REQUIRED:
+            raise PinNotSet()
+        return None
+    error, _wrote = _attempt(row, pin, timezone.now())
+    return error
 
 
 def pin_check_for_payment(*, user: User, pin: str | None) -> None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass
+from functools import reduce
 
 from django.db.models import Q
 
+from accounts import extensions
 from accounts.identifiers import normalize_phone, normalize_username, normalize_vpa
 from accounts.models import User
 
@@ -95,15 +98,13 @@ def user_search(*, user: User, q: str, limit: int = SEARCH_LIMIT) -> list[Search
     """The payee picker: the caller's contacts whose name, username, VPA or phone contains `q`,
     plus an exact VPA / phone / username match of anyone. Never lists customers at large: a
     stranger is found only by an identifier that names them exactly. At most `limit` (10)."""
-    from ledger.selectors import counterparty_owner_ids  # contacts come from the money and the requests
-    from payments.selectors import request_counterparty_ids
-
     q = (q or "").strip()
     if not q:
         return []
     limit = max(1, min(limit, SEARCH_LIMIT))
     people = User.objects.filter(is_active=True).exclude(pk=user.pk)
-    is_contact = Q(pk__in=counterparty_owner_ids(user=user)) | Q(pk__in=request_counterparty_ids(user=user))
+    # Contacts come from the money and the requests (accounts.extensions names the sources).
+    is_contact = reduce(operator.or_, (Q(pk__in=ids) for ids in extensions.contact_id_sources(user=user)), Q(pk__in=[]))
     found: dict[int, SearchHit] = {}
     exact = _exact_matches(q=q)
     if exact is not None:

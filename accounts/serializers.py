@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from accounts import extensions
 from accounts.models import User
 from securebank.serializers import StrictSerializer
 
@@ -59,9 +60,7 @@ class UserOutput(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_account(self, user: User) -> dict | None:
-        from ledger.selectors import account_summary_for_user  # apps talk through selectors
-
-        return account_summary_for_user(user=user)
+        return extensions.account_summary(user=user)
 
 
 class AuthOutput(serializers.Serializer):

@@ -16,7 +16,7 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from accounts import selectors
+from accounts import extensions, selectors
 from accounts.exceptions import InvalidCredentials, InvalidToken, RefreshRejected, RegistrationRejected
 from accounts.identifiers import is_valid_username, normalize_phone, normalize_username
 from accounts.models import User
@@ -101,13 +101,11 @@ def user_register(*, username: str, email: str, password: str, full_name: str = 
     if errors:
         raise RegistrationRejected(fields=errors)
 
-    from ledger.services import account_open_primary  # apps talk through services
-
     candidate.set_password(password)
     try:
         with transaction.atomic(durable=True):
             candidate.save()
-            account_open_primary(user=candidate)
+            extensions.primary_account_open(user=candidate)
     except IntegrityError as exc:
         raise RegistrationRejected(
             fields=_integrity_errors(exc, username=username, email=email, phone=normalized_phone, vpa=vpa)

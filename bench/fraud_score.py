@@ -97,7 +97,6 @@ def main() -> None:
     from django.db import transaction
     from django.utils import timezone
 
-    from accounts.tests.factories import make_user
     from fraud.datasets import paysim_load
     from fraud.features import features_from_paysim, features_from_transfer
     from fraud.models import FraudModel
@@ -107,6 +106,7 @@ def main() -> None:
     from ledger import services as ledger_services
     from ledger.models import Account
     from ledger.risk import AllowAll, TransferContext
+    from ledger.seed import make_user
 
     FraudModel.objects.create(version=model_dir.name, trained_at=timezone.now(), is_active=True, data_source="bench",
                               data_sha256="0" * 64, rows=0, threshold=0.7, features=[], metrics={})

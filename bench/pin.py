@@ -54,7 +54,7 @@ def main() -> int:
     from accounts import pin as pins
     from accounts.exceptions import PinInvalid
     from accounts.models import UserPin
-    from accounts.tests.factories import make_user
+    from ledger.seed import make_user
 
     user, other = make_user("pinbench"), make_user("nopin")
     pins.pin_set(user=user, pin="482913", pin_confirm="482913")

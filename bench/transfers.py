@@ -5,7 +5,7 @@ done in raw SQL, on one fresh PostgreSQL database, in one run.
     .venv/bin/python bench/transfers.py                      # defaults: about 2-3 minutes
     .venv/bin/python bench/transfers.py --workers 2 --db-pool --profile bench/out
 
-Steps: drop and recreate the database (its name must start with `securebank_bench`), migrate,
+Steps: drop and recreate the database (its name must start with `securebank_bench` or `sb_bench`), migrate,
 register N users (the real registration service, opening balance included), start daphne
 (one process per `--workers`, on consecutive ports), log every user in over HTTP, then drive K
 keep-alive clients doing `POST /api/transactions/transfer` with an Idempotency-Key between
@@ -70,8 +70,8 @@ def admin_url(url: str) -> str:
 
 def db_recreate(url: str) -> None:
     name = db_name(url)
-    if not re.fullmatch(r"securebank_bench\w*", name):
-        raise SystemExit(f"refusing to drop {name!r}: the benchmark database must be named securebank_bench*")
+    if not re.fullmatch(r"(securebank_bench|sb_bench)\w*", name):
+        raise SystemExit(f"refusing to drop {name!r}: the benchmark database must be named securebank_bench* or sb_bench*")
     with psycopg.connect(admin_url(url), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
@@ -170,9 +170,14 @@ class Servers:
         self.procs: list[subprocess.Popen] = []
 
     def start(self) -> None:
+        if self.kind == "serve":  # the production command: N processes behind one port
+            count, self.ports = len(self.ports), self.ports[:1]
         for port in self.ports:
             log = open(self.log_dir / f"server-{port}.log", "w")  # noqa: SIM115 - closed with the process
-            if self.kind == "uvicorn":  # not a requirement: pip install uvicorn
+            if self.kind == "serve":
+                cmd = [PYTHON, "manage.py", "serve", "--no-workers", "--host", "127.0.0.1", "--port", str(port),
+                       "--workers", str(count)]
+            elif self.kind == "uvicorn":  # not a requirement: pip install uvicorn
                 cmd = [PYTHON, "-m", "uvicorn", "--host", "127.0.0.1", "--port", str(port), "--no-access-log",
                        "--log-level", "warning", "--lifespan", "off", "--timeout-keep-alive", "75",
                        "securebank.asgi:application"]
@@ -194,6 +199,16 @@ class Servers:
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"{self.kind} on {port} did not become healthy:\n{self.log_tail(port)}")
                 time.sleep(0.3)
+
+    def pids(self) -> list[int]:
+        """The server processes and all their descendants (`serve` -> uvicorn -> its workers)."""
+        found, todo = [], [p.pid for p in self.procs]
+        while todo:
+            pid = todo.pop()
+            found.append(pid)
+            for task in Path(f"/proc/{pid}/task").glob("*/children"):
+                todo += [int(c) for c in task.read_text().split()]
+        return found
 
     def log_tail(self, port: int, lines: int = 30) -> str:
         path = self.log_dir / f"server-{port}.log"
@@ -614,6 +629,9 @@ SELF_BUCKETS = [  # leaf frame's file -> bucket (first match)
     ("django/", "Django core (handlers, middleware, signals, urls)"),
     ("daphne", "daphne/Twisted (HTTP server, event loop)"), ("twisted", "daphne/Twisted (HTTP server, event loop)"),
     ("autobahn", "daphne/Twisted (HTTP server, event loop)"), ("asyncio", "asyncio"),
+    ("uvicorn", "uvicorn/uvloop/httptools (HTTP server, event loop)"),
+    ("uvloop", "uvicorn/uvloop/httptools (HTTP server, event loop)"),
+    ("httptools", "uvicorn/uvloop/httptools (HTTP server, event loop)"),
     ("asgiref", "asgiref (sync/async bridge, per-request threads)"), ("channels", "channels"),
     ("/concurrent/", "threads (executor, thread start)"), ("threading.py", "threads (executor, thread start)"),
     ("/fraud/", "fraud scorer"), ("/ledger/", "SecureBank ledger code"), ("/securebank/", "SecureBank project code"),
@@ -624,7 +642,7 @@ INCLUSIVE = [  # (label, function name, file substring): samples with that frame
     ("  JWT authentication (decode + user query)", "authenticate", "rest_framework_simplejwt"),
     ("  DB connection checkout/open", "connect", "django/db/backends/base"),
     ("  input validation (TransferInput)", "is_valid", "rest_framework/serializers"),
-    ("  idempotent_call (one transaction: key, money, answer; commit hooks)", "idempotent_call", "ledger/idempotency"),
+    ("  idempotent_execute (one transaction: key, money, answer; commit hooks)", "idempotent_execute", "ledger/idempotency"),
     ("    key insert", "_insert", "ledger/idempotency"),
     ("    payee lookup", "account_payee_by_number", "ledger/selectors"),
     ("    transfer_create (whole atomic block, commit hooks included)", "transfer_create", "ledger/services"),
@@ -684,8 +702,9 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--duration", type=float, default=30, help="seconds of measured load per phase (T)")
     p.add_argument("--warmup", type=float, default=3, help="seconds of unmeasured HTTP load first")
     p.add_argument("--workers", type=int, default=1, help="server processes on consecutive ports")
-    p.add_argument("--server", choices=["daphne", "uvicorn"], default="daphne",
-                   help="ASGI server (uvicorn is not a requirement: pip install uvicorn to try it)")
+    p.add_argument("--server", choices=["daphne", "uvicorn", "serve"], default="daphne",
+                   help="daphne or uvicorn: one process per port (--workers ports); serve: `manage.py serve "
+                        "--workers N`, the production command, N uvicorn processes on one port (N > 1 needs --redis-url)")
     p.add_argument("--port", type=int, default=8610)
     p.add_argument("--db-pool", action="store_true", help="DB_POOL=1 (psycopg connection pool)")
     p.add_argument("--redis-url", default="", help="REDIS_URL for the servers (default: in-memory layer/cache)")
@@ -777,14 +796,15 @@ def run(args: argparse.Namespace, cleanup: list) -> int:
         out_dir.mkdir(parents=True, exist_ok=True)
         for proc, port in zip(servers.procs, servers.ports, strict=True):
             samplers.append(subprocess.Popen(
-                [str(Path(PYTHON).parent / "py-spy"), "record", "--pid", str(proc.pid), "--rate", str(args.profile_rate),
+                [str(Path(PYTHON).parent / "py-spy"), "record", "--pid", str(proc.pid), "--subprocesses",
+                 "--rate", str(args.profile_rate),
                  "--duration", str(int(args.duration)), "--format", "raw", "--gil", "--nonblocking",
                  "--output", str(out_dir / f"server-{port}.folded")],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         cleanup.append(lambda: [s.kill() for s in samplers if s.poll() is None])
     print(f"HTTP: {args.clients} clients x {args.duration:.0f}s ...", flush=True)
     activity = db_activity(args.database_url)
-    window = CpuWindow([p.pid for p in servers.procs], args.database_url)
+    window = CpuWindow(servers.pids(), args.database_url)
     window.begin()
     load = http_load(customers, servers.ports, args.clients, args.duration, args.seed, low, high)
     cpu = window.end()
@@ -827,7 +847,7 @@ def run(args: argparse.Namespace, cleanup: list) -> int:
     if args.floor:
         print(f"floor: {args.clients} clients x {args.duration:.0f}s of GET /api/accounts/me (JWT + 2 reads, no writes) ...",
               flush=True)
-        window = CpuWindow([p.pid for p in servers.procs], args.database_url)
+        window = CpuWindow(servers.pids(), args.database_url)
         window.begin()
         reads = http_read_load(customers, servers.ports, args.clients, args.duration, args.seed)
         floor_cpu = window.end()

@@ -33,9 +33,9 @@ import django  # noqa: E402
 django.setup()
 
 from voice.corpus import FIRST_NAMES, SURNAMES, spoken_number  # noqa: E402
+from voice.evaluation.commands import COMMANDS  # noqa: E402
+from voice.evaluation.commands_hi import HINDI_COMMANDS  # noqa: E402
 from voice.parsing import parse_command  # noqa: E402
-from voice.tests.fixtures.commands import COMMANDS  # noqa: E402
-from voice.tests.fixtures.commands_hi import HINDI_COMMANDS  # noqa: E402
 
 # Payee names the language model has never seen: they reach it only as the caller's payees.
 UNSEEN_NAMES = ["harpreet kaur", "venkatesh", "lalitha", "gurpreet", "tejas", "omkar", "yamini", "mrunal",
@@ -91,9 +91,9 @@ def bench_speech(*, count: int, seed: int, model_dir: Path | None, use_espeak: b
     from django.test import override_settings
 
     from voice.audio import clip_from_wav
+    from voice.evaluation.synth import synthesize_all, tools_available, word_errors
     from voice.model import voice_model_build, voice_model_current
     from voice.recognizer import transcribe
-    from voice.tests.synth import synthesize_all, tools_available, word_errors
 
     if not tools_available():
         return {"skipped": "espeak-ng / sox not installed"}

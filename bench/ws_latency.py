@@ -1,12 +1,13 @@
 #!/usr/bin/env python
 """WebSocket notification benchmark: commit-to-delivery latency, lost deliveries, idle sockets.
 
-For each channel layer (in-memory: one daphne process; Redis: two daphne processes, clients on
+For each channel layer (in-memory: one server process; Redis: two server processes, clients on
 the first, payments on the second so that every event crosses processes):
   - C authenticated WebSocket clients (`websockets`) connect to /ws/notifications/;
   - P payments of 1.00 between random pairs of them go over HTTP (POST /api/payments/send);
-  - every event carries `committed_at`, stamped by the server right after the ledger commit;
-    the client subtracts it from its receive time (same machine, same clock);
+  - every event carries `committed_at`, stamped by the server in the money's transaction as
+    its last step, just before the commit (the notification outbox is written there); the
+    client subtracts it from its receive time (same machine, same clock);
   - a delivery is lost if an expected event (payment_sent + balance_update to the payer,
     payment_received + balance_update to the payee, per completed payment) never arrives.
 Then (--idle N) one fresh server process holds N idle authenticated connections: its resident
@@ -53,7 +54,7 @@ from websockets.asyncio.client import connect  # noqa: E402
 
 from accounts.models import User  # noqa: E402
 from ledger.services import account_open_primary  # noqa: E402
-from payments.tests.servers import Server, database_url, http_json, start_server  # noqa: E402
+from securebank.liveserver import Server, database_url, http_json, start_server  # noqa: E402
 
 PREFIX = "wsbench"
 ALLOW_ALL = "ledger.tests.assessors.Scripted"  # default decision: allow
@@ -281,6 +282,7 @@ def server_env(layer: str, risk: str, db_pool: bool = False) -> dict[str, str]:
         "DATABASE_URL": database_url(connection.settings_dict),
         "REDIS_URL": settings.REDIS_URL if layer == "redis" else "",
         "THROTTLE_PAYMENTS": "off",
+        "PIN_REQUIRED": "0",  # the bench's customers pay without a UPI PIN (bench/pin.py measures the PIN)
         "JWT_ACCESS_MINUTES": os.environ["JWT_ACCESS_MINUTES"],
         "LOG_LEVEL": "WARNING",
     }
@@ -302,6 +304,9 @@ def main() -> None:
     parser.add_argument("--risk", default=ALLOW_ALL, help=f"risk assessor path, or 'project' (default {ALLOW_ALL})")
     parser.add_argument("--db-pool", action="store_true", help="servers use the psycopg pool (DB_POOL=1)")
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--server", choices=["daphne", "uvicorn"], default="uvicorn",
+                        help="server processes, as `manage.py serve` runs them (one process each)")
+    parser.add_argument("--port", type=int, default=0, help="first port of the servers (default: free ports)")
     args = parser.parse_args()
 
     if connection.vendor != "postgresql":
@@ -314,7 +319,8 @@ def main() -> None:
 
     for layer in args.layers:
         env = server_env(layer, args.risk, args.db_pool)
-        servers = [start_server(env)] + ([start_server(env)] if layer == "redis" else [])
+        ports = [args.port + i if args.port else None for i in range(2 if layer == "redis" else 1)]
+        servers = [start_server(env, server=args.server, port=port) for port in ports]
         try:
             for clients in args.clients:
                 row = asyncio.run(latency_run(
@@ -330,7 +336,8 @@ def main() -> None:
                 server.stop()
 
     if args.idle:
-        server = start_server(server_env(args.idle_layer, args.risk, args.db_pool))
+        server = start_server(server_env(args.idle_layer, args.risk, args.db_pool), server=args.server,
+                              port=args.port or None)
         try:
             results["idle"] = {**asyncio.run(idle_run(server=server, users=users, count=args.idle)),
                                "layer": args.idle_layer}
@@ -339,7 +346,7 @@ def main() -> None:
 
     print()
     print(f"load average before {results['load_before'][0]:.1f}, after {os.getloadavg()[0]:.1f} "
-          f"({os.cpu_count()} CPUs); DB_POOL={'1' if args.db_pool else '0'}; risk assessor {args.risk}")
+          f"({os.cpu_count()} CPUs); server {args.server}; DB_POOL={'1' if args.db_pool else '0'}; risk assessor {args.risk}")
     print("| layer | clients | payments | payments/s | HTTP p50 | delivery p50 | p99 | max | delivered / expected | lost "
           "| connect retries |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")

@@ -11,3 +11,9 @@ urlpatterns = [
     path("head", views.HeadView.as_view(), name="chain-head"),
     path("verify", views.VerifyChainView.as_view(), name="chain-verify"),
 ]
+
+# Mounted beside the ledger's routes under /api/transactions/: the proof of a transaction is the
+# chain's answer, so the chain owns the route and the ledger never imports the chain.
+transaction_urlpatterns = [
+    path("<uuid:transaction_id>/proof", views.TransactionProofView.as_view(), name="transactions-proof"),
+]

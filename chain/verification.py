@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import DatabaseError, connection, connections
 from django.db.models import Subquery
@@ -186,10 +186,10 @@ def _verify_range(
     try:
         for batch in _batches(first_index=first, last_index=last, batch_transactions=batch_transactions):
             rows, entries, unreadable, as_text = sealed_batch(first_index=batch[0].index, last_index=batch[-1].index)
+            read = _SealedBatch(entries, unreadable, as_text)
             for header in batch:
                 transactions += _check_block(
-                    header, expected_index, expected_parent, rows.get(header.pk, []), entries, unreadable, keys,
-                    min_rank, as_text,
+                    header, expected_index, expected_parent, rows.get(header.pk, []), read, keys, min_rank,
                 )
                 expected_index, expected_parent, min_rank = header.index + 1, header.hash, keys[header.key_id].rank
                 blocks += 1
@@ -339,32 +339,63 @@ def _fail(header: _Header, reason: str, transaction_key: Any = None) -> _Failed:
 
 
 def _check_block(
-    header: _Header, expected_index: int, expected_parent: str | None, rows: list[tuple], entries: dict[Any, str],
-    unreadable: set[Any], keys: dict[str, ChainKey], min_rank: int, as_text: bool,
+    header: _Header, expected_index: int, expected_parent: str | None, rows: list[tuple], batch: _SealedBatch,
+    keys: dict[str, ChainKey], min_rank: int,
 ) -> int:
-    """Check one block; `expected_parent` None: the parent is checked by another range.
-    `rows` are the block's seals joined with their transactions (chain.facts.sealed_batch),
-    `as_text`: the SQL returned canonical text (as sealed_batch says: PostgreSQL); else
-    numbers and ids are formatted here, inline (a call per value costs ~5% of verification)."""
+    """Check one block: its place in the chain, which transactions it seals, their leaves, the
+    header (Merkle root, hash, proof-of-work) and the signature. `expected_parent` None: the
+    parent is checked by another range. `rows` are the block's seals joined with their
+    transactions (chain.facts.sealed_batch). Returns the number of transactions."""
+    _check_place(header, expected_index, expected_parent)
+    _check_membership(header, rows)
+    leaves = _check_leaves(header, rows, batch)
+    digest = _check_header(header, leaves)
+    _check_signature(header, digest, keys, min_rank)
+    return len(rows)
+
+
+class _SealedBatch(NamedTuple):
+    """What chain.facts.sealed_batch read besides the rows: entries text by transaction, the
+    transactions whose entries no longer read, and whether the SQL returned canonical text
+    (PostgreSQL) or numbers and ids to format here."""
+
+    entries: dict[Any, str]
+    unreadable: set[Any]
+    as_text: bool
+
+
+# Columns of a sealed_batch row (chain.facts) that the checks below read by position.
+_POSITION, _TX_ID, _STATUS = 1, 4, 21
+
+
+def _check_place(header: _Header, expected_index: int, expected_parent: str | None) -> None:
     if header.index != expected_index:
         raise _fail(header, f"expected block index {expected_index} here (blocks missing, inserted or reordered)")
     if expected_parent is not None and header.previous_hash != expected_parent:
         raise _fail(header, "previous_hash does not match the hash of the block before it")
 
-    # Membership: positions 0..tx_count-1, nothing missing, nothing extra.
+
+def _check_membership(header: _Header, rows: list[tuple]) -> None:
+    """Positions 0..tx_count-1, nothing missing, nothing extra, each still sealable."""
     if len(rows) != header.tx_count:
         _explain_count(header)
-    leaves: list[bytes] = []
-    append, fromhex, sealable = leaves.append, bytes.fromhex, _SEALABLE
-    uuid = str if as_text else uuid_text
     for expected_position, row in enumerate(rows):
-        (_block, position, salt, sealed_leaf, tx_id, reference, kind, amount, channel, description, created_at,
+        if row[_POSITION] != expected_position:
+            raise _fail(header, f"sealed transaction at position {row[_POSITION]}, expected {expected_position}", row[_TX_ID])
+        if row[_STATUS] not in _SEALABLE:
+            raise _fail(header, f"sealed transaction now has status {row[_STATUS]!r}", row[_TX_ID])
+
+
+def _check_leaves(header: _Header, rows: list[tuple], batch: _SealedBatch) -> list[bytes]:
+    """Each leaf recomputed from the rows as they are now equals the leaf sealed. Values are
+    formatted inline: a call per value costs ~5% of verification."""
+    leaves: list[bytes] = []
+    append, fromhex, entries, unreadable, as_text = leaves.append, bytes.fromhex, batch.entries, batch.unreadable, batch.as_text
+    uuid = str if as_text else uuid_text
+    for row in rows:
+        (_block, _position, salt, sealed_leaf, tx_id, reference, kind, amount, channel, description, created_at,
          completed_at, payer, payee, reversal_of, initiated_by, hold_expires_at, fraud_score, fraud_decision,
-         fraud_model_version, fraud_reasons, status) = row
-        if position != expected_position:
-            raise _fail(header, f"sealed transaction at position {position}, expected {expected_position}", tx_id)
-        if status not in sealable:
-            raise _fail(header, f"sealed transaction now has status {status!r}", tx_id)
+         fraud_model_version, fraud_reasons, _status) = row
         try:
             if tx_id in unreadable:
                 raise ValueError("unreadable entry row")
@@ -382,7 +413,11 @@ def _check_block(
         if leaf != fromhex(sealed_leaf):
             raise _fail(header, "transaction or one of its entries changed since it was sealed", tx_id)
         append(leaf)
+    return leaves
 
+
+def _check_header(header: _Header, leaves: list[bytes]) -> bytes:
+    """Merkle root over the leaves, block hash over the header, proof-of-work. Returns the hash."""
     root = merkle_root(leaves) if leaves else EMPTY_ROOT
     if root.hex() != header.merkle_root:
         raise _fail(header, "Merkle root does not match the sealed transactions (altered or reordered)")
@@ -395,6 +430,11 @@ def _check_block(
         raise _fail(header, "block hash does not match its header (a header field or the nonce changed)")
     if not meets_difficulty(digest, header.difficulty):
         raise _fail(header, f"hash does not meet proof-of-work difficulty {header.difficulty}")
+    return digest
+
+
+def _check_signature(header: _Header, digest: bytes, keys: dict[str, ChainKey], min_rank: int) -> None:
+    """Signed by a known key, never by one retired before the previous block's, and valid."""
     key = keys.get(header.key_id)
     if key is None:
         raise _fail(header, f"signed by key {header.key_id}, which is neither the chain key nor a retired one")
@@ -406,7 +446,6 @@ def _check_block(
         signature = b""
     if not signature_valid(key.public_raw, digest, signature):
         raise _fail(header, "Ed25519 signature over the block hash is not valid")
-    return len(rows)
 
 
 def _check_head(head_block: Block) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import IsAdminUser
@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from accounts.pin import pin_check_for_payment
+from accounts.pin import pin_check_in_payment
 from chain import selectors
 from chain.models import QRPayment
 from chain.qr import qr_create, qr_inspect, qr_png_data_uri, qr_redeem
@@ -34,15 +34,14 @@ from chain.serializers import (
     VerifyReportOutput,
 )
 from chain.verification import chain_verify
-from ledger.idempotency import idempotent_call
-from ledger.presenters import transaction_replay, transfer_result
+from ledger.presenters import transfer_result
 from ledger.serializers import TransferOutput
+from securebank.idempotency_http import IdempotentView, idempotency_key_parameter
 from securebank.money import format_amount
 from securebank.openapi import ERRORS, error_response
 
-IDEMPOTENCY_HEADER = OpenApiParameter(
-    "Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
-    description="With confirm=true: a retry with the same key and body replays the first answer.",
+IDEMPOTENCY_HEADER = idempotency_key_parameter(
+    "With confirm=true: a retry with the same key and body replays the first answer."
 )
 QR_ERRORS = {
     400: error_response("Invalid, altered or foreign QR code", "qr_invalid", "This QR code is not valid."),
@@ -86,9 +85,10 @@ class GenerateQRView(APIView):
         return Response(GenerateQROutput(body).data, status=status.HTTP_201_CREATED)
 
 
-class VerifyQRView(APIView):
+class VerifyQRView(IdempotentView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "payments"
+    idempotency_scope = "chain.qr_pay"
 
     @extend_schema(
         summary="Check a scanned QR code (confirm=false) or pay it (confirm=true)",
@@ -109,21 +109,17 @@ class VerifyQRView(APIView):
         if not params["confirm"]:
             qr, amount = qr_inspect(payer=request.user, qr_data=params["qr_data"], amount=params.get("amount"))
             return Response(QRPreviewOutput(_preview(qr, amount)).data)
-        pin_check_for_payment(user=request.user, pin=params.get("pin"))  # before the money's transaction
 
-        def execute(record):  # noqa: ANN001, ANN202
+        def execute(record: object) -> tuple[int, dict]:
             redemption = qr_redeem(
                 payer=request.user, qr_data=params["qr_data"], amount=params.get("amount"), idempotency=record
             )
             code, body = transfer_result(redemption.outcome)
             return code, {**body, "qr_id": str(redemption.qr.id)}
 
-        def replay(transaction_id):  # noqa: ANN001, ANN202
-            code, body = transaction_replay(user=request.user, transaction_id=transaction_id)
-            qr_id = QRPayment.objects.filter(transaction_id=transaction_id).values_list("id", flat=True).first()
-            return code, {**body, "qr_id": str(qr_id) if qr_id else None}
-
-        return idempotent_call(request, scope="chain.qr_pay", execute=execute, replay=replay)
+        return self.idempotent(
+            request, execute, gate=lambda: pin_check_in_payment(user=request.user, pin=params.get("pin"))
+        )
 
 
 def _preview(qr: QRPayment, amount: Any) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from django.core.cache import cache
 
 from accounts import pin as pins
 from accounts.exceptions import PinLocked
+from securebank import clock
 
 PIN_TICKET_SECONDS = 120
 
@@ -53,6 +54,6 @@ def payment_pin_check(*, user: Any, pin: str | None) -> None:
     if pin_ticket_take(user=user):
         status = pins.pin_status(user=user)
         if status.locked:
-            raise PinLocked(locked_until=status.locked_until.isoformat() if status.locked_until else None)
+            raise PinLocked(locked_until=clock.timestamp(status.locked_until))
         return
     pins.pin_check_for_payment(user=user, pin=None)

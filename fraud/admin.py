@@ -14,6 +14,7 @@ from fraud.model_services import model_activate
 from fraud.models import FraudAlert, FraudModel
 from fraud.registry import PR_CURVE_FILE, ModelUnavailable, model_dir
 from securebank.errors import DomainError
+from securebank.money import format_rupees
 
 
 class _ReadOnly:
@@ -41,7 +42,7 @@ class FraudAlertAdmin(_ReadOnly, admin.ModelAdmin):
 
     @admin.display(description="amount")
     def amount(self, alert: FraudAlert) -> str:
-        return f"{alert.transaction.amount:.2f}"
+        return format_rupees(alert.transaction.amount)
 
     @admin.display(description="reference")
     def reference(self, alert: FraudAlert) -> str:

@@ -28,6 +28,7 @@ from django.conf import settings
 
 from fraud.behaviour import Behaviour
 from ledger.risk import Decision
+from securebank.money import format_rupees
 
 POLICY_VERSION = "policy-2"  # bump when the table in docs/fraud.md changes
 STRONG_RISK = 0.8  # ranking only (see `risk`): what a strong behaviour signal adds
@@ -74,7 +75,7 @@ def policy_settings() -> dict[str, object]:
 
 
 def _money(value: Decimal | None) -> str:
-    return "-" if value is None else f"{value:,.2f}"
+    return "-" if value is None else format_rupees(value)
 
 
 def signals_find(probability: float, b: Behaviour) -> list[Signal]:

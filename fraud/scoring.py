@@ -32,6 +32,7 @@ from fraud.features import FEATURES, features_from_transfer
 from fraud.policy import PolicyDecision, decide
 from fraud.registry import LoadedModel, ModelUnavailable, active_model, active_models
 from ledger.risk import Decision, TransferContext
+from securebank.money import format_rupees
 
 logger = logging.getLogger("fraud.scoring")
 
@@ -151,7 +152,7 @@ def fail_closed(context: TransferContext) -> FraudScore:
     return FraudScore(
         probability=None, risk_level="unknown", decision="hold" if hold else "allow",
         reasons=[MODEL_UNAVAILABLE_REASON] if hold else [], model_version=None, degraded=True,
-        operator_reasons=[f"no usable fraud model: above the fail-open limit {settings.FRAUD_FAIL_OPEN_LIMIT:.2f}"]
+        operator_reasons=[f"no usable fraud model: above the fail-open limit {format_rupees(settings.FRAUD_FAIL_OPEN_LIMIT)}"]
         if hold else [],
     )
 
@@ -194,7 +195,7 @@ def transaction_score(*, context: TransferContext) -> FraudScore:
 
 def model_health() -> tuple[str, str]:
     """Health check: degraded without a usable model or after recent scoring failures."""
-    limit = f"{settings.FRAUD_FAIL_OPEN_LIMIT:.2f}"
+    limit = format_rupees(settings.FRAUD_FAIL_OPEN_LIMIT)
     try:
         model = active_model()
     except ModelUnavailable:

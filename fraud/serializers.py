@@ -7,6 +7,7 @@ from typing import Any
 from rest_framework import serializers
 
 from fraud.models import FraudAlert
+from securebank import clock
 from securebank.money import MoneyField, format_amount
 from securebank.serializers import StrictSerializer
 
@@ -71,8 +72,8 @@ class AlertOutput(serializers.Serializer):
             "reference": txn.reference,
             "amount": format_amount(txn.amount),
             "status": txn.status,
-            "created_at": txn.created_at.isoformat(),
-            "hold_expires_at": txn.hold_expires_at.isoformat() if txn.hold_expires_at else None,
+            "created_at": clock.timestamp(txn.created_at),
+            "hold_expires_at": clock.timestamp(txn.hold_expires_at),
             "payee": payee.display_name if payee else "SecureBank",
         }
 

@@ -34,8 +34,9 @@ from ledger.risk import RiskVerdict, TransferContext
 from ledger.selectors import account_find_by_number, account_for_user, account_primary_for_user_id
 from ledger.services import hold_complete, hold_release
 from payments.notifications import notification_send
+from securebank import clock
 from securebank.audit import audit_record
-from securebank.money import format_amount
+from securebank.money import format_amount, format_rupees
 
 logger = logging.getLogger("fraud.services")
 
@@ -114,7 +115,7 @@ def _alert_data(alert: FraudAlert, txn: Transaction) -> dict[str, Any]:
         "status": alert.status,
         "risk_level": alert.risk_level,
         "reasons": list(alert.reasons),
-        "hold_expires_at": txn.hold_expires_at.isoformat() if txn.hold_expires_at else None,
+        "hold_expires_at": clock.timestamp(txn.hold_expires_at),
     }
 
 
@@ -136,7 +137,7 @@ def alert_create(*, transaction: Transaction, verdict: RiskVerdict) -> FraudAler
             data=_alert_data(alert, transaction),
             title="Payment held for review",
             message=(
-                f"Your payment of {format_amount(transaction.amount)} to {_payee_name(transaction)} is on hold "
+                f"Your payment of {format_rupees(transaction.amount)} to {_payee_name(transaction)} is on hold "
                 "while we check it. The money is reserved, not sent."
             ),
         )
@@ -164,7 +165,7 @@ def _notify_outcome(alert: FraudAlert, txn: Transaction) -> None:
         event="fraud_alert",
         data=_alert_data(alert, txn),
         title=title,
-        message=f"Your payment of {format_amount(txn.amount)} to {_payee_name(txn)} {tail}",
+        message=f"Your payment of {format_rupees(txn.amount)} to {_payee_name(txn)} {tail}",
     )
 
 

@@ -90,9 +90,13 @@ class AlertReviewView(APIView):
 
 
 class ModelStatusView(APIView):
+    # Staff only: a model's version, metrics, features and thresholds tell a fraudster what to
+    # game. Customers get 403 in the common shape.
+    permission_classes = [IsAdminUser]
+
     @extend_schema(
-        summary="The active fraud model: version, metrics, thresholds, features, loaded",
-        responses={200: ModelStatusOutput, 401: ERRORS[401]},
+        summary="The active fraud model: version, metrics, thresholds, features, loaded (staff)",
+        responses={200: ModelStatusOutput, 401: ERRORS[401], 403: ERRORS[403]},
     )
     def get(self, request: Request) -> Response:
         return Response(ModelStatusOutput(selectors.model_status()).data)

@@ -1,5 +1,6 @@
 from rest_framework import status
 
+from securebank import idempotency_http
 from securebank.errors import DomainError
 
 
@@ -70,13 +71,12 @@ class RequestInProgress(DomainError):
     message = "A request with this Idempotency-Key is still being processed. Retry shortly."
 
 
-class InvalidIdempotencyKey(DomainError):
-    code = "invalid_idempotency_key"
-    message = "Idempotency-Key must be 1-255 printable ASCII characters."
+InvalidIdempotencyKey = idempotency_http.InvalidIdempotencyKey  # the header is parsed by the HTTP half
 
 
 class AlreadyExecuted(Exception):
-    """Internal: the idempotency record already owns a transaction (never reaches a client)."""
+    """Internal guard: an idempotency record links one transaction. A freshly claimed record owns
+    none, so this is a programming error (a 500), never an answer."""
 
     def __init__(self, transaction_id):  # noqa: ANN001
         self.transaction_id = transaction_id

@@ -1,11 +1,12 @@
-"""Idempotency-Key handling for every money-moving POST.
+"""The durable half of idempotency for every money-moving POST (the HTTP half, header and
+replay, is `securebank.idempotency_http`, which calls `idempotent_execute` through
+settings.IDEMPOTENCY_STORE):
 
-    response = idempotent_call(request, scope="payments.send", execute=lambda record: ...)
-
-- no header: `execute(None)` runs as usual (the API stays easy to try by hand);
-- first use of (user, key): the key row, everything `execute(record)` writes and the stored
-  answer (status and body, business refusals included) commit in ONE database transaction;
-- same key, same body: the stored response is replayed (header `Idempotent-Replayed: true`);
+- first use of (user, key): the gate (the UPI PIN check), the key row, everything
+  `execute(record)` writes and the stored answer (status and body, business refusals included)
+  commit in ONE database transaction; a refusal the gate returns (a counted wrong PIN) is
+  raised after its transaction commits with nothing else in it, the key left unclaimed;
+- same key, same body: the stored answer, marked replayed;
 - same key, different body: 409 `idempotency_conflict`;
 - same key while the first is still running: the second's INSERT waits for the first's commit
   (PostgreSQL's unique index; SQLite's single writer) and then replays its answer.
@@ -13,108 +14,51 @@
 Exactly-once follows from the single transaction: there is no committed key without its
 answer, and no money without its key. The service also links the record to the transaction it
 creates (`transfer_create(idempotency=record)`) and refuses a record that already has one.
-Rows written by earlier releases, which committed the claim first, may still be found
-unanswered: a linked one is answered at once from its transaction (`replay`) and completed, an
-unlinked one is taken over once stale (no money moved: the retry runs it), and a fresh unlinked
-one is waited for, then gets 409 `request_in_progress`.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import time
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
-from rest_framework.request import Request
-from rest_framework.response import Response
 
-from ledger.exceptions import (
-    AlreadyExecuted,
-    IdempotencyConflict,
-    InvalidIdempotencyKey,
-    RequestInProgress,
-)
+from ledger.exceptions import IdempotencyConflict, RequestInProgress
 from ledger.models import IdempotencyKey
 from securebank import sql
 from securebank.errors import DomainError
+from securebank.idempotency_http import Answer, Execute, Gate
 
-HEADER = "Idempotency-Key"
-WAIT_SECONDS = 5.0
-# A claim with no linked transaction that is older than this belongs to a request that died
-# before moving money: a retry may take it over.
-STALE_CLAIM = timedelta(seconds=60)
-
-Executed = tuple[int, dict[str, Any]]
+# A key purged between our INSERT finding it taken and our SELECT (older than the TTL, so only
+# in a test or a clock jump) is claimed again; a few tries are plenty.
+ATTEMPTS = 3
 
 
-def _valid_key(key: str) -> bool:
-    return 1 <= len(key) <= 255 and all(33 <= ord(ch) <= 126 for ch in key)
-
-
-# Secrets a body may carry that must never be stored, even hashed: the UPI PIN (a SHA-256 of a
-# body that differs only in a 4-digit PIN would give the PIN away). A retry with another PIN is
-# the same request; the PIN is checked before this, on every call.
-_NOT_FINGERPRINTED = frozenset({"pin"})
-
-
-def fingerprint(request: Request, scope: str) -> str:
-    data = request.data
-    if isinstance(data, dict):
-        data = {k: v for k, v in data.items() if k not in _NOT_FINGERPRINTED}
-    body = json.dumps(data, sort_keys=True, default=str, separators=(",", ":"))
-    return hashlib.sha256(f"{scope}\n{request.method}\n{body}".encode()).hexdigest()
-
-
-def _replayed(record: IdempotencyKey) -> Response:
-    response = Response(record.response_body, status=record.response_status)
-    response["Idempotent-Replayed"] = "true"
-    return response
-
-
-def idempotent_call(
-    request: Request,
-    *,
-    scope: str,
-    execute: Callable[[IdempotencyKey | None], Executed],
-    replay: Callable[[Any], Executed] | None = None,
-) -> Response:
-    """Run `execute` at most once per (user, Idempotency-Key). See the module docstring."""
-    key = request.headers.get(HEADER)
-    if key is None:
-        status, body = _run(execute, None, replay)
-        return Response(body, status=status)
-    if not _valid_key(key):
-        raise InvalidIdempotencyKey()
-
-    digest = fingerprint(request, scope)
-    deadline = time.monotonic() + WAIT_SECONDS
-    while True:
+def idempotent_execute(
+    *, user: Any, key: str, scope: str, fingerprint: str, execute: Execute, gate: Gate | None = None
+) -> Answer:
+    """Run `execute` at most once per (user, key) and return its answer. See the module docstring."""
+    for _ in range(ATTEMPTS):
         with transaction.atomic(durable=True):
-            record = _insert(user=request.user, key=key, scope=scope, digest=digest)
-            if record is not None:
-                return _answer(record, execute, replay)
-        found = _found(user=request.user, key=key, digest=digest, replay=replay)
-        if isinstance(found, Response):
-            return found
-        if found is not None:  # an earlier release's claim that died before moving money
-            with transaction.atomic(durable=True):
-                return _answer(found, execute, replay)
-        if time.monotonic() >= deadline:
-            raise RequestInProgress()
-        time.sleep(0.05)
-
-
-def _answer(record: IdempotencyKey, execute: Callable[[IdempotencyKey | None], Executed], replay: Any) -> Response:
-    """Execute and store the answer; the caller's transaction holds the key row."""
-    status, body = _run(execute, record, replay)
-    _store_answer(record.pk, status, body)
-    return Response(body, status=status)
+            refused = gate() if gate is not None else None
+            gate = None  # once: another turn of this loop is for a purged key, not for the PIN
+            if refused is None:
+                record = _insert(user=user, key=key, scope=scope, digest=fingerprint)
+                if record is not None:
+                    status, body = _run(execute, record)
+                    _store_answer(record.pk, status, body)
+                    return Answer(status, body, replayed=False)
+        if refused is not None:  # committed alone (the counted wrong PIN), the key not claimed
+            raise refused
+        existing = IdempotencyKey.objects.filter(user=user, key=key).first()
+        if existing is None:  # purged since our insert: claim it again
+            continue
+        if existing.fingerprint != fingerprint:
+            raise IdempotencyConflict()
+        return Answer(existing.response_status, existing.response_body, replayed=True)
+    raise RequestInProgress()
 
 
 def _store_answer(pk: int, status: int, body: Any) -> None:
@@ -127,18 +71,12 @@ def _store_answer(pk: int, status: int, body: Any) -> None:
     )
 
 
-def _run(execute: Callable[[IdempotencyKey | None], Executed], record: IdempotencyKey | None, replay: Any) -> Executed:
+def _run(execute: Execute, record: IdempotencyKey) -> tuple[int, dict[str, Any]]:
     try:
         return execute(record)
-    except AlreadyExecuted as done:
-        if replay is None:
-            raise RequestInProgress() from done
-        return replay(done.transaction_id)
     except DomainError as exc:
         # Business refusals are deterministic answers to this request: store and replay them.
         # The service's own atomic block has already rolled its writes back.
-        if record is None:
-            raise
         return exc.status_code, exc.as_body()
 
 
@@ -165,39 +103,6 @@ def _insert(*, user: Any, key: str, scope: str, digest: str) -> IdempotencyKey |
     return IdempotencyKey(
         pk=row[0], user=user, key=key, scope=scope, fingerprint=digest, state=state, created_at=now, updated_at=now
     )
-
-
-def _found(*, user: Any, key: str, digest: str, replay: Any) -> IdempotencyKey | Response | None:
-    """The key is taken: its stored answer, 409 for another body, a dead claim of an earlier
-    release taken over (an IdempotencyKey), or None to try again (purged, or still running)."""
-    existing = IdempotencyKey.objects.filter(user=user, key=key).first()
-    if existing is None:  # purged since our insert: try again
-        return None
-    if existing.fingerprint != digest:
-        raise IdempotencyConflict()
-    if existing.state == IdempotencyKey.State.COMPLETED:
-        return _replayed(existing)
-    # Unanswered rows exist only from releases that committed the claim before the money. A
-    # linked one moved its money in a committed transaction, so it is answered from that
-    # transaction at once; only the stored answer was missing (or is still being written).
-    if existing.transaction_id is not None and replay is not None:
-        status, body = replay(existing.transaction_id)
-        _store_answer(existing.pk, status, body)
-        response = Response(body, status=status)
-        response["Idempotent-Replayed"] = "true"
-        return response
-    if existing.transaction_id is None and _is_stale(existing):
-        taken = IdempotencyKey.objects.filter(pk=existing.pk, updated_at=existing.updated_at).update(
-            updated_at=timezone.now()
-        )
-        if taken:
-            existing.refresh_from_db()
-            return existing
-    return None
-
-
-def _is_stale(record: IdempotencyKey) -> bool:
-    return timezone.now() - record.updated_at > STALE_CLAIM
 
 
 def idempotency_keys_purge(*, older_than: timedelta | None = None) -> int:

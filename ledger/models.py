@@ -16,6 +16,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from securebank import clock
+
 MONEY = {"max_digits": 18, "decimal_places": 2}
 
 
@@ -94,7 +96,9 @@ class Transaction(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     reversal_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversals")
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Set by the ledger from the same reading of the clock as completed_at (a payment never
+    # completes before it is created); the default serves rows made elsewhere.
+    created_at = models.DateTimeField(default=clock.now, editable=False, db_index=True)
     completed_at = models.DateTimeField(null=True, blank=True, db_index=True)
     hold_expires_at = models.DateTimeField(null=True, blank=True)
     status_reason = models.CharField(max_length=255, blank=True)

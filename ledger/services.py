@@ -2,7 +2,8 @@
 
 Every function that moves money takes row locks through `accounts_lock` (primary-key order, so
 two transfers in opposite directions cannot deadlock), re-reads balances after locking, writes
-one Transaction with its Entries, and registers `transaction_committed` for after the commit.
+one Transaction with its Entries, sends `transaction_posted` inside the transaction (the
+notification outbox is written there) and registers `transaction_committed` for after the commit.
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from accounts.models import User
 from ledger.exceptions import (
     AccountFrozen,
     AccountNotFound,
@@ -29,14 +30,17 @@ from ledger.exceptions import (
     TransactionNotFound,
     TransactionStateConflict,
 )
+from ledger.listeners import hold_release_listeners
 from ledger.models import Account, Entry, IdempotencyKey, Transaction
 from ledger.risk import AllowAll, RiskVerdict, TransferContext, get_risk_assessor
 from ledger.selectors import daily_outgoing_total
-from ledger.signals import transaction_committed
-from securebank import sql
+from ledger.signals import transaction_committed, transaction_posted
+from securebank import clock, sql
 from securebank.audit import audit_record
 from securebank.errors import InvalidAmount
 from securebank.money import TWO_PLACES
+
+User = get_user_model()  # the ledger names owners by settings.AUTH_USER_MODEL, not by app
 
 TREASURY_NUMBER = "00000000000001"
 Balances = dict[int, tuple[Decimal, Decimal]]
@@ -284,7 +288,7 @@ def _post(
         raise SelfTransfer()
     locked = accounts_lock(account_ids=[payer_id, payee_id])
     payer, payee = locked[payer_id], locked[payee_id]
-    now = timezone.now()
+    now = clock.now()  # the transaction's created_at, and its completed_at when allowed
     if payer.status == Account.Status.FROZEN:
         raise AccountFrozen("Your account is frozen.")
     if payee.status == Account.Status.FROZEN:
@@ -325,6 +329,7 @@ def _post(
         channel=channel,
         initiated_by=initiated_by if getattr(initiated_by, "pk", None) else None,
         reversal_of=reversal_of,
+        created_at=now,
         fraud_score=None if verdict.score is None else Decimal(str(round(verdict.score, 5))),
         fraud_decision=None if isinstance(assessor, AllowAll) else verdict.decision,
         fraud_model_version=verdict.model_version,
@@ -351,7 +356,7 @@ def _post(
         balances = _write_entries(txn=txn, payer=payer, payee=payee, amount=amount)
         event = "completed"
     assessor.record(transaction=txn, verdict=verdict)
-    _after_commit(txn, event, balances)
+    _announce(txn, event, balances)
     return TransferOutcome(transaction=txn, payer_account=payer, payee_account=payee)
 
 
@@ -372,12 +377,14 @@ def _write_entries(*, txn: Transaction, payer: Account, payee: Account, amount: 
     return balances
 
 
-def _after_commit(txn: Transaction, event: str, balances: Balances) -> None:
-    """Send `transaction_committed` after the commit, with the transaction as committed.
+def _announce(txn: Transaction, event: str, balances: Balances) -> None:
+    """Send `transaction_posted` now, inside the caller's transaction (the listeners' rows commit
+    with the money), and `transaction_committed` after the commit.
 
     The in-memory row is what was written (its accounts, owners included, were loaded under
     the lock), so listeners need no reload.
     """
+    transaction_posted.send(sender=Transaction, transaction=txn, event=event, balances=balances)
 
     def send() -> None:
         transaction_committed.send(sender=Transaction, transaction=txn, event=event, balances=balances)
@@ -409,15 +416,16 @@ def hold_complete(*, transaction_id: Any, actor: Any = None, note: str = "") -> 
             raise AccountFrozen("The payee's account cannot receive money right now.")
         balances = _write_entries(txn=txn, payer=payer, payee=payee, amount=txn.amount, release_held=True)
         txn.status = Transaction.Status.COMPLETED
-        txn.completed_at = timezone.now()
+        txn.completed_at = clock.now()
         txn.status_reason = note[:255] or "Approved after review."
         txn.save(update_fields=["status", "completed_at", "status_reason"])
-        _after_commit(txn, "completed", balances)
+        _announce(txn, "completed", balances)
     return txn
 
 
 def hold_release(*, transaction_id: Any, actor: Any = None, reason: str = "Released after review.") -> Transaction:
-    """Release a held transaction: the reservation is lifted, nothing moves (status declined)."""
+    """Release a held transaction: the reservation is lifted, nothing moves (status declined).
+    The LEDGER_HOLD_RELEASE_LISTENERS run inside the same database transaction."""
     with transaction.atomic():
         txn = _lock_transaction(transaction_id)
         if txn.status != Transaction.Status.HELD:
@@ -430,7 +438,12 @@ def hold_release(*, transaction_id: Any, actor: Any = None, reason: str = "Relea
         txn.status = Transaction.Status.DECLINED
         txn.status_reason = reason[:255]
         txn.save(update_fields=["status", "status_reason"])
-        _after_commit(txn, "released", {})
+        # What else must change with the release (a money request paid by this transaction
+        # reopens) changes here, in this transaction: if a listener fails, the release rolls
+        # back and the hold stays, rather than a request staying paid by money that never moved.
+        for listener in hold_release_listeners():
+            listener(transaction=txn)
+        _announce(txn, "released", {})
     return txn
 
 

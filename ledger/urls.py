@@ -1,6 +1,5 @@
 from django.urls import path
 
-from chain.views import TransactionProofView
 from ledger import views
 
 urlpatterns = [
@@ -8,5 +7,4 @@ urlpatterns = [
     path("history", views.HistoryView.as_view(), name="transactions-history"),
     path("summary", views.SummaryView.as_view(), name="transactions-summary"),
     path("<uuid:transaction_id>", views.TransactionDetailView.as_view(), name="transactions-detail"),
-    path("<uuid:transaction_id>/proof", TransactionProofView.as_view(), name="transactions-proof"),
 ]

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from django.conf import settings
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from accounts.pin import pin_check_for_payment
+from accounts.pin import pin_check_in_payment
 from ledger import selectors, services
 from ledger.exceptions import PayeeNotFound
-from ledger.idempotency import idempotent_call
-from ledger.presenters import transaction_replay, transfer_result
+from ledger.presenters import transfer_result
 from ledger.serializers import (
     HistoryFilter,
     SummaryOutput,
@@ -25,13 +24,9 @@ from ledger.serializers import (
     summary_body,
 )
 from ledger.summary import transaction_summary
+from securebank.idempotency_http import IDEMPOTENCY_KEY, IdempotentView
 from securebank.openapi import ERRORS, error_response
 
-IDEMPOTENCY_HEADER = OpenApiParameter(
-    "Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
-    description="1-255 printable characters, unique per user. A retry with the same key and body "
-    "replays the first response; a different body gets 409.",
-)
 MONEY_ERRORS = {
     400: ERRORS[400],
     401: ERRORS[401],
@@ -44,9 +39,10 @@ MONEY_ERRORS = {
 }
 
 
-class TransferView(APIView):
+class TransferView(IdempotentView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "payments"
+    idempotency_scope = "ledger.transfer"
 
     @extend_schema(
         summary="Transfer to an account number or username",
@@ -56,16 +52,15 @@ class TransferView(APIView):
         "`pin_required`, 403 `pin_invalid` (with `attempts_left`) / `pin_not_set`, 423 `pin_locked`; "
         "nothing moves.",
         request=TransferInput,
-        parameters=[IDEMPOTENCY_HEADER],
+        parameters=[IDEMPOTENCY_KEY],
         responses={201: TransferOutput, 202: TransferOutput, **MONEY_ERRORS},
     )
     def post(self, request: Request) -> Response:
         data = TransferInput(data=request.data)
         data.is_valid(raise_exception=True)
         params = data.validated_data
-        pin_check_for_payment(user=request.user, pin=params.get("pin"))  # before the money's transaction
 
-        def execute(record):  # noqa: ANN001, ANN202
+        def execute(record: object) -> tuple[int, dict]:
             if params.get("to_account"):
                 payee = selectors.account_payee_by_number(number=params["to_account"])
             else:
@@ -78,9 +73,8 @@ class TransferView(APIView):
             )
             return transfer_result(outcome)
 
-        return idempotent_call(
-            request, scope="ledger.transfer", execute=execute,
-            replay=lambda txn_id: transaction_replay(user=request.user, transaction_id=txn_id),
+        return self.idempotent(
+            request, execute, gate=lambda: pin_check_in_payment(user=request.user, pin=params.get("pin"))
         )
 
 

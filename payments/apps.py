@@ -6,7 +6,7 @@ class PaymentsConfig(AppConfig):
     verbose_name = "Payments"
 
     def ready(self) -> None:
-        from ledger.signals import transaction_committed
-        from payments.handlers import on_transaction_committed
+        from ledger.signals import transaction_posted
+        from payments.handlers import on_transaction_posted
 
-        transaction_committed.connect(on_transaction_committed, dispatch_uid="payments.transaction_committed")
+        transaction_posted.connect(on_transaction_posted, dispatch_uid="payments.transaction_posted")

@@ -2,7 +2,8 @@
 notifications that payments and money requests produce (documented in docs/payments.md).
 
 Everything here goes through `payments.notifications.notification_send` (a Notification row in
-the caller's transaction, the push after commit). Nothing here moves money or changes state.
+the caller's transaction: the outbox; the push after commit, see payments/outbox.py). Nothing
+here moves money or changes state.
 """
 
 from __future__ import annotations
@@ -11,25 +12,17 @@ import logging
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction as db_transaction
-from django.utils import timezone
-
 from ledger.models import Account, Transaction
 from payments.models import MoneyRequest
 from payments.notifications import Outgoing, notification_send, notifications_send
-from securebank.money import format_amount
+from securebank import clock
+from securebank.money import format_amount, format_rupees
+
+_iso = clock.timestamp  # every moment an event carries, as REST shows it
 
 logger = logging.getLogger(__name__)
 
 Balances = dict[int, tuple[Decimal, Decimal]]
-
-
-def _iso(value: Any) -> str | None:
-    return value.isoformat() if value else None
-
-
-def _rupees(amount: Decimal) -> str:
-    return f"\u20b9{format_amount(amount)}"
 
 
 def party(user: Any) -> dict[str, Any]:
@@ -57,7 +50,7 @@ def money_request_data(request: MoneyRequest) -> dict[str, Any]:
 def money_request_notify(*, request: MoneyRequest, kind: str) -> None:
     """Tell the party (or parties) concerned that `request` was created / paid / declined /
     cancelled / expired / reopened. Caller is inside the transaction that made the change."""
-    amount = _rupees(request.amount)
+    amount = format_rupees(request.amount)
     requester, payer = request.requester, request.payer
     note = f": {request.note}" if request.note else ""
     messages: list[tuple[Any, str, str]] = []  # (recipient, title, message)
@@ -109,16 +102,17 @@ def transaction_events_publish(*, transaction: Transaction, event: str, balances
                  whose balance changed);
     held      -> payment_sent with status "held" (payer; the payee hears when it completes);
     declined  -> notification payment.declined (payer);
-    released  -> notification payment.released (payer);
-    reversed  -> notification payment.reversed (both).
-    Runs after the ledger's commit, in its own short transaction: the rows in one INSERT, then
-    the pushes in one hop.
+    released  -> notification payment.released (payer).
+    (A reversal is a transaction of its own: it is announced as "completed".)
+    Runs inside the ledger's transaction, as its last step: the rows in one INSERT (they commit
+    with the money), the pushes after the commit in one hop. `committed_at` is stamped here,
+    just before the commit.
     """
-    committed_at = timezone.now().isoformat()
+    committed_at = clock.timestamp(clock.now())
     txn = transaction
     payer = txn.payer_account.owner
     payee = txn.payee_account.owner
-    amount = _rupees(txn.amount)
+    amount = format_rupees(txn.amount)
     out: list[Outgoing] = []
     if event == "completed":
         if payer is not None:
@@ -144,17 +138,9 @@ def transaction_events_publish(*, transaction: Transaction, event: str, balances
         )
         data = {"kind": f"payment.{event}", "transaction": payment_data(txn, counterparty=payee, committed_at=committed_at)}
         out.append(Outgoing(payer.pk, "notification", data, title, message))
-    elif event == "reversed":
-        for user, other in ((payer, payee), (payee, payer)):
-            if user is not None:
-                data = {"kind": "payment.reversed", "transaction": payment_data(txn, counterparty=other, committed_at=committed_at)}
-                out.append(Outgoing(
-                    user.pk, "notification", data, "Payment reversed", f"{amount} with {party(other)['name']} was reversed"
-                ))
     out.extend(_balance_updates(txn, balances, committed_at))
     if out:
-        with db_transaction.atomic():
-            notifications_send(out)
+        notifications_send(out)
 
 
 def _balance_updates(txn: Transaction, balances: Balances, committed_at: str) -> list[Outgoing]:

@@ -1,19 +1,14 @@
-"""Signal receivers: committed ledger facts -> payments services. Thin: they only hand on."""
+"""Signal receivers: ledger facts -> payments services. Thin: they only hand on."""
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
-logger = logging.getLogger(__name__)
 
+def on_transaction_posted(sender: Any, *, transaction: Any, event: str, balances: dict, **kwargs: Any) -> None:
+    """`ledger.signals.transaction_posted` (inside the money's transaction) -> the users'
+    notifications, written to the outbox in that transaction. An error here rolls the money
+    back: a payment whose notifications cannot be stored is not made."""
+    from payments.services import transaction_posted_handle
 
-def on_transaction_committed(sender: Any, *, transaction: Any, event: str, balances: dict, **kwargs: Any) -> None:
-    """`ledger.signals.transaction_committed` (sent after commit) -> users' events."""
-    from payments.services import transaction_committed_handle
-
-    try:
-        transaction_committed_handle(transaction=transaction, event=event, balances=balances)
-    except Exception:
-        # The money is committed; a failed notification must not stop other receivers.
-        logger.exception("payments: could not publish events for transaction %s (%s)", transaction.pk, event)
+    transaction_posted_handle(transaction=transaction, event=event, balances=balances)

@@ -3,7 +3,8 @@
     notification_send(user_id=..., event="fraud_alert", data={...}, title="...", message="...")
 
 The row is written in the caller's transaction (so it commits or rolls back with the fact it
-reports); the WebSocket pushes go through `securebank.notify.notify_many`, after commit, in one hop.
+reports); after the commit the outbox pushes exactly the rows stored, in one hop, and a sweeper
+re-sends any a crash left unpushed (payments/outbox.py).
 """
 
 from __future__ import annotations
@@ -12,13 +13,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from payments.models import Notification
+from payments.outbox import outbox_push_after_commit
 from securebank import sql
-from securebank.notify import notify_many
 
 
 @dataclass(frozen=True)
 class Outgoing:
-    """One event for one user: stored as a Notification (`store`) and pushed after commit."""
+    """One event for one user: stored as a Notification (`store`) and pushed after commit.
+    An event not stored is live only: lost if the push is, and never re-sent."""
 
     user_id: int
     event: str
@@ -35,7 +37,8 @@ def notification_send(
 
 
 def notifications_send(outgoing: list[Outgoing]) -> list[Notification | None]:
-    """Store the notifications in one INSERT and push them all after commit in one hop."""
+    """Store the notifications in one INSERT, in the caller's transaction, and push them all
+    after commit in one hop. Each pushed event of a stored row carries its `notification_id`."""
     payloads = [_payload(item) for item in outgoing]
     rows = [
         Notification(user_id=item.user_id, event=item.event, title=item.title[:120], message=item.message[:500], data=payload)
@@ -43,10 +46,11 @@ def notifications_send(outgoing: list[Outgoing]) -> list[Notification | None]:
         for item, payload in zip(outgoing, payloads, strict=True)
     ]
     sql.insert([row for row in rows if row is not None])  # one INSERT ... RETURNING the ids
-    for row, payload in zip(rows, payloads, strict=True):
-        if row is not None:
-            payload["notification_id"] = row.pk
-    notify_many([(item.user_id, item.event, payload) for item, payload in zip(outgoing, payloads, strict=True)])
+    events = [
+        (item.user_id, item.event, payload if row is None else {**payload, "notification_id": row.pk})
+        for item, payload, row in zip(outgoing, payloads, rows, strict=True)
+    ]
+    outbox_push_after_commit(events, [None if row is None else row.pk for row in rows])
     return rows
 
 

@@ -244,9 +244,19 @@ def money_requests_expire(*, user: Any = None, now: datetime | None = None, batc
             return total
 
 
+def money_request_hold_released(*, transaction: Transaction) -> None:
+    """LEDGER_HOLD_RELEASE_LISTENERS: the ledger is releasing `transaction`'s hold, inside its
+    transaction and under its locks; a request it was paying reopens in the same commit."""
+    if transaction.kind == Transaction.Kind.REQUEST_PAYMENT:
+        money_request_payment_released(transaction_id=transaction.pk)
+
+
 def money_request_payment_released(*, transaction_id: Any) -> MoneyRequest | None:
     """A held payment of a request was released by review (no money moved): reopen the
-    request (or expire it if its time has passed) and tell both parties. Idempotent."""
+    request (or expire it if its time has passed) and tell both parties (stored now, pushed
+    after commit). Idempotent. Runs inside the ledger's hold release (see
+    `money_request_hold_released`): its locks are taken after the accounts', which no accept
+    can cross, since an accept of a paid request fails before it locks any account."""
     with transaction.atomic():
         request = (
             MoneyRequest.objects.select_for_update(of=("self",))
@@ -267,10 +277,10 @@ def money_request_payment_released(*, transaction_id: Any) -> MoneyRequest | Non
     return request
 
 
-# --- Committed ledger facts --------------------------------------------------------------------
-def transaction_committed_handle(*, transaction: Transaction, event: str, balances: events.Balances) -> None:
-    """After a ledger commit: tell the users, and reopen a request whose held payment was
-    released. Called by the `transaction_committed` receiver."""
+# --- Ledger facts ------------------------------------------------------------------------------
+def transaction_posted_handle(*, transaction: Transaction, event: str, balances: events.Balances) -> None:
+    """Inside the ledger's transaction: store the users' notifications (pushed after commit), so
+    they commit with the money or not at all. Called by the `transaction_posted` receiver. (A
+    request whose held payment is released reopens inside the release itself, before this:
+    `money_request_hold_released`.)"""
     events.transaction_events_publish(transaction=transaction, event=event, balances=balances)
-    if event == "released" and transaction.kind == Transaction.Kind.REQUEST_PAYMENT:
-        money_request_payment_released(transaction_id=transaction.pk)

@@ -1,6 +1,6 @@
 """Payments endpoints: thin — parse, call one service or selector, render.
 
-Money-moving POSTs (send, accept) run through `ledger.idempotency.idempotent_call` and answer
+Money-moving POSTs (send, accept) run through `securebank.idempotency_http.IdempotentView` and answer
 with `ledger.presenters.transfer_result`: 201 completed, 202 held, 422 declined.
 """
 
@@ -9,16 +9,15 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from accounts.pin import pin_check_for_payment
-from ledger.idempotency import idempotent_call
-from ledger.presenters import transaction_replay, transfer_result
+from accounts.pin import pin_check_in_payment
+from ledger.presenters import transfer_result
 from ledger.serializers import TransferOutput
 from payments import selectors, services
 from payments.serializers import (
@@ -36,13 +35,9 @@ from payments.serializers import (
     ResolveQuery,
     SendInput,
 )
+from securebank.idempotency_http import IDEMPOTENCY_KEY, IdempotentView
 from securebank.openapi import ERRORS, ErrorBody, error_response
 
-IDEMPOTENCY_HEADER = OpenApiParameter(
-    "Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
-    description="1-255 printable characters, unique per user. A retry with the same key and body "
-    "replays the first response; a different body gets 409 `idempotency_conflict`.",
-)
 PAYEE_NOT_FOUND = error_response("Payee not found", "payee_not_found", "No customer matches that payee.")
 NOT_PENDING_EXAMPLE = OpenApiExample("request_not_pending", value={"error": {
     "code": "request_not_pending", "message": "This request is already paid.", "fields": {}, "status": "paid",
@@ -107,7 +102,9 @@ class PayeesView(APIView):
         return Response(RecentPayeeOutput(payees, many=True).data)
 
 
-class SendView(PaymentsThrottled):
+class SendView(PaymentsThrottled, IdempotentView):
+    idempotency_scope = "payments.send"
+
     @extend_schema(
         summary="Pay a UPI ID, mobile number or username",
         description="201 completed; 202 held for fraud review (funds reserved); 422 "
@@ -115,25 +112,23 @@ class SendView(PaymentsThrottled):
         "or `limit_exceeded`; 404 `payee_not_found`; 400 `self_transfer` or `invalid_amount`. Needs "
         "`pin` (the UPI PIN): 400 `pin_required`, 403 `pin_invalid` / `pin_not_set`, 423 `pin_locked`.",
         request=SendInput,
-        parameters=[IDEMPOTENCY_HEADER],
+        parameters=[IDEMPOTENCY_KEY],
         responses={201: TransferOutput, 202: TransferOutput, **MONEY_ERRORS, 404: PAYEE_NOT_FOUND},
     )
     def post(self, request: Request) -> Response:
         data = SendInput(data=request.data)
         data.is_valid(raise_exception=True)
         params = data.validated_data
-        pin_check_for_payment(user=request.user, pin=params.get("pin"))  # before the money's transaction
 
-        def execute(record):  # noqa: ANN001, ANN202
+        def execute(record: object) -> tuple[int, dict]:
             outcome = services.payment_send(
                 payer=request.user, payee=params["payee"], amount=params["amount"], note=params["note"],
                 idempotency=record,
             )
             return transfer_result(outcome)
 
-        return idempotent_call(
-            request, scope="payments.send", execute=execute,
-            replay=lambda txn_id: transaction_replay(user=request.user, transaction_id=txn_id),
+        return self.idempotent(
+            request, execute, gate=lambda: pin_check_in_payment(user=request.user, pin=params.get("pin"))
         )
 
 
@@ -185,38 +180,29 @@ class PendingView(APIView):
         return Response(body)
 
 
-def _accept_replay(user: Any, transaction_id: Any) -> tuple[int, dict[str, Any]]:
-    code, body = transaction_replay(user=user, transaction_id=transaction_id)
-    money_request = selectors.money_request_by_transaction(transaction_id=transaction_id)
-    if money_request is not None:
-        body = {**body, "request": MoneyRequestOutput(money_request, context={"user": user}).data}
-    return code, body
-
-
-class RequestAcceptView(PaymentsThrottled):
+class RequestAcceptView(PaymentsThrottled, IdempotentView):
     @extend_schema(
         summary="Pay a money request (payer only; exactly once)",
         description="Pays through the transfer service: 201 completed, 202 held, 422 declined (the "
         "request stays pending). 409 `request_not_pending` carries the current `status`. Body: "
         "`{\"pin\": \"1234\"}` (the UPI PIN; see POST /api/pin).",
         request=AcceptInput,
-        parameters=[IDEMPOTENCY_HEADER],
+        parameters=[IDEMPOTENCY_KEY],
         responses={201: AcceptOutput, 202: AcceptOutput, **MONEY_ERRORS, **REQUEST_ERRORS, 409: ACCEPT_CONFLICT},
     )
     def post(self, request: Request, request_id: Any) -> Response:
         data = AcceptInput(data=request.data or {})
         data.is_valid(raise_exception=True)
-        pin_check_for_payment(user=request.user, pin=data.validated_data.get("pin"))  # before the money's transaction
 
-        def execute(record):  # noqa: ANN001, ANN202
+        def execute(record: object) -> tuple[int, dict]:
             paid = services.money_request_accept(user=request.user, request_id=request_id, idempotency=record)
             code, body = transfer_result(paid.transfer)
             body["request"] = MoneyRequestOutput(paid.request, context={"user": request.user}).data
             return code, body
 
-        return idempotent_call(
-            request, scope=f"payments.accept.{request_id}", execute=execute,
-            replay=lambda txn_id: _accept_replay(request.user, txn_id),
+        return self.idempotent(
+            request, execute, scope=f"payments.accept.{request_id}",
+            gate=lambda: pin_check_in_payment(user=request.user, pin=data.validated_data.get("pin")),
         )
 
 

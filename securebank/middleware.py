@@ -30,7 +30,9 @@ _STATUS_CODES = {
 
 
 def _is_api(request: HttpRequest) -> bool:
-    return not request.path.startswith("/admin/") and not request.path.startswith("/static/")
+    """Everything but the admin (HTML for people, with its own error pages) answers in JSON,
+    a missing /static/ file included."""
+    return not request.path.startswith("/admin/")
 
 
 class JsonErrorMiddleware:

@@ -11,6 +11,8 @@ from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
+from django.db.models import BigIntegerField, Func, Sum, Value
+from django.db.models.functions import Coalesce
 from rest_framework import serializers
 
 from securebank.errors import InvalidAmount
@@ -54,10 +56,26 @@ def parse_amount(value: Any, *, maximum: Decimal | None = None, allow_zero: bool
 
 
 def format_amount(value: Decimal | int | None) -> str | None:
-    """Two-place string for responses; None stays None."""
+    """Two-place string for responses (machine-readable, no grouping); None stays None."""
     if value is None:
         return None
     return str(Decimal(value).quantize(TWO_PLACES, rounding=ROUND_HALF_EVEN))
+
+
+def format_rupees(value: Decimal | int | str) -> str:
+    """Money for people (messages, notifications, admin, fraud reasons): the rupee sign and
+    Indian digit grouping, the last three digits then pairs: 150000 -> '₹1,50,000.00'."""
+    text = format_amount(value)
+    sign, text = ("-", text[1:]) if text.startswith("-") else ("", text)
+    whole, _, paise = text.partition(".")
+    head, tail = whole[:-3], whole[-3:]
+    groups = []
+    while len(head) > 2:
+        groups.insert(0, head[-2:])
+        head = head[:-2]
+    if head:
+        groups.insert(0, head)
+    return f"{sign}₹" + ",".join([*groups, tail]) + "." + paise
 
 
 class MoneyField(serializers.Field):
@@ -87,3 +105,30 @@ class MoneyField(serializers.Field):
 
     def to_representation(self, value: Decimal) -> str | None:
         return format_amount(value)
+
+
+class Paise(Func):
+    """A money column (or sum of one) as whole paise, an integer, exactly on both databases.
+
+    SQLite stores a decimal column as a REAL and its SUM adds floats (9706.29 came back as
+    9706.2899999...), so money is summed and compared as integers there: each stored REAL is
+    the nearest double to a two-place amount, and ROUND(x * 100) recovers its paise exactly.
+    PostgreSQL's numeric is exact already; the cast keeps one result type on both.
+    """
+
+    output_field = BigIntegerField()
+    template = "CAST(%(expressions)s * 100 AS BIGINT)"
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        return super().as_sql(compiler, connection, template="CAST(ROUND(%(expressions)s * 100) AS INTEGER)", **extra)
+
+
+def paise_sum(field: str, **extra: Any) -> Coalesce:
+    """SUM of a money column in whole paise (0 over no rows): `Account.objects.annotate(
+    total=paise_sum("entries__amount"))`; `from_paise` turns the result back into money."""
+    return Coalesce(Sum(Paise(field), **extra), Value(0), output_field=BigIntegerField())
+
+
+def from_paise(value: int | Decimal | None) -> Decimal:
+    """Whole paise (an int, or a Decimal from PostgreSQL's SUM) as a two-place amount."""
+    return Decimal(int(value or 0)).scaleb(-2).quantize(TWO_PLACES)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
+import warnings
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -85,6 +86,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files served by us: /api/docs/ works offline
     "channels",
     "securebank",
     "accounts",
@@ -102,12 +104,17 @@ MIDDLEWARE = [
     # Near the top so that it also reshapes errors raised by the middleware below it (a bad Host
     # header in CommonMiddleware, a CSRF failure), not only those of views.
     "securebank.middleware.JsonErrorMiddleware",
+    # Static files (the admin's, Swagger UI's) from the server itself, under daphne or uvicorn
+    # alike; below JsonErrorMiddleware so that a missing file is a JSON 404 like any other.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's session, CSRF, user and messages middleware, skipped on the JWT API (/api/,
+    # /classic/api/): only the admin's pages use them (securebank/admin_middleware.py).
+    "securebank.admin_middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "securebank.admin_middleware.CsrfViewMiddleware",
+    "securebank.admin_middleware.AuthenticationMiddleware",
+    "securebank.admin_middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -146,6 +153,11 @@ if DATABASE_URL:
             "max_size": env_int("DB_POOL_MAX", 20),
             "timeout": 10,
         }
+    if env_bool("DB_TRANSACTION_POOLER", False):
+        # Behind PgBouncer in transaction mode a server connection changes hands at every COMMIT:
+        # a cursor that outlives its transaction (`.iterator()` in autocommit opens one WITH
+        # HOLD) would be read on another client's connection. Fetch in chunks client-side instead.
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -161,6 +173,9 @@ else:
             },
         }
     }
+# Requests running their view at once in one server process (securebank/handlers.py); more
+# wait for a thread. At most DB_POOL_MAX, so that none of them waits for a pooled connection.
+HTTP_THREADS = env_int("HTTP_THREADS", 20)
 DATABASES["default"].setdefault("TEST", {})
 if env_str("TEST_DATABASE_NAME"):
     DATABASES["default"]["TEST"]["NAME"] = env_str("TEST_DATABASE_NAME")
@@ -223,6 +238,17 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Compressed copies when `collectstatic` is run; no hashed names, so nothing breaks when
+    # it is not (a manifest storage refuses to render a page without its manifest).
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+# WhiteNoise finds the files in the installed apps (read once at start when DEBUG is off), so
+# no `collectstatic` step is needed to serve /admin/ and /api/docs/. STATIC_ROOT is then
+# usually absent, which WhiteNoise would warn about at every start.
+WHITENOISE_USE_FINDERS = True
+warnings.filterwarnings("ignore", message=r"No directory at: .*staticfiles")
 
 # --- Request limits ----------------------------------------------------------------------------
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 256 * 1024)
@@ -288,35 +314,13 @@ SIMPLE_JWT = {
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "SecureBank API",
-    "DESCRIPTION": (
-        "SecureBank: double-entry ledger, UPI payments, fraud scoring, a tamper-evident chain of "
-        "transactions and voice payments. Every error is "
-        '`{"error": {"code": "...", "message": "...", "fields": {...}}}`. '
-        "Amounts are decimal strings with two places. Money-moving POSTs accept an "
-        "`Idempotency-Key` header."
-        "\n\n## WebSocket notifications (docs/payments.md)\n"
-        "`ws://HOST/ws/notifications/?token=<JWT access>`, or the token as subprotocol "
-        "(`Sec-WebSocket-Protocol: bearer, <token>`). A missing, expired or forged token, or the "
-        "token expiring later, closes the socket with code 4401. The socket joins only its own "
-        "user's group. Client messages: `{\"type\": \"ping\"}` (-> `pong`), `join`, `leave`; "
-        "anything else gets `{\"type\": \"error\", \"error\": {code, message, fields}}` and the "
-        "socket stays up. Server events, sent only after the database commit, are "
-        "`{\"type\": EVENT, \"data\": {...}, \"timestamp\", \"sent_at\"}`:\n"
-        "- `payment_sent` (to the payer, status completed or held) and `payment_received` (to "
-        "the payee, completed): `transaction_id, reference, amount, status, kind, channel, note, "
-        "counterparty {name, vpa}, created_at, completed_at, committed_at, title, message, "
-        "notification_id`;\n"
-        "- `balance_update` (each customer whose balance changed; live only, not stored): "
-        "`account, previous_balance, balance, change, transaction_id, reference, committed_at`;\n"
-        "- `notification`: `kind, title, message, notification_id` plus `request` {id, amount, "
-        "note, status, requester, payer, created_at, expires_at, transaction_id} for kinds "
-        "`money_request.created|paid|declined|cancelled|expired|reopened`, or `transaction` "
-        "(the payment fields above) for `payment.declined|released|reversed`;\n"
-        "- `fraud_alert`: a held payment (fields in docs/fraud.md).\n"
-        "Every event except `balance_update` is also stored: GET /api/notifications."
-    ),
+    # The API's prose lives beside the code that it describes, in Markdown, not in settings.
+    "DESCRIPTION": (BASE_DIR / "securebank" / "openapi_description.md").read_text(encoding="utf-8").strip(),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",  # from drf_spectacular_sidecar's static files, not a CDN
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -333,6 +337,11 @@ MAX_TRANSFER_AMOUNT = env_decimal("MAX_TRANSFER_AMOUNT", "100000.00")
 DAILY_TRANSFER_LIMIT = env_decimal("DAILY_TRANSFER_LIMIT", "200000.00")
 IDEMPOTENCY_KEY_TTL_HOURS = env_int("IDEMPOTENCY_KEY_TTL_HOURS", 24)
 VPA_HANDLE = env_str("VPA_HANDLE", "securebank")
+# Notification outbox (payments/outbox.py): pushed rows are acknowledged in one UPDATE per
+# process every OUTBOX_ACK_SECONDS (0: one per push); `push_outbox` re-sends rows still
+# unpushed OUTBOX_SWEEP_AFTER_SECONDS after they were written.
+OUTBOX_ACK_SECONDS = env_float("OUTBOX_ACK_SECONDS", "1.0")
+OUTBOX_SWEEP_AFTER_SECONDS = env_float("OUTBOX_SWEEP_AFTER_SECONDS", "5.0")
 
 FRAUD_THRESHOLD = env_float("FRAUD_THRESHOLD", "0.7")
 FRAUD_BLOCK_THRESHOLD = env_float("FRAUD_BLOCK_THRESHOLD", "0.95")
@@ -356,6 +365,14 @@ FRAUD_MULE_NEW_PAYERS = env_int("FRAUD_MULE_NEW_PAYERS", 5)
 FRAUD_UNUSUAL_HOUR_SHARE = env_float("FRAUD_UNUSUAL_HOUR_SHARE", "0.05")
 # The ledger asks this callable for a risk verdict before money moves (see ledger.risk).
 LEDGER_RISK_ASSESSOR = env_str("LEDGER_RISK_ASSESSOR", "fraud.services.risk_assessor")
+# What accounts needs from the apps above it (accounts/extensions.py).
+ACCOUNTS_PRIMARY_ACCOUNT_OPEN = "ledger.services.account_open_primary"
+ACCOUNTS_ACCOUNT_SUMMARY = "ledger.selectors.account_summary_for_user"
+ACCOUNTS_CONTACT_SOURCES = ["ledger.selectors.counterparty_owner_ids", "payments.selectors.request_counterparty_ids"]
+# The durable half of idempotency that securebank.idempotency_http hands each keyed request to.
+IDEMPOTENCY_STORE = "ledger.idempotency.idempotent_execute"
+# Called by the ledger inside a hold release's transaction (see ledger.listeners).
+LEDGER_HOLD_RELEASE_LISTENERS = env_list("LEDGER_HOLD_RELEASE_LISTENERS", "payments.services.money_request_hold_released")
 
 BLOCKCHAIN_DIFFICULTY = env_int("BLOCKCHAIN_DIFFICULTY", 4)
 
@@ -424,6 +441,10 @@ PIN_LOCK_HOURS = env_int("PIN_LOCK_HOURS", 24)
 # Reverse proxies in front of daphne that append to X-Forwarded-For. 0: throttles key on the peer
 # address, so a client cannot choose its own throttle identity with a forged header.
 REST_FRAMEWORK["NUM_PROXIES"] = env_int("TRUSTED_PROXY_COUNT", 0)
+
+# Background workers (securebank/management/loop.py): after failed batches in a row the wait
+# doubles from --interval up to this many seconds.
+WORKER_BACKOFF_MAX_SECONDS = env_float("WORKER_BACKOFF_MAX_SECONDS", "60")
 
 # --- Logging: no request bodies, no secrets ----------------------------------------------------
 LOGGING = {

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from chain import urls as chain_urls
 from securebank.views import HealthView, LiveView, ReadyView
 
 handler400 = "securebank.middleware.json_400"
@@ -21,6 +22,7 @@ urlpatterns = [
     path("api/auth/", include("accounts.urls")),
     path("api/accounts/", include("ledger.urls_accounts")),
     path("api/transactions/", include("ledger.urls")),
+    path("api/transactions/", include(chain_urls.transaction_urlpatterns)),
     path("api/payments/", include("payments.urls")),
     path("api/notifications", include("payments.urls_notifications")),
     path("api/fraud/", include("fraud.urls")),

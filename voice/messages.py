@@ -10,26 +10,13 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from securebank.money import format_amount
+from securebank.money import format_rupees
 from voice.parsing import Intent
 
 DEFAULT_HISTORY = 5
 
 
-def rupees(amount: Decimal) -> str:
-    """Indian digit grouping for messages: 150000 -> '₹1,50,000.00'."""
-    whole, _, paise = format_amount(amount).partition(".")
-    head, tail = whole[:-3], whole[-3:]
-    groups = []
-    while len(head) > 2:
-        groups.insert(0, head[-2:])
-        head = head[:-2]
-    if head:
-        groups.insert(0, head)
-    return "₹" + ",".join([*groups, tail]) + "." + paise
-
-
-# (romanized, Devanagari) for each answer; {who} is "Name (vpa)", {amount} is rupees(...).
+# (romanized, Devanagari) for each answer; {who} is "Name (vpa)", {amount} is format_rupees(...).
 _TEXT: dict[str, tuple[str, str]] = {
     "no_account": ("Aapka abhi koi khata nahin hai.", "आपका अभी कोई खाता नहीं है।"),
     "balance": ("Aapka balance {balance} hai; {available} upalabdh hai.", "आपका बैलेंस {balance} है; {available} उपलब्ध है।"),
@@ -61,13 +48,13 @@ def hindi_message(*, intent: Intent, match: Any, user_pk: int, summary: dict[str
     if intent.kind == "balance":
         if summary is None:
             return say("no_account")
-        return say("balance", balance=rupees(Decimal(summary["balance"])), available=rupees(Decimal(summary["available"])))
+        return say("balance", balance=format_rupees(Decimal(summary["balance"])), available=format_rupees(Decimal(summary["available"])))
     if intent.kind == "history":
         return say("history", count=intent.count or DEFAULT_HISTORY)
     if intent.kind == "unknown":
         return say("unknown")
     kind = "pay" if intent.kind == "pay" else "request"
-    amount = rupees(intent.amount) if intent.amount is not None else None
+    amount = format_rupees(intent.amount) if intent.amount is not None else None
     if intent.payee is None:
         return say(f"{kind}_who_how_much") if amount is None else say(f"{kind}_who", amount=amount)
     if match.candidates:

@@ -9,6 +9,7 @@ from rest_framework import serializers
 from accounts.serializers import payment_pin_field
 from ledger.serializers import TransactionOutput
 from payments.serializers import MoneyRequestOutput
+from securebank import clock
 from securebank.money import format_amount
 from securebank.serializers import StrictSerializer
 from voice.services import ProcessOutcome
@@ -99,7 +100,7 @@ def process_answer(outcome: ProcessOutcome, *, user: Any) -> dict[str, Any]:
         },
         "missing": list(intent.missing),
         "confirmation_token": outcome.token,
-        "expires_at": outcome.confirmation.expires_at.isoformat() if outcome.confirmation else None,
+        "expires_at": clock.timestamp(outcome.confirmation.expires_at) if outcome.confirmation else None,
         "message": outcome.message,
         "language": intent.language,
         "script": intent.script,

@@ -28,10 +28,10 @@ from ledger.selectors import account_summary_for_user
 from ledger.services import TransferOutcome
 from payments.models import MoneyRequest
 from payments.services import money_request_create, payment_send
-from securebank.money import format_amount, parse_amount
+from securebank.money import format_amount, format_rupees, parse_amount
 from voice.audio import clip_from_wav
 from voice.exceptions import ConfirmationExpired, ConfirmationInvalid, ConfirmationUsed
-from voice.messages import hindi_message, rupees
+from voice.messages import hindi_message
 from voice.models import VoiceConfirmation
 from voice.parsing import Intent, parse_command
 from voice.recognizer import transcribe
@@ -105,14 +105,14 @@ def _message(*, user: Any, intent: Intent, match: PayeeMatch) -> str:
         summary = account_summary_for_user(user=user)
         if summary is None:
             return "You have no account yet."
-        return (f"Your balance is {rupees(Decimal(summary['balance']))}; "
-                f"{rupees(Decimal(summary['available']))} is available.")
+        return (f"Your balance is {format_rupees(Decimal(summary['balance']))}; "
+                f"{format_rupees(Decimal(summary['available']))} is available.")
     if intent.kind == "history":
         return f"Here are your last {intent.count or DEFAULT_HISTORY} transactions."
     if intent.kind == "unknown":
         return 'Sorry, I did not understand that. Try "pay Rahul 500" or "what is my balance".'
     verb = "pay" if intent.kind == "pay" else "request money from"
-    amount = rupees(intent.amount) if intent.amount is not None else None
+    amount = format_rupees(intent.amount) if intent.amount is not None else None
     if intent.payee is None:
         if amount is None:
             return f"Who should I {verb}, and how much?"

@@ -4,16 +4,16 @@ one service, render. Both are throttled (scope "voice")."""
 from __future__ import annotations
 
 from django.conf import settings
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from accounts.pin import pin_check_for_payment
-from ledger.idempotency import idempotent_call
-from ledger.presenters import transaction_replay, transfer_result
+from accounts.pin import pin_check_in_payment
+from ledger.presenters import transfer_result
+from securebank.idempotency_http import IdempotentView, idempotency_key_parameter
 from securebank.openapi import ERRORS, ErrorBody, error_response
 from securebank.parsers import JSONParser
 from voice import services
@@ -73,7 +73,9 @@ class ProcessView(VoiceThrottled):
         return Response(process_answer(outcome, user=request.user))
 
 
-class ExecuteView(VoiceThrottled):
+class ExecuteView(VoiceThrottled, IdempotentView):
+    idempotency_scope = "voice.execute"
+
     @extend_schema(
         summary="Execute a confirmed voice command",
         description=(
@@ -85,10 +87,7 @@ class ExecuteView(VoiceThrottled):
             "(the UPI PIN): 400 `pin_required`, 403 `pin_invalid` / `pin_not_set`, 423 `pin_locked`."
         ),
         request=ExecuteInput,
-        parameters=[OpenApiParameter(
-            "Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
-            description="A retry with the same key and body replays the first answer.",
-        )],
+        parameters=[idempotency_key_parameter("A retry with the same key and body replays the first answer.")],
         responses={
             201: ExecuteOutput, 202: ExecuteOutput,
             400: error_response("Token refused", "confirmation_used", "The confirmation token has already been used."),
@@ -101,18 +100,16 @@ class ExecuteView(VoiceThrottled):
         data = ExecuteInput(data=request.data)
         data.is_valid(raise_exception=True)
         token = data.validated_data["confirmation_token"]
+        gate = None
         if services.voice_token_moves_money(user=request.user, token=token):  # a request moves nothing
-            pin_check_for_payment(user=request.user, pin=data.validated_data.get("pin"))
+            def gate() -> Exception | None:  # the UPI PIN, first in the money's transaction (one commit)
+                return pin_check_in_payment(user=request.user, pin=data.validated_data.get("pin"))
 
-        def execute(record):  # noqa: ANN001, ANN202
+        def execute(record: object) -> tuple[int, dict]:
             result = services.voice_command_execute(user=request.user, token=token, idempotency=record)
             if result.kind == "payment":
                 status, body = transfer_result(result.transfer)
                 return status, {"intent": "pay", **body}
             return 201, request_answer(result.money_request, user=request.user)
 
-        def replay(transaction_id):  # noqa: ANN001, ANN202
-            status, body = transaction_replay(user=request.user, transaction_id=transaction_id)
-            return status, {"intent": "pay", **body}
-
-        return idempotent_call(request, scope="voice.execute", execute=execute, replay=replay)
+        return self.idempotent(request, execute, gate=gate)

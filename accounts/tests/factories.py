@@ -1,5 +1,5 @@
-"""Test users made the way production makes them: a VPA and a primary account funded from the
-treasury by `ledger.services.account_open_primary` (the step registration itself runs).
+"""Test users made the way production makes them (`ledger.seed.make_user`: a VPA and a primary
+account funded from the treasury, the step registration itself runs).
 
 `make_user(...)` is the plain helper; `UserFactory` is the same thing for factory_boy users.
 Every user's password is `PASSWORD`. `register_user(...)` goes through the full registration
@@ -8,53 +8,26 @@ service (validation included) when a test wants exactly what the API would creat
 
 from __future__ import annotations
 
-import itertools
-from decimal import Decimal
 from typing import Any
 
 import factory
 from django.db import transaction
 
-from accounts.identifiers import normalize_phone
 from accounts.models import User
+from ledger.seed import PASSWORD
+from ledger.seed import make_user as seed_user
+from payments.models import Notification
 
-PASSWORD = "S3cure-pass-99"
-_seq = itertools.count(1)
+__all__ = ["PASSWORD", "UserFactory", "make_user", "register_user"]
 
 
-def make_user(
-    username: str | None = None,
-    *,
-    balance: Decimal | str | None = None,
-    phone: str | None = None,
-    full_name: str = "",
-    email: str | None = None,
-    is_staff: bool = False,
-    is_active: bool = True,
-    password: str = PASSWORD,
-) -> User:
-    """A customer with a primary account holding `balance` (default OPENING_BALANCE).
-
-    `phone` is normalized like registration does ("+91 98765 43210" -> "9876543210"); the VPA
-    is `<username>@securebank` in lower case. Safe inside a caller's atomic block.
-    """
-    from ledger.services import account_open_primary
-
-    n = next(_seq)
-    username = username or f"user{n}"
-    normalized_phone = None
-    if phone:
-        normalized_phone = normalize_phone(phone)
-        if normalized_phone is None:
-            raise ValueError(f"not an Indian mobile number: {phone!r}")
+def make_user(username: str | None = None, **fields: Any) -> User:
+    """`ledger.seed.make_user` (same arguments) without the opening balance's "Money received":
+    that notification is stored with the deposit (the outbox), and tests count the notifications
+    of what they do, so a made user starts with none. Safe inside a caller's atomic block."""
     with transaction.atomic():
-        user = User(
-            username=username, email=email or f"{username.lower()}@example.in", full_name=full_name or username.title(),
-            phone=normalized_phone, vpa=f"{username.lower()}@securebank", is_staff=is_staff, is_active=is_active,
-        )
-        user.set_password(password)
-        user.save()
-        account_open_primary(user=user, opening_balance=None if balance is None else Decimal(str(balance)))
+        user = seed_user(username, **fields)
+        Notification.objects.filter(user=user).delete()
     return user
 
 

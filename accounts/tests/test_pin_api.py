@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts.models import UserPin
 from accounts.tests.factories import PASSWORD
+from securebank import clock
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +50,7 @@ def test_verify_counts_and_locks(authed_client):
     assert first["attempts_left"] == 2 and "9876" not in str(first)
     error(authed_client.post(VERIFY, {"pin": "9876"}, format="json"), 403, "pin_invalid")
     locked = error(authed_client.post(VERIFY, {"pin": "9876"}, format="json"), 423, "pin_locked")
-    assert locked["locked_until"] == UserPin.objects.get(user=authed_client.user).locked_until.isoformat()
+    assert locked["locked_until"] == clock.timestamp(UserPin.objects.get(user=authed_client.user).locked_until)
     error(authed_client.post(VERIFY, {"pin": "1234"}, format="json"), 423, "pin_locked")
     status = authed_client.get(PIN).json()
     assert status["locked"] is True and status["locked_until"] and status["attempts_left"] == 0

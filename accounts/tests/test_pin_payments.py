@@ -158,7 +158,7 @@ def test_idempotency_never_stores_the_pin_and_a_wrong_pin_does_not_use_the_key(c
     assert "2580" not in str(record.response_body)
     # The fingerprint is of the body without the PIN: the same payment retried is a replay,
     # and a fingerprint can't be brute-forced over 10,000 PINs to find the PIN.
-    from ledger.idempotency import fingerprint
+    from securebank.idempotency_http import fingerprint
 
     class Fake:
         method = "POST"

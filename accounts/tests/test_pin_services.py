@@ -24,6 +24,7 @@ from accounts.exceptions import (
 from accounts.models import UserPin
 from accounts.tests.factories import PASSWORD
 from payments.models import Notification
+from securebank import clock
 from securebank.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -83,7 +84,7 @@ def test_three_wrong_lock_for_24_hours_with_audit_and_notification(user, django_
     assert callbacks, "the lock notification is pushed after commit"
     row = UserPin.objects.get(user=user)
     assert before + timedelta(hours=24) <= row.locked_until <= timezone.now() + timedelta(hours=24)
-    assert third.value.extra["locked_until"] == row.locked_until.isoformat()
+    assert third.value.extra["locked_until"] == clock.timestamp(row.locked_until)
     # locked: even the right PIN is refused, and nothing more is counted
     with pytest.raises(PinLocked):
         pins.pin_verify(user=user, pin="1234")

@@ -116,3 +116,16 @@ def test_the_authenticated_user_is_read_in_full(auth_client):
     alice = make_user("alice", full_name="Alice Rao")
     resp = auth_client(alice).get(URL)
     assert resp.status_code == 200 and resp.json()["full_name"] == "Alice Rao" and resp.json()["vpa"] == alice.vpa
+
+
+def summary_from_elsewhere(*, user):  # noqa: ANN001, ANN201 - named by ACCOUNTS_ACCOUNT_SUMMARY below
+    return {"from": "the setting", "user": user.username}
+
+
+def test_the_account_summary_comes_from_the_app_the_settings_name(auth_client, settings):
+    from accounts.tests.factories import make_user
+
+    alice = make_user("alice")
+    assert auth_client(alice).get(URL).json()["account"]["balance"] == "10000.00"
+    settings.ACCOUNTS_ACCOUNT_SUMMARY = f"{__name__}.summary_from_elsewhere"
+    assert auth_client(alice).get(URL).json()["account"] == {"from": "the setting", "user": "alice"}

@@ -120,3 +120,18 @@ def test_needs_authentication_and_is_throttled(api_client, authed_client, thrott
         assert authed_client.get(SEARCH, {"q": "a"}).status_code == 200
     resp = authed_client.get(SEARCH, {"q": "a"})
     assert resp.status_code == 429 and resp.json()["error"]["code"] == "throttled"
+
+
+def everyone_is_a_contact(*, user):  # noqa: ANN001, ANN201 - named by ACCOUNTS_CONTACT_SOURCES below
+    from accounts.models import User
+
+    return User.objects.values_list("pk", flat=True)
+
+
+def test_contacts_come_from_the_sources_the_settings_name(auth_client, alice, people, settings):
+    client = auth_client(alice)
+    assert "rajesh" not in names(search(client, "Kumar"))  # a stranger, by a partial name
+    settings.ACCOUNTS_CONTACT_SOURCES = [f"{__name__}.everyone_is_a_contact"]
+    assert names(search(client, "Kumar")) == ["rajesh"]
+    settings.ACCOUNTS_CONTACT_SOURCES = []
+    assert "rsharma" not in names(search(client, "Sharma"))  # no source: nobody is a contact

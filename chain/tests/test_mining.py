@@ -119,8 +119,7 @@ def test_mine_blocks_command_once():
     pay(alice, bob)
     out = StringIO()
     call_command("mine_blocks", "--once", "--max-tx", "2", stdout=out)
-    assert "block 1: 2 transaction(s)" in out.getvalue() and "block 2: 1 transaction(s)" in out.getvalue()
-    assert "2 block(s) mined" in out.getvalue()
+    assert out.getvalue().startswith("mine_blocks: 2 block(s) mined (blocks 1-2): 3 transaction(s), tip ")
     with pytest.raises(CommandError):
         call_command("mine_blocks", "--max-tx", "0")
 
@@ -137,36 +136,38 @@ def test_mining_never_happens_in_the_payment_request(authed_client, user_factory
 
 
 def test_mine_blocks_loop_mines_survives_a_failed_round_and_stops_on_sigterm(monkeypatch):
+    import os
     import signal
 
     from django.db import OperationalError
 
     from chain.management.commands import mine_blocks
+    from securebank.management import loop
 
     genesis_ensure()
     alice, bob = make_user(), make_user()
     pay(alice, bob)
-    handlers = {}
-    monkeypatch.setattr(mine_blocks.signal, "signal", lambda sig, handler: handlers.__setitem__(sig, handler))
-    monkeypatch.setattr(mine_blocks, "close_old_connections", lambda: None)  # keep the test's transaction
-    real_round = mine_blocks.Command._round
+    monkeypatch.setattr(loop, "close_old_connections", lambda: None)  # keep the test's transaction
+    monkeypatch.setattr(loop.LoopCommand, "wait", lambda self, seconds: None)
+    real_mine = mine_blocks.blocks_mine_pending
     rounds = []
 
-    def scripted_round(self, **kwargs):  # noqa: ANN001, ANN003, ANN202
+    def scripted_mine(**kwargs):  # noqa: ANN003, ANN202
         rounds.append(kwargs)
         if len(rounds) == 1:
             raise OperationalError("database restarting")
         if len(rounds) == 2:
             raise RuntimeError("a bug")
-        result = real_round(self, **kwargs)
-        handlers[signal.SIGTERM]()  # what `serve` sends when it stops
+        result = real_mine(**kwargs)
+        os.kill(os.getpid(), signal.SIGTERM)  # what `serve` sends when it stops
         return result
 
-    monkeypatch.setattr(mine_blocks.Command, "_round", scripted_round)
+    monkeypatch.setattr(mine_blocks, "blocks_mine_pending", scripted_mine)
     out = StringIO()
     call_command("mine_blocks", "--loop", "--interval", "0.01", stdout=out)
     assert len(rounds) == 3 and rounds[0]["full_sweep"] is True
-    assert "block 1: 3 transaction(s)" in out.getvalue() and out.getvalue().endswith("mine_blocks: stopped\n")
+    assert "mine_blocks: 1 block(s) mined (block 1): 3 transaction(s)" in out.getvalue()
+    assert out.getvalue().endswith("mine_blocks: stopped\n")
 
 
 def test_the_windowed_pending_read_pages_past_sealed_rows_in_commit_order():

@@ -14,6 +14,7 @@ from chain.qr import qr_create, qr_png_data_uri
 from classic.presenters import number
 from classic.serializers import GenerateQRInput
 from classic.views.base import ClassicView
+from securebank import clock
 
 
 class GenerateQRView(ClassicView):
@@ -39,7 +40,7 @@ class GenerateQRView(ClassicView):
             "upi_link": issued.link,
             "amount": number(issued.qr.amount),
             "description": issued.qr.note,
-            "expires_at": issued.qr.expires_at.isoformat(),
+            "expires_at": clock.timestamp(issued.qr.expires_at),
             "payee_vpa": request.user.vpa,
             # An unpaid code is on no block yet (its payment is sealed into one when mined): this
             # is the SHA-256 of the sealed token the code carries, which the app shows as its hash.

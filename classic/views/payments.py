@@ -1,6 +1,6 @@
 """Classic payments: balance, send (to a user id), request (from a user id).
 
-Send runs exactly the /api/payments/send path: `idempotent_call` + `payments.services.payment_send`
+Send runs exactly the /api/payments/send path: `idempotent_response` + `payments.services.payment_send`
 + `ledger.presenters.transfer_result` (limits, fraud scoring, holds, notifications, the chain).
 The classic app names people by user id; the id is turned into the customer's VPA by the
 accounts selector and the VPA is paid like any other payee.
@@ -8,6 +8,7 @@ accounts selector and the VPA is paid like any other payee.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from rest_framework import status
@@ -21,12 +22,13 @@ from classic.serializers import RequestInput, SendInput
 from classic.services import payment_pin_check
 from classic.views.base import ClassicView, classic_response
 from ledger.exceptions import PayeeNotFound
-from ledger.idempotency import idempotent_call
-from ledger.presenters import transaction_replay, transfer_result
+from ledger.presenters import transfer_result
 from ledger.selectors import account_summary_for_user
 from payments import services
 from payments.exceptions import PayerNotFound
 from payments.serializers import MoneyRequestOutput
+from securebank.idempotency_http import idempotent_response
+from securebank.money import format_rupees
 
 
 def vpa_of(user_id: int, missing: type[Exception]) -> str:
@@ -51,9 +53,10 @@ def send_answer(body: dict[str, Any], code: int) -> dict[str, Any]:
         return body
     txn = body.get("transaction") or {}
     amount = number(txn.get("amount"))
+    rupees = format_rupees(Decimal(txn["amount"]))
     held = code == status.HTTP_202_ACCEPTED
-    message = (f"₹{amount:.2f} is held for a fraud review; you will be told when it is decided." if held
-               else f"₹{amount:.2f} sent.")
+    message = (f"{rupees} is held for a fraud review; you will be told when it is decided." if held
+               else f"{rupees} sent.")
     return {
         **body,
         "transaction": transaction_numbers(txn),
@@ -78,17 +81,14 @@ class SendView(ClassicView):
         payee = vpa_of(params["receiver_id"], PayeeNotFound)
         payment_pin_check(user=request.user, pin=params.get("pin"))  # before the money's transaction
 
-        def execute(record):  # noqa: ANN001, ANN202
+        def execute(record: object) -> tuple[int, dict]:
             outcome = services.payment_send(
                 payer=request.user, payee=payee, amount=params["amount"], note=params["description"],
                 idempotency=record,
             )
             return transfer_result(outcome)
 
-        response = idempotent_call(
-            request, scope="classic.payments.send", execute=execute,
-            replay=lambda txn_id: transaction_replay(user=request.user, transaction_id=txn_id),
-        )
+        response = idempotent_response(request, scope="classic.payments.send", execute=execute)
         response.data = send_answer(response.data, response.status_code)
         return classic_response(response)
 
@@ -109,6 +109,6 @@ class RequestView(ClassicView):
         answer["amount"] = number(answer["amount"])
         who = money_request.payer.display_name
         return Response(
-            {"success": True, "message": f"Asked {who} for ₹{answer['amount']:.2f}.", "request": answer},
+            {"success": True, "message": f"Asked {who} for {format_rupees(money_request.amount)}.", "request": answer},
             status=status.HTTP_201_CREATED,
         )

@@ -14,6 +14,7 @@ from accounts import pin as pins
 from classic.serializers import PinChangeInput, PinResetInput, PinSetupInput, PinVerifyInput
 from classic.services import PIN_TICKET_SECONDS, pin_ticket_issue
 from classic.views.base import ClassicView
+from securebank import clock
 
 
 def status_answer(user: Any) -> dict[str, Any]:
@@ -21,7 +22,7 @@ def status_answer(user: Any) -> dict[str, Any]:
     return {
         "has_pin": state.is_set,
         "is_locked": state.locked,
-        "locked_until": state.locked_until.isoformat() if state.locked_until else None,
+        "locked_until": clock.timestamp(state.locked_until),
         "attempts_remaining": state.attempts_left,
     }
 

@@ -107,7 +107,7 @@ def test_staff_see_all_alerts_and_filter_by_status(alice, bob, operator, auth_cl
     rejected = client.get("/api/fraud/alerts", {"status": "rejected"}).json()["results"][0]
     assert rejected["review"] == {"score": None, "model_version": None, "payer": "alice", "reviewed_by": "opsy",
                                   "note": "scam call",
-                                  "operator_reasons": ["no usable fraud model: above the fail-open limit 5000.00"]}
+                                  "operator_reasons": ["no usable fraud model: above the fail-open limit ₹5,000.00"]}
     assert client.get("/api/fraud/alerts", {"status": "bogus"}).status_code == 400
 
 
@@ -147,8 +147,17 @@ def test_review_errors(alice, bob, operator, auth_client):  # noqa: ANN001
 
 
 # --- GET /api/fraud/model/status and /api/health -------------------------------------------------
-def test_model_status_and_health_without_a_model(alice, auth_client, api_client):  # noqa: ANN001
-    body = auth_client(alice).get("/api/fraud/model/status").json()
+def test_model_status_is_for_staff_only(active_fraud_model, alice, auth_client):  # noqa: ANN001
+    """The model's version and metrics tell an attacker what to game: customers get 403."""
+    response = auth_client(alice).get("/api/fraud/model/status")
+    assert response.status_code == 403
+    assert response.json() == {"error": {"code": "permission_denied", "message": response.json()["error"]["message"],
+                                         "fields": {}}}
+    assert "version" not in response.json() and TEST_VERSION not in response.content.decode()
+
+
+def test_model_status_and_health_without_a_model(operator, auth_client, api_client):  # noqa: ANN001
+    body = auth_client(operator).get("/api/fraud/model/status").json()
     assert body["active"] is False and body["version"] is None and body["loaded"] is False
     assert body["health"]["status"] == "degraded" and body["threshold"] == 0.7 and body["fail_open_limit"] == "5000.00"
     health = api_client.get("/api/health").json()
@@ -156,8 +165,8 @@ def test_model_status_and_health_without_a_model(alice, auth_client, api_client)
     assert health["status"] in {"degraded", "unavailable"}
 
 
-def test_model_status_and_health_with_a_model(active_fraud_model, alice, auth_client, api_client):  # noqa: ANN001
-    body = auth_client(alice).get("/api/fraud/model/status").json()
+def test_model_status_and_health_with_a_model(active_fraud_model, operator, auth_client, api_client):  # noqa: ANN001
+    body = auth_client(operator).get("/api/fraud/model/status").json()
     assert body["active"] is True and body["version"] == TEST_VERSION and body["loaded"] is True
     assert body["metrics"]["auprc"] == 0.99 and body["features"] == active_fraud_model.features
     assert body["block_threshold"] == 0.95 and body["health"] == {"status": "ok", "detail": f"model {TEST_VERSION} loaded"}

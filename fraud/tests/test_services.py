@@ -60,7 +60,7 @@ def test_fail_closed_hold_raises_an_alert_and_notifies_the_payer(alice, bob, dja
     assert txn.fraud_decision == "hold" and txn.fraud_score is None and txn.fraud_model_version is None
     assert balances(alice, bob) == [(Decimal("10000.00"), Decimal("6000.00")), (Decimal("10000.00"), Decimal("0.00"))]
     note = Notification.objects.get(user=alice, event="fraud_alert")
-    assert note.title == "Payment held for review" and "6000.00" in note.message and "Bob Iyer" in note.message
+    assert note.title == "Payment held for review" and "₹6,000.00" in note.message and "Bob Iyer" in note.message
     assert note.data["alert_id"] == alert.pk and note.data["transaction_id"] == str(txn.pk)
     assert note.data["status"] == "open" and note.data["hold_expires_at"]
     pushed = async_to_sync(layer.receive)(channel)

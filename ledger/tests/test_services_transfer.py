@@ -115,9 +115,14 @@ def test_daily_limit_counts_completed_and_held(settings, scripted_risk):
 
 def test_daily_limit_ignores_incoming_and_deposits(settings):
     settings.DAILY_TRANSFER_LIMIT = D("500.00")
-    alice, bob = make_user("alice"), make_user("bob")
+    alice, bob = make_user("alice"), make_user("bob")  # each got an opening deposit today
+    services.deposit_create(account=account(alice), amount=D("700.00"))
     services.transfer_create(payer=bob, payee_account=account(alice), amount=D("500"))
-    services.transfer_create(payer=alice, payee_account=account(bob), amount=D("500"))
+    txn = services.transfer_create(payer=alice, payee_account=account(bob), amount=D("500")).transaction
+    assert txn.status == Transaction.Status.COMPLETED  # the whole limit is still hers
+    with pytest.raises(LimitExceeded) as exc:  # ... and now it is used up: the limit is in force
+        services.transfer_create(payer=alice, payee_account=account(bob), amount=D("0.01"))
+    assert exc.value.extra["remaining"] == "0.00"
 
 
 def test_daily_outgoing_total_is_exact_and_counts_only_todays_outgoing_transfers(scripted_risk):

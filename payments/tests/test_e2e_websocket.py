@@ -15,7 +15,7 @@ from websockets.asyncio.client import connect
 
 from ledger.models import Account
 from payments.tests.factories import make_user
-from payments.tests.servers import database_url, http_json, start_server
+from securebank.liveserver import database_url, http_json, start_server
 
 pytestmark = [
     pytest.mark.postgres,

@@ -1,8 +1,7 @@
-"""Committed ledger facts -> stored notifications and pushed events (after commit only)."""
+"""Ledger facts -> notifications stored in the money's transaction, pushed after commit only."""
 
 from __future__ import annotations
 
-import logging
 from decimal import Decimal
 
 import pytest
@@ -50,16 +49,19 @@ def test_completed_payment_pushes_and_stores(alice, bob, pushed, django_capture_
     assert pushed_received["reference"] == outcome.transaction.reference
 
 
-def test_nothing_is_pushed_or_stored_before_commit_or_after_rollback(alice, bob, pushed, django_capture_on_commit_callbacks):
+def test_stored_with_the_money_pushed_only_after_commit_and_nothing_after_rollback(
+    alice, bob, pushed, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         payment_send(payer=alice, payee="bob", amount=Decimal("1.00"))
-    assert pushed == [] and Notification.objects.filter(data__kind="payment").count() == 0
+    # the outbox rows are in the money's transaction; nothing has been pushed before the commit
+    assert pushed == [] and Notification.objects.filter(data__kind="payment", pushed_at__isnull=True).count() == 2
     assert len(callbacks) >= 1
     with django_capture_on_commit_callbacks(execute=True):
         with pytest.raises(RuntimeError), transaction.atomic():
             payment_send(payer=alice, payee="bob", amount=Decimal("1.00"))
             raise RuntimeError
-    assert pushed == [] and Notification.objects.filter(data__kind="payment").count() == 0
+    assert pushed == [] and Notification.objects.filter(data__kind="payment").count() == 2
 
 
 def test_held_then_completed(alice, bob, pushed, scripted_risk, django_capture_on_commit_callbacks):
@@ -114,16 +116,17 @@ def test_deposit_and_reversal(alice, bob, pushed, django_capture_on_commit_callb
     assert {d["kind"] for _, e, d in pushed if e.startswith("payment_")} == {"reversal"}
 
 
-def test_a_failing_publisher_is_logged_and_does_not_break_the_commit(alice, bob, monkeypatch, caplog,
-                                                                    django_capture_on_commit_callbacks):
+def test_notifications_that_cannot_be_stored_stop_the_payment(alice, bob, monkeypatch, pushed,
+                                                              django_capture_on_commit_callbacks):
+    """The outbox is part of the money's transaction: no payment whose notifications are lost."""
     def boom(**kwargs):  # noqa: ANN003, ANN202
         raise RuntimeError("publisher down")
 
     monkeypatch.setattr("payments.services.events.transaction_events_publish", boom)
-    with caplog.at_level(logging.ERROR, logger="payments.handlers"), django_capture_on_commit_callbacks(execute=True):
-        outcome = payment_send(payer=alice, payee="bob", amount=Decimal("3.00"))
-    assert outcome.transaction.status == "completed"
-    assert "could not publish events" in caplog.text and "publisher down" in caplog.text
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError, match="publisher down"):
+        payment_send(payer=alice, payee="bob", amount=Decimal("3.00"))
+    assert Account.objects.get(owner=alice).balance == Decimal("10000.00") == Account.objects.get(owner=bob).balance
+    assert pushed == [] and not Notification.objects.exists()
 
 
 def test_a_channel_layer_outage_keeps_the_stored_copy(alice, bob, monkeypatch, django_capture_on_commit_callbacks):
@@ -136,6 +139,7 @@ def test_a_channel_layer_outage_keeps_the_stored_copy(alice, bob, monkeypatch, d
     with django_capture_on_commit_callbacks(execute=True):
         payment_send(payer=alice, payee="bob", amount=Decimal("3.00"))
     assert Notification.objects.filter(user=bob, event="payment_received", data__kind="payment").count() == 1
+    assert not Notification.objects.filter(pushed_at__isnull=False).exists()  # left for the sweeper
 
 
 def test_real_layer_round_trip(alice, bob, django_capture_on_commit_callbacks):

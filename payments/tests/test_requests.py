@@ -179,6 +179,36 @@ def test_held_payment_marks_paid_and_a_released_hold_reopens_it(
     assert balance(bob) == Decimal("10050.00")
 
 
+def test_a_released_hold_reopens_its_request_in_the_same_transaction(alice, bob, auth_client, scripted_risk):
+    """No after-commit step: once hold_release returns (before any commit callback runs), the
+    request is open again."""
+    request = make_request(bob, alice, "50.00")
+    scripted_risk.decision = "hold"
+    txn_id = auth_client(alice).post(url(request, "accept")).json()["transaction"]["id"]
+    hold_release(transaction_id=txn_id)  # no django_capture_on_commit_callbacks: nothing after commit runs
+    request.refresh_from_db()
+    assert request.status == "pending" and request.transaction is None
+
+
+def test_a_failed_reopen_rolls_the_hold_release_back(alice, bob, auth_client, scripted_risk, monkeypatch):
+    """A request must never stay "paid" for a payment that never happened: if reopening it
+    fails, the release fails with it and the hold stays (to be released again)."""
+    request = make_request(bob, alice, "50.00")
+    scripted_risk.decision = "hold"
+    txn_id = auth_client(alice).post(url(request, "accept")).json()["transaction"]["id"]
+
+    def broken(**kwargs):  # noqa: ANN003, ANN202
+        raise RuntimeError("request store unavailable")
+
+    monkeypatch.setattr(services, "money_request_payment_released", broken)
+    with pytest.raises(RuntimeError):
+        hold_release(transaction_id=txn_id)
+    request.refresh_from_db()
+    txn = Transaction.objects.get(pk=txn_id)
+    assert txn.status == Transaction.Status.HELD and request.status == "paid"
+    assert Account.objects.get(owner=alice).held == Decimal("50.00")
+
+
 def test_held_payment_completed_after_review_keeps_the_request_paid(
     alice, bob, auth_client, scripted_risk, django_capture_on_commit_callbacks
 ):
@@ -304,18 +334,21 @@ def test_expire_in_batches(alice, bob):
 
 
 def test_expire_requests_loop_stops_on_sigterm(alice, bob, capsys, monkeypatch):
+    import os
     import signal as signals
 
+    from securebank.management import loop
+
     make_expired_request(bob, alice)
-    handlers = {}
-    monkeypatch.setattr(signals, "signal", lambda sig, handler: handlers.__setitem__(sig, handler))
-    sleeps = []
+    monkeypatch.setattr(loop, "close_old_connections", lambda: None)  # keep the test's transaction
+    waits = []
 
-    def fake_sleep(seconds: float) -> None:
-        sleeps.append(seconds)
-        handlers[signals.SIGTERM]()  # asked to stop during the first wait
+    def wait(self, seconds: float) -> None:  # noqa: ANN001
+        waits.append(seconds)
+        os.kill(os.getpid(), signals.SIGTERM)  # asked to stop during the first wait
 
-    monkeypatch.setattr("time.sleep", fake_sleep)
+    monkeypatch.setattr(loop.LoopCommand, "wait", wait)
     call_command("expire_requests", "--loop", "--interval", "5")
-    assert "1 request(s) expired" in capsys.readouterr().out
-    assert sleeps == [0.5] and MoneyRequest.objects.get().status == "expired"
+    out = capsys.readouterr().out
+    assert "expire_requests: 1 request(s) expired" in out and out.endswith("expire_requests: stopped\n")
+    assert waits == [5] and MoneyRequest.objects.get().status == "expired"

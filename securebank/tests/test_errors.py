@@ -240,7 +240,13 @@ def test_a_failed_sql_statement_is_a_clean_500_and_the_connection_recovers(clien
     assert_error(client.post("/test/explode"), 500)
     from accounts.models import User
 
-    assert User.objects.count() >= 0
+    # The next request on the same connection reads and writes (PostgreSQL would refuse every
+    # statement in a transaction left aborted by the failed one).
+    body = json.dumps({"username": "after", "email": "after@example.in", "password": "S3cure-pass-99",
+                       "full_name": "After Failure", "phone": "+91 98765 00001"})
+    resp = client.post("/api/auth/register", body, content_type="application/json")
+    assert resp.status_code == 201, resp.content[:300]
+    assert User.objects.filter(username="after").count() == 1
 
 
 # --- The shape is the contract -------------------------------------------------------------------
@@ -267,23 +273,20 @@ def test_domain_error_extra_keys_and_status():
     assert error_body("x", "y") == {"error": {"code": "x", "message": "y", "fields": {}}}
 
 
-def test_domain_error_through_a_view_rolls_back(client, monkeypatch):
-    """A DomainError raised after a write leaves nothing behind (set_rollback)."""
-    from accounts import services
+@pytest.mark.parametrize("atomic_requests", [False, True])
+def test_a_domain_error_marks_the_request_transaction_for_rollback(client, atomic_requests):
+    """The view writes outside any atomic block of its own, then raises a DomainError. SecureBank
+    runs with ATOMIC_REQUESTS off (each service owns its transaction), so the write stays; with
+    it on, the handler's set_rollback() must undo it. Both halves can fail."""
+    from django.db import connection
+
     from accounts.models import User
-    from securebank.errors import Conflict
 
-    real = services.user_register
-
-    def register_then_fail(**kwargs):
-        from django.db import transaction
-
-        with transaction.atomic():
-            User.objects.create(username="half", email="half@example.in", vpa="half@securebank")
-            raise Conflict("Nope.")
-
-    monkeypatch.setattr(services, "user_register", register_then_fail)
-    body = json.dumps({"username": "half", "email": "half@example.in", "password": "S3cure-pass-99"})
-    assert_error(client.post("/api/auth/register", body, content_type="application/json"), 409, "conflict")
-    assert not User.objects.filter(username="half").exists()
-    assert real is not None
+    saved = connection.settings_dict["ATOMIC_REQUESTS"]
+    connection.settings_dict["ATOMIC_REQUESTS"] = atomic_requests
+    try:
+        resp = client.post("/test/write-then-fail", content_type="application/json")
+    finally:
+        connection.settings_dict["ATOMIC_REQUESTS"] = saved
+    assert_error(resp, 409, "conflict")
+    assert User.objects.filter(username="half").exists() is not atomic_requests

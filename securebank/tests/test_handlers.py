@@ -1,15 +1,18 @@
-"""HTTP through the real ASGI application (what daphne serves): the middleware chain and the
-view run in one hop to the worker thread, and every answer is still Django's and ours."""
+"""HTTP through the real ASGI application (what the server runs): request_started, the middleware
+chain, the view and request_finished run in one hop to a pooled thread, and every answer is still
+Django's and ours."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from decimal import Decimal
 
 import pytest
 from asgiref.sync import iscoroutinefunction
 from channels.testing import HttpCommunicator
+from django.core.signals import request_finished, request_started
 from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.tests.factories import make_user
@@ -54,3 +57,28 @@ def test_errors_keep_the_json_shape_through_the_asgi_application():
     assert status == 404 and body["error"]["code"] == "not_found"
     status, body, _ = call("POST", "/api/transactions/transfer", {"to_username": "bob", "amount": "1"})
     assert status == 401 and body["error"]["code"] in {"not_authenticated", "authentication_failed"}
+
+
+def test_a_request_runs_in_one_pooled_thread_from_request_started_to_request_finished():
+    seen: list[tuple[str, str]] = []
+
+    def started(**_kwargs: object) -> None:
+        seen.append(("started", threading.current_thread().name))
+
+    def finished(**_kwargs: object) -> None:
+        seen.append(("finished", threading.current_thread().name))
+
+    request_started.connect(started)
+    request_finished.connect(finished)
+    try:
+        for _ in range(3):
+            status, _body, _ = call("GET", "/api/health/live")
+            assert status == 200
+    finally:
+        request_started.disconnect(started)
+        request_finished.disconnect(finished)
+    assert [event for event, _ in seen] == ["started", "finished"] * 3
+    threads = {name for _, name in seen}
+    # Django's own handler runs each request's hooks on a thread started for that request.
+    assert all(name.startswith("http") for name in threads), threads
+    assert len(threads) <= django_asgi_app.executor._max_workers

@@ -8,10 +8,12 @@ from decimal import Decimal
 
 import pytest
 from django.test import override_settings
+from hypothesis import given
+from hypothesis import strategies as st
 from rest_framework import serializers
 
 from securebank.errors import InvalidAmount
-from securebank.money import MoneyField, format_amount, parse_amount
+from securebank.money import MoneyField, format_amount, format_rupees, parse_amount
 from securebank.parsers import JSONDecimal
 
 ECHO = "/test/echo"
@@ -169,3 +171,35 @@ def test_missing_amount_is_a_field_error(client):
     resp = client.post(ECHO, json.dumps({}), content_type="application/json")
     assert resp.status_code == 400
     assert resp.json()["error"]["fields"] == {"amount": ["This field is required."]}
+
+
+# --- format_rupees: the one formatter of money for people -------------------------------------------
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (Decimal("0"), "₹0.00"),
+        (Decimal("0.5"), "₹0.50"),
+        (Decimal("999.99"), "₹999.99"),
+        (Decimal("1000"), "₹1,000.00"),
+        (Decimal("99999.99"), "₹99,999.99"),
+        (Decimal("150000"), "₹1,50,000.00"),
+        (Decimal("1234567.8"), "₹12,34,567.80"),
+        (Decimal("123456789.01"), "₹12,34,56,789.01"),
+        (Decimal("-150000"), "-₹1,50,000.00"),
+        (250, "₹250.00"),
+        ("100000.50", "₹1,00,000.50"),
+    ],
+)
+def test_format_rupees_uses_indian_digit_grouping(value, expected):
+    assert format_rupees(value) == expected
+
+
+@given(st.integers(min_value=0, max_value=10**15), st.integers(min_value=0, max_value=99))
+def test_format_rupees_round_trips_and_groups_by_two_after_the_thousands(whole, paise):
+    text = format_rupees(Decimal(whole) + Decimal(paise) / 100)
+    assert text.startswith("₹")
+    digits, _, cents = text[1:].partition(".")
+    assert Decimal(digits.replace(",", "") + "." + cents) == Decimal(whole) + Decimal(paise) / 100
+    groups = digits.split(",")
+    assert len(groups[-1]) == 3 or len(groups) == 1
+    assert all(len(g) == 2 for g in groups[1:-1]) and 1 <= len(groups[0]) <= (3 if len(groups) == 1 else 2)

@@ -117,3 +117,11 @@ def test_health_503_documents_the_report_and_the_error(schema):
     response = schema["paths"]["/api/health"]["get"]["responses"]["503"]
     ref = response["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
     assert {"status", "checks", "error"} <= set(schema["components"]["schemas"][ref]["properties"])
+
+
+def test_the_description_is_the_markdown_file_and_points_to_the_one_event_reference(schema):
+    from django.conf import settings
+
+    text = (settings.BASE_DIR / "securebank" / "openapi_description.md").read_text(encoding="utf-8").strip()
+    assert schema["info"]["description"] == text
+    assert "docs/payments.md" in text and "Idempotency-Key" in text

@@ -28,6 +28,7 @@ print(json.dumps({
     "RATES": s.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "NUM_PROXIES": s.REST_FRAMEWORK.get("NUM_PROXIES"),
     "MAX_BODY": s.DATA_UPLOAD_MAX_MEMORY_SIZE, "FRAUD_THRESHOLD": s.FRAUD_THRESHOLD,
     "BLOCKCHAIN_DIFFICULTY": s.BLOCKCHAIN_DIFFICULTY,
+    "SERVER_SIDE_CURSORS_OFF": s.DATABASES["default"].get("DISABLE_SERVER_SIDE_CURSORS", False),
 }))
 """
 
@@ -35,7 +36,7 @@ _SCRUB = (
     "SECRET_KEY", "DEBUG", "DATABASE_URL", "REDIS_URL", "ALLOWED_HOSTS", "CORS_ALLOWED_ORIGINS", "QR_ENCRYPTION_KEY",
     "CHAIN_SIGNING_KEY", "QR_ENCRYPTION_KEYS_OLD", "THROTTLE_LOGIN", "THROTTLE_REGISTER", "THROTTLE_PAYMENTS",
     "THROTTLE_VOICE", "JWT_ACCESS_MINUTES", "JWT_REFRESH_DAYS", "DJANGO_SETTINGS_MODULE", "TRUSTED_PROXY_COUNT",
-    "PIN_HMAC_KEY", "PIN_HMAC_KEYS_OLD", "PIN_REQUIRED", "THROTTLE_PIN", "THROTTLE_SEARCH",
+    "PIN_HMAC_KEY", "PIN_HMAC_KEYS_OLD", "PIN_REQUIRED", "THROTTLE_PIN", "THROTTLE_SEARCH", "DB_TRANSACTION_POOLER",
 )
 
 
@@ -172,3 +173,9 @@ def test_bcrypt_hashes_from_the_original_still_verify(db):
     assert alice.check_password(PASSWORD)
     alice.refresh_from_db()
     assert alice.password.startswith("argon2$")
+
+
+def test_a_transaction_pooler_turns_server_side_cursors_off():
+    url = "postgres://postgres@127.0.0.1:5432/securebank"
+    assert probe(DEBUG="1", DATABASE_URL=url)["SERVER_SIDE_CURSORS_OFF"] is False
+    assert probe(DEBUG="1", DATABASE_URL=url, DB_TRANSACTION_POOLER="1")["SERVER_SIDE_CURSORS_OFF"] is True

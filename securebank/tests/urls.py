@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from securebank.errors import Conflict
 from securebank.money import MoneyField
 from securebank.serializers import StrictSerializer
 from securebank.urls import urlpatterns as real_urlpatterns
@@ -90,7 +91,20 @@ def plain_json_ok(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"ok": True})
 
 
+class WriteThenFailView(APIView):
+    """Writes with no atomic block of its own, then refuses: what set_rollback() is for."""
+
+    permission_classes = [AllowAny]
+
+    def post(self, request: Request) -> Response:
+        from accounts.models import User
+
+        User.objects.create(username="half", email="half@example.in", vpa="half@securebank")
+        raise Conflict("Nope.")
+
+
 urlpatterns = [
+    path("test/write-then-fail", WriteThenFailView.as_view()),
     path("test/explode", ExplodingView.as_view()),
     path("test/keyerror", KeyErrorView.as_view()),
     path("test/plain-explode", plain_django_exploding),

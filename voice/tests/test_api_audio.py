@@ -10,8 +10,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from ledger.models import Account
+from voice.evaluation.synth import synthesize, tools_available
 from voice.tests.factories import make_contact, make_user
-from voice.tests.synth import synthesize, tools_available
 from voice.tests.test_audio import tone, wav_bytes
 
 pytestmark = pytest.mark.django_db

@@ -15,7 +15,6 @@ from django.db import connection
 from django.utils import timezone
 
 from ledger.models import Account, Transaction
-from ledger.tests.legacy import STALE, answer_lost, claim
 from payments.models import MoneyRequest
 from voice.models import VoiceConfirmation
 from voice.tests.factories import make_contact, make_user
@@ -275,29 +274,3 @@ def test_unused_expired_confirmations_are_purged(client, rahul):
     VoiceConfirmation.objects.update(expires_at=timezone.now() - timedelta(days=31))
     assert voice_confirmations_purge() == 1
     assert VoiceConfirmation.objects.get().transaction is not None  # the used one stays
-
-
-# --- keys left by the claim-first idempotency release (see ledger.tests.legacy) ----------------
-@pytest.mark.django_db
-def test_a_lost_answer_is_answered_from_the_payment(client, alice, rahul):
-    token = token_for(client, "pay rahul 50")
-    first = execute(client, token, key="v-lost")
-    assert first.status_code == 201, first.json()
-    answer_lost(alice, "v-lost")
-    retry = execute(client, token, key="v-lost")
-    assert retry.status_code == 201 and retry["Idempotent-Replayed"] == "true"
-    assert retry.json()["intent"] == "pay"
-    assert retry.json()["transaction"]["id"] == first.json()["transaction"]["id"]
-    assert Transaction.objects.filter(kind="voice_payment").count() == 1
-
-
-@pytest.mark.django_db
-def test_a_dead_claim_is_taken_over_and_pays_once(client, alice, rahul):
-    token = token_for(client, "pay rahul 50")
-    claim(alice, "v-dead", scope="voice.execute", path=EXECUTE, body={"confirmation_token": token}, age=STALE)
-    taken = execute(client, token, key="v-dead")
-    again = execute(client, token, key="v-dead")
-    assert taken.status_code == again.status_code == 201, taken.json()
-    assert again.json() == taken.json()
-    assert VoiceConfirmation.objects.get().consumed_at is not None
-    assert balance(rahul) == Decimal("10051.00")

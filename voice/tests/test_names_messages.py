@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
-from voice.messages import hindi_message, rupees
+from voice.messages import hindi_message
 from voice.names import latin_name, name_key
 from voice.parsing import parse_command
-from voice.tests.wording import indian_digits
 
 
 @pytest.mark.parametrize(("devanagari", "latin"), [
@@ -35,11 +31,6 @@ def test_spellings_of_one_name_share_a_key(spoken, stored):
 @pytest.mark.parametrize(("a", "b"), [("Rahul", "Rohan"), ("Neha", "Nisha"), ("Rahul Sharma", "Rahul Sarma")])
 def test_different_names_keep_different_keys(a, b):
     assert name_key(a) != name_key(b)
-
-
-@given(st.integers(min_value=1, max_value=99_99_99_999), st.integers(min_value=0, max_value=99))
-def test_rupees_uses_indian_digit_grouping(whole, paise):
-    assert rupees(Decimal(whole) + Decimal(paise) / 100) == f"₹{indian_digits(whole)}.{paise:02d}"
 
 
 @dataclass

@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from securebank.errors import DomainError, InvalidAmount
+from voice.evaluation.commands import COMMANDS
 from voice.parsing import Intent, PayeeRef, parse_command
-from voice.tests.fixtures.commands import COMMANDS
 from voice.tests.wording import indian_digits, indian_words
 
 

@@ -10,10 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from securebank.errors import InvalidAmount
+from voice.evaluation.commands import COMMANDS
+from voice.evaluation.commands_hi import HINDI_COMMANDS
 from voice.hindi import FRACTIONS, LEMMAS, NUMBERS, SCALES, fold, language_of
 from voice.parsing import PayeeRef, parse_command
-from voice.tests.fixtures.commands import COMMANDS
-from voice.tests.fixtures.commands_hi import HINDI_COMMANDS
 from voice.tests.test_parsing import _mismatch
 from voice.tests.wording import hindi_words
 

@@ -10,9 +10,9 @@ from decimal import Decimal
 import pytest
 
 from voice.audio import clip_from_wav
+from voice.evaluation.synth import VOICES, synthesize, synthesize_all, tools_available, word_errors
 from voice.parsing import parse_command
 from voice.recognizer import _thread_decoder, transcribe
-from voice.tests.synth import VOICES, synthesize, synthesize_all, tools_available, word_errors
 
 pytestmark = [
     pytest.mark.slow,

@@ -1,30 +1,18 @@
-"""`manage.py release_expired_holds [--loop --interval S]`: release holds past FRAUD_HOLD_TTL_HOURS."""
+"""`manage.py release_expired_holds [--loop --interval S]`: release holds past FRAUD_HOLD_TTL_HOURS
+(a worker: securebank.management.loop)."""
 
 from __future__ import annotations
 
-import time
-
-from django.core.management.base import BaseCommand
-from django.db import close_old_connections
-
 from fraud.services import holds_release_expired
+from securebank.management.loop import LoopCommand
 
 
-class Command(BaseCommand):
+class Command(LoopCommand):
     help = "Release held transactions whose review period has passed (nothing moves; the payer is told)."
+    worker = "release_expired_holds"
+    default_interval = 300.0
+    idle_message = "released 0 hold(s)"
 
-    def add_arguments(self, parser) -> None:  # noqa: ANN001
-        parser.add_argument("--loop", action="store_true", help="keep running (a worker beside the server)")
-        parser.add_argument("--interval", type=float, default=300.0, help="seconds between passes with --loop")
-
-    def handle(self, *args, **options) -> None:
-        if options["loop"]:
-            self.stdout.write(f"release_expired_holds: checking every {options['interval']:g} s")
-        while True:
-            released = holds_release_expired()
-            if released or not options["loop"]:
-                self.stdout.write(f"release_expired_holds: released {released} hold(s)")
-            if not options["loop"]:
-                return
-            time.sleep(options["interval"])
-            close_old_connections()  # a long-lived worker must not keep a dead connection
+    def run_once(self) -> str | None:
+        released = holds_release_expired()
+        return f"released {released} hold(s)" if released else None

@@ -1,4 +1,5 @@
-"""Start real daphne server processes on 127.0.0.1 for end-to-end tests and benchmarks."""
+"""Start real server processes (daphne or uvicorn) on 127.0.0.1 for end-to-end tests and benchmarks
+(not a test module, so that a benchmark may import it)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ import json
 import os
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.request
@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
+
+from securebank.management.commands.serve import server_argv
 
 # No proxies for loopback traffic, whatever the environment says.
 HTTP = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -75,31 +77,34 @@ class Server:
         return 0
 
 
-def start_server(env_overrides: dict[str, str], *, port: int | None = None, timeout: float = 60) -> Server:
-    """`python -m daphne -b 127.0.0.1 -p PORT securebank.asgi:application`, ready to serve."""
+def start_server(
+    env_overrides: dict[str, str], *, port: int | None = None, timeout: float = 60, server: str = "daphne"
+) -> Server:
+    """One server process (daphne, or uvicorn as `manage.py serve` runs it) on 127.0.0.1:PORT,
+    ready to serve."""
     port = port or free_port()
     env = {**os.environ, "DEBUG": "1", "PYTHONUNBUFFERED": "1", **env_overrides}
-    log = Path(tempfile.mkstemp(prefix=f"daphne-{port}-", suffix=".log")[1])
+    log = Path(tempfile.mkstemp(prefix=f"{server}-{port}-", suffix=".log")[1])
     with log.open("wb") as out:
         process = subprocess.Popen(  # noqa: S603 - fixed argv
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "securebank.asgi:application"],
+            server_argv(server=server, host="127.0.0.1", port=port, workers=1),
             cwd=settings.BASE_DIR, env=env, stdout=out, stderr=subprocess.STDOUT,
         )
-    server = Server(port=port, process=process, log=log, env=env)
+    started = Server(port=port, process=process, log=log, env=env)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"server on {port} exited with {process.returncode}:\n{server.log_tail()}")
+            raise RuntimeError(f"server on {port} exited with {process.returncode}:\n{started.log_tail()}")
         try:
-            with HTTP.open(f"{server.http}/api/health", timeout=2) as response:
+            with HTTP.open(f"{started.http}/api/health", timeout=2) as response:
                 response.read()
-            return server
+            return started
         except urllib.error.HTTPError:
-            return server  # it answers (a 503 health is still a running server)
+            return started  # it answers (a 503 health is still a running server)
         except OSError:
             time.sleep(0.2)
-    server.stop()
-    raise RuntimeError(f"server on {port} did not start in {timeout}s:\n{server.log_tail()}")
+    started.stop()
+    raise RuntimeError(f"server on {port} did not start in {timeout}s:\n{started.log_tail()}")
 
 
 def http_json(url: str, *, body: dict | None = None, token: str | None = None, headers: dict | None = None,
