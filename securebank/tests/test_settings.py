@@ -37,6 +37,7 @@ _SCRUB = (
     "CHAIN_SIGNING_KEY", "QR_ENCRYPTION_KEYS_OLD", "THROTTLE_LOGIN", "THROTTLE_REGISTER", "THROTTLE_PAYMENTS",
     "THROTTLE_VOICE", "JWT_ACCESS_MINUTES", "JWT_REFRESH_DAYS", "DJANGO_SETTINGS_MODULE", "TRUSTED_PROXY_COUNT",
     "PIN_HMAC_KEY", "PIN_HMAC_KEYS_OLD", "PIN_REQUIRED", "THROTTLE_PIN", "THROTTLE_SEARCH", "DB_TRANSACTION_POOLER",
+    "CHANNEL_LAYER",
 )
 
 
@@ -179,3 +180,12 @@ def test_a_transaction_pooler_turns_server_side_cursors_off():
     url = "postgres://postgres@127.0.0.1:5432/securebank"
     assert probe(DEBUG="1", DATABASE_URL=url)["SERVER_SIDE_CURSORS_OFF"] is False
     assert probe(DEBUG="1", DATABASE_URL=url, DB_TRANSACTION_POOLER="1")["SERVER_SIDE_CURSORS_OFF"] is True
+
+
+def test_the_redis_layer_is_lists_unless_pubsub_is_asked_for():
+    redis = "redis://127.0.0.1:6379/0"
+    assert probe(DEBUG="1", REDIS_URL=redis)["LAYER"] == "channels_redis.core.RedisChannelLayer"
+    assert probe(DEBUG="1", REDIS_URL=redis, CHANNEL_LAYER="pubsub")["LAYER"] == (
+        "channels_redis.pubsub.RedisPubSubChannelLayer"
+    )
+    assert probe(DEBUG="1", CHANNEL_LAYER="pubsub")["LAYER"] == "channels.layers.InMemoryChannelLayer"
