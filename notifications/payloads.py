@@ -1,6 +1,6 @@
 """What a Socket.IO client receives for each native event (documented in docs/realtime.md).
 
-Pure translation, no Django and no I/O. A native event is
+Pure translation, no I/O (money text for people comes from securebank.money, the one formatter). A native event is
 `{"type": EVENT, "data": {...}, "timestamp", "sent_at"}` with money as decimal strings. Socket.IO
 clients (the classic web app, the JS and mobile SDKs) read the fields at the top level of the
 event's argument and format money with `.toFixed()`, so each Socket.IO payload is flat:
@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 from typing import Any
+
+from securebank.money import format_rupees
 
 # The native fields that hold money (decimal strings with two places).
 MONEY_FIELDS = ("amount", "balance", "previous_balance", "change")
@@ -78,8 +80,8 @@ def _type(event: str, data: dict[str, Any]) -> str:
 
 def _default_message(event: str, data: dict[str, Any]) -> str:
     # Only balance_update has no stored title/message natively (it is live only).
-    if event == "balance_update" and isinstance(data.get("balance"), str):
-        return f"Your balance is \u20b9{data['balance']}"
+    if event == "balance_update" and money_number(data.get("balance")) is not None:
+        return f"Your balance is {format_rupees(data['balance'])}"
     return ""
 
 

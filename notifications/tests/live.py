@@ -4,7 +4,7 @@ python-socketio client that records what it receives.
 In-process so that it runs on both passes (SQLite's in-memory test database is shared between
 threads, not processes) and so that a payment made with `database_sync_to_async` from the
 scenario hops back to this same loop for its after-commit push, as it would in the server.
-The cross-process path is tested with real daphne processes in test_e2e_socketio.py.
+The cross-process path is tested with real server processes in test_e2e_socketio.py.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
-"""End to end: two real daphne processes sharing PostgreSQL and Redis. Bob's Socket.IO clients
-are on process A (one per transport); Alice pays him over REST on process B; the events cross
-processes through the Redis channel layer, the same fan-out as the native WebSocket's."""
+"""End to end: two real server processes sharing PostgreSQL and Redis, A under uvicorn as
+`manage.py serve` runs it, B under daphne. Bob's Socket.IO clients are on process A (one per
+transport); Alice pays him over REST on process B; the events cross processes through the Redis
+channel layer, the same fan-out as the native WebSocket's."""
 
 from __future__ import annotations
 
@@ -36,8 +37,9 @@ def two_servers():
     }
     servers = []
     try:
-        for offset in (10, 11):  # TEST_PORT_BASE + 10, + 11 when a range is reserved, else free ports
-            servers.append(start_server(env, port=test_port(offset) or None))
+        # TEST_PORT_BASE + 10, + 11 when a range is reserved, else free ports
+        servers.append(start_server(env, port=test_port(10) or None, server="uvicorn"))
+        servers.append(start_server(env, port=test_port(11) or None, server="daphne"))
         yield servers
     finally:
         for server in servers:

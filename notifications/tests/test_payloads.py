@@ -41,7 +41,7 @@ def test_balance_update_has_numbers_at_the_top_and_the_strings_in_data():
             "transaction_id": "7b1e", "reference": "418230771902", "committed_at": "…"}
     payload = socketio_payload(event="balance_update", data=dict(data), **STAMPS)
     assert payload == {
-        "type": "balance_update", "title": "Balance updated", "message": "Your balance is \u20b99750.00",
+        "type": "balance_update", "title": "Balance updated", "message": "Your balance is \u20b99,750.00",
         "balance": 9750.0, "previous_balance": 10000.0, "change": -250.0, "transaction_id": "7b1e",
         "data": data, **STAMPS,
     }
@@ -73,3 +73,9 @@ def test_junk_in_native_data_never_raises():
     payload = socketio_payload(event="notification", data={"kind": 5, "title": None, "amount": "x"}, **STAMPS)
     assert (payload["type"], payload["title"], payload["message"]) == ("notification", "Notification", "")
     assert "amount" not in payload
+
+
+@pytest.mark.parametrize("balance", ["x", "NaN", "1e400", "", None, 7])
+def test_a_balance_update_with_a_junk_balance_has_no_message_and_never_raises(balance):
+    payload = socketio_payload(event="balance_update", data={"balance": balance}, **STAMPS)
+    assert payload["message"] == "" and "balance" not in payload

@@ -436,7 +436,7 @@ def test_payment_payloads_are_flat_with_money_as_json_numbers(users, transport):
     # balance_update.balance is a JSON number (the app calls .toFixed on it)
     assert type(balance["balance"]) is float and balance["balance"] == 10250.5
     assert (balance["previous_balance"], balance["change"]) == (10000.0, 250.5)
-    assert balance["type"] == "balance_update" and balance["message"] == "Your balance is \u20b910250.50"
+    assert balance["type"] == "balance_update" and balance["message"] == "Your balance is \u20b910,250.50"
     assert balance["data"]["balance"] == "10250.50"
     assert payer_balance["balance"] == 9749.5 and payer_balance["change"] == -250.5
 
