@@ -57,11 +57,13 @@ class SyncChainASGIHandler(ASGIHandler):
             response = await sync_to_async(self._respond, thread_sensitive=False, executor=self.executor)(
                 scope, body_file
             )
-            await self.send_response(response, send)
+            try:
+                await self.send_response(response, send)
+            finally:
+                if response.streaming:  # closed after its last chunk, or when the client left
+                    await sync_to_async(response.close, thread_sensitive=False, executor=self.executor)()
         finally:
             body_file.close()
-        if response.streaming:
-            await sync_to_async(response.close, thread_sensitive=False, executor=self.executor)()
 
     def _respond(self, scope: dict[str, Any], body_file: Any) -> HttpResponseBase:
         """On the worker thread: what Django's handler does in three hops, in one."""

@@ -82,3 +82,35 @@ def test_a_request_runs_in_one_pooled_thread_from_request_started_to_request_fin
     # Django's own handler runs each request's hooks on a thread started for that request.
     assert all(name.startswith("http") for name in threads), threads
     assert len(threads) <= django_asgi_app.executor._max_workers
+
+
+@pytest.mark.urls("securebank.tests.urls")
+def test_a_streaming_answer_is_sent_whole_and_closed_after_it():
+    sent: list[dict] = []
+    finished: list[int] = []  # how many ASGI messages had been sent when request_finished fired
+
+    def on_finished(**_kwargs: object) -> None:
+        finished.append(len(sent))
+
+    async def go() -> None:
+        # Plain ASGI: HttpCommunicator cannot read a last body message without a "body" key.
+        async def receive() -> dict:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: dict) -> None:
+            sent.append(message)
+
+        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
+                 "scheme": "http", "path": "/test/stream", "raw_path": b"/test/stream", "root_path": "",
+                 "query_string": b"", "headers": [(b"host", b"localhost")], "client": ("127.0.0.1", 1),
+                 "server": ("127.0.0.1", 80)}  # fmt: skip
+        await asyncio.wait_for(application(scope, receive, send), 10)
+
+    request_finished.connect(on_finished)
+    try:
+        asyncio.run(go())
+    finally:
+        request_finished.disconnect(on_finished)
+    assert sent[0]["status"] == 200
+    assert b"".join(m.get("body", b"") for m in sent[1:]) == b"one,two,three"
+    assert finished == [len(sent)]  # once, and only after the last message was sent

@@ -3,9 +3,11 @@ the ways a real view might, on top of the real URL map."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from django.db import connection
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.urls import path
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny, IsAdminUser
@@ -103,8 +105,18 @@ class WriteThenFailView(APIView):
         raise Conflict("Nope.")
 
 
+
+def plain_stream(request: HttpRequest) -> StreamingHttpResponse:
+    async def chunks() -> AsyncIterator[bytes]:
+        for chunk in (b"one,", b"two,", b"three"):
+            yield chunk
+
+    return StreamingHttpResponse(chunks(), content_type="text/plain")
+
+
 urlpatterns = [
     path("test/write-then-fail", WriteThenFailView.as_view()),
+    path("test/stream", plain_stream),
     path("test/explode", ExplodingView.as_view()),
     path("test/keyerror", KeyErrorView.as_view()),
     path("test/plain-explode", plain_django_exploding),
