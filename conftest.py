@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 
 
-def pytest_collection_modifyitems(config, items):  # noqa: ANN001
+def pytest_collection_modifyitems(config, items):
     if connection.vendor != "postgresql":
         skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL); runs in .ci/run's PostgreSQL pass")
         for item in items:
@@ -78,7 +78,7 @@ def scripted_risk(settings):
 
 
 @pytest.fixture
-def staff_client(db):  # noqa: ANN001
+def staff_client(db):
     """A Django test client logged in to the admin as a superuser."""
     from django.test import Client
 
@@ -91,7 +91,7 @@ def staff_client(db):  # noqa: ANN001
 
 
 @pytest.fixture
-def user_factory(db):  # noqa: ANN001
+def user_factory(db):
     """`user_factory("alice", balance="500.00", phone="+91 98765 43210")` -> a customer with a VPA
     and a funded primary account (password `accounts.tests.factories.PASSWORD`)."""
     from accounts.tests.factories import make_user
@@ -100,12 +100,12 @@ def user_factory(db):  # noqa: ANN001
 
 
 @pytest.fixture
-def user(user_factory):  # noqa: ANN001
+def user(user_factory):
     return user_factory()
 
 
 @pytest.fixture
-def authed_client(auth_client, user):  # noqa: ANN001
+def authed_client(auth_client, user):
     """An APIClient authenticated (real JWT) as the `user` fixture; the user is `client.user`."""
     client = auth_client(user)
     client.user = user
@@ -113,7 +113,7 @@ def authed_client(auth_client, user):  # noqa: ANN001
 
 
 @pytest.fixture
-def throttle_rates(settings, monkeypatch):  # noqa: ANN001
+def throttle_rates(settings, monkeypatch):
     """`throttle_rates(login="3/min")`: throttles are off under pytest (securebank.testing); this
     turns scopes on for one test. DRF copies the rates onto the throttle class at import, so
     overriding REST_FRAMEWORK alone would not reach it: both are set, both are undone."""

@@ -20,7 +20,7 @@ class UserAdmin(BaseUserAdmin):
         (None, {"classes": ("wide",), "fields": ("username", "email", "password1", "password2")}),
     )
 
-    def save_model(self, request, obj, form, change):  # noqa: ANN001
+    def save_model(self, request, obj, form, change):
         if not obj.vpa:
             obj.vpa = f"{obj.username.lower()}@staff"
         super().save_model(request, obj, form, change)

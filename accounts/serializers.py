@@ -82,14 +82,14 @@ class PinField(serializers.CharField):
 
     default_error_messages = {"invalid": "Enter 4 or 6 digits, as a string."}
 
-    def __init__(self, **kwargs):  # noqa: ANN003
+    def __init__(self, **kwargs):
         kwargs.setdefault("write_only", True)
         kwargs.setdefault("trim_whitespace", False)
         kwargs.setdefault("max_length", 6)
         super().__init__(**kwargs)
         self.error_messages["max_length"] = self.default_error_messages["invalid"]
 
-    def to_internal_value(self, data):  # noqa: ANN001, ANN201
+    def to_internal_value(self, data):
         import re
 
         if not isinstance(data, str) or not re.fullmatch(r"[0-9]{4}|[0-9]{6}", data):
@@ -145,7 +145,7 @@ class UserSearchHitOutput(serializers.Serializer):
     is_contact = serializers.BooleanField()
     matched_by = serializers.ChoiceField(choices=["vpa", "phone", "username", "contact"])
 
-    def get_phone(self, hit) -> str | None:  # noqa: ANN001
+    def get_phone(self, hit) -> str | None:
         phone = hit.user.phone
         return f"******{phone[-4:]}" if phone else None
 

@@ -24,7 +24,7 @@ PIN_LOCKED = error_response("Three wrong PINs: locked (the error carries `locked
 PIN_ERRORS = {400: ERRORS[400], 401: ERRORS[401], 403: PIN_INVALID, 423: PIN_LOCKED, 429: ERRORS[429]}
 
 
-def _status_body(user) -> dict:  # noqa: ANN001
+def _status_body(user) -> dict:
     return PinStatusOutput(asdict(pins.pin_status(user=user))).data
 
 
@@ -34,7 +34,7 @@ class PinThrottled(APIView):
 
 
 class PinView(PinThrottled):
-    def get_throttles(self):  # noqa: ANN201
+    def get_throttles(self):
         return [] if self.request.method == "GET" else super().get_throttles()  # reading the status is free
 
     @extend_schema(summary="Is a UPI PIN set, is it locked and until when", responses={200: PinStatusOutput, 401: ERRORS[401]})

@@ -331,7 +331,7 @@ def scenario_postgres(env: dict, args: argparse.Namespace, log: Path) -> dict:
                    health_during=during, health_after=after)
 
 
-def ws_receives_event(port: int, receiver, sender) -> bool:  # noqa: ANN001
+def ws_receives_event(port: int, receiver, sender) -> bool:
     from websockets.sync.client import connect
 
     # Origin: main refuses sockets without one (a separate fix lets Origin-less clients in).

@@ -36,7 +36,7 @@ def main() -> None:
     booster = xgb.Booster()
     booster.load_model(str(model_dir / "model.ubj"))
     booster.set_param({"nthread": 1})
-    def history(hour: int) -> tuple:  # noqa: ANN202 - always at 14:30, whatever the payment's hour
+    def history(hour: int) -> tuple:  # always at 14:30, whatever the payment's hour
         return _spread(25, start_days=1, every_days=3, amounts=["600.00", "1200.00", "3000.00", "900.00"],
                        payees=["grocer", "pharmacy", "cafe", "friend"], hour_shift=(hour - 14) % 24)
     print(f"model {model_dir.name}")

@@ -129,7 +129,7 @@ def main() -> None:
     now = timezone.now()
     amounts = [Decimal(a) for a in ("120.00", "2500.00", "777.77", "49.50")]
 
-    def features(i: int):  # noqa: ANN202
+    def features(i: int):
         return features_from_transfer(kind="transfer", amount=amounts[i % 4], payer_available=Decimal("480000.00"),
                                       payee_balance=Decimal("12000.00"), at=now)
 

@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import django_setup, pct  # noqa: E402
 
 
-def micro(fn, runs: int) -> tuple[float, float]:  # noqa: ANN001
+def micro(fn, runs: int) -> tuple[float, float]:
     for _ in range(min(runs, 50)):
         fn()
     samples = []
@@ -63,7 +63,7 @@ def main() -> int:
     print(f"database: {connection.vendor}; runs: {args.runs}\n")
     print(f"{'what':<62} {'median µs':>10} {'p95 µs':>9}")
 
-    def row(label: str, fn, runs: int = args.runs) -> None:  # noqa: ANN001
+    def row(label: str, fn, runs: int = args.runs) -> None:
         med, p95 = micro(fn, runs)
         print(f"{label:<62} {med:>10.1f} {p95:>9.1f}")
 

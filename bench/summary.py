@@ -70,7 +70,7 @@ SELECT gen_random_uuid(), lpad((%(offset)s + g)::text, 12, '0'),
 """
 
 
-def load(args: argparse.Namespace):  # noqa: ANN201
+def load(args: argparse.Namespace):
     from django.contrib.auth.hashers import make_password
     from django.db import connection
 
@@ -106,7 +106,7 @@ def load(args: argparse.Namespace):  # noqa: ANN201
     return caller
 
 
-def timed(fn, runs: int) -> tuple[float, float]:  # noqa: ANN001
+def timed(fn, runs: int) -> tuple[float, float]:
     for _ in range(3):
         fn()
     samples = []

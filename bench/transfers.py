@@ -919,7 +919,7 @@ def main() -> int:
     args = parse_args()
     cleanup: list = []
 
-    def on_term(signum, frame):  # noqa: ANN001, ANN202
+    def on_term(signum, frame):
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_term)

@@ -127,7 +127,7 @@ async def open_clients(server: Server, users: list[BenchUser], sink: Sink | None
     would (backoff), and counted in CONNECT_RETRIES."""
     sockets: list = []
 
-    async def one(user: BenchUser):  # noqa: ANN202
+    async def one(user: BenchUser):
         for attempt in range(6):
             try:
                 ws = await connect(f"{server.ws}/ws/notifications/?token={user.token}", origin=server.http,
@@ -149,7 +149,7 @@ async def open_clients(server: Server, users: list[BenchUser], sink: Sink | None
     return sockets
 
 
-async def read(ws, user_pk: int, sink: Sink) -> None:  # noqa: ANN001
+async def read(ws, user_pk: int, sink: Sink) -> None:
     try:
         async for raw in ws:
             sink.add(user_pk, raw)

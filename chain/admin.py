@@ -9,13 +9,13 @@ from chain.models import Block, QRPayment, Seal
 
 
 class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):  # noqa: ANN001
+    def has_add_permission(self, request, obj=None):
         return False
 
-    def has_change_permission(self, request, obj=None):  # noqa: ANN001
+    def has_change_permission(self, request, obj=None):
         return False
 
-    def has_delete_permission(self, request, obj=None):  # noqa: ANN001
+    def has_delete_permission(self, request, obj=None):
         return False
 
 

@@ -297,7 +297,7 @@ def _pending_count(ok: bool) -> int:
     return pending_transactions().count()
 
 
-def _batches(*, first_index: int, last_index: int, batch_transactions: int):  # noqa: ANN202 - generator of header lists
+def _batches(*, first_index: int, last_index: int, batch_transactions: int):  # generator of header lists
     """Headers in index order, cut into batches of about `batch_transactions` sealed rows."""
     batch: list[_Header] = []
     size = 0

@@ -18,17 +18,17 @@ from securebank.money import format_rupees
 
 
 class _ReadOnly:
-    def has_add_permission(self, request, obj=None):  # noqa: ANN001
+    def has_add_permission(self, request, obj=None):
         return False
 
-    def has_delete_permission(self, request, obj=None):  # noqa: ANN001
+    def has_delete_permission(self, request, obj=None):
         return False
 
-    def has_change_permission(self, request, obj=None):  # noqa: ANN001
+    def has_change_permission(self, request, obj=None):
         # Actions need change permission; the change form has no editable field.
         return request.user.is_staff
 
-    def get_readonly_fields(self, request, obj=None):  # noqa: ANN001
+    def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields] + list(getattr(self, "extra_readonly", ()))
 
 
@@ -48,7 +48,7 @@ class FraudAlertAdmin(_ReadOnly, admin.ModelAdmin):
     def reference(self, alert: FraudAlert) -> str:
         return alert.transaction.reference
 
-    def _review(self, request, queryset, action: str) -> None:  # noqa: ANN001
+    def _review(self, request, queryset, action: str) -> None:
         done = 0
         for alert in queryset:
             try:
@@ -60,11 +60,11 @@ class FraudAlertAdmin(_ReadOnly, admin.ModelAdmin):
             self.message_user(request, f"{'Approved' if action == 'approve' else 'Rejected'} {done} alert(s).")
 
     @admin.action(description="Approve: complete the held payments")
-    def approve(self, request, queryset):  # noqa: ANN001
+    def approve(self, request, queryset):
         self._review(request, queryset, "approve")
 
     @admin.action(description="Reject: release the held funds")
-    def reject(self, request, queryset):  # noqa: ANN001
+    def reject(self, request, queryset):
         self._review(request, queryset, "reject")
 
 
@@ -97,7 +97,7 @@ class FraudModelAdmin(_ReadOnly, admin.ModelAdmin):
         return format_html('<img alt="PR curve" src="data:image/png;base64,{}">', base64.b64encode(png).decode())
 
     @admin.action(description="Activate the selected model (it scores every transfer)")
-    def activate(self, request, queryset):  # noqa: ANN001
+    def activate(self, request, queryset):
         if queryset.count() != 1:
             self.message_user(request, "Select exactly one model to activate.", messages.ERROR)
             return

@@ -18,13 +18,13 @@ STAFF_DEPOSIT_MAX = Decimal("9999999999999999.99")
 
 
 class ReadOnlyMixin:
-    def has_add_permission(self, request, obj=None):  # noqa: ANN001
+    def has_add_permission(self, request, obj=None):
         return False
 
-    def has_change_permission(self, request, obj=None):  # noqa: ANN001
+    def has_change_permission(self, request, obj=None):
         return False
 
-    def has_delete_permission(self, request, obj=None):  # noqa: ANN001
+    def has_delete_permission(self, request, obj=None):
         return False
 
 
@@ -46,27 +46,27 @@ class AccountAdmin(ReadOnlyMixin, admin.ModelAdmin):
     search_fields = ("number", "owner__username", "owner__vpa", "owner__phone")
     actions = ["freeze", "unfreeze", "deposit"]
 
-    def has_change_permission(self, request, obj=None):  # noqa: ANN001
+    def has_change_permission(self, request, obj=None):
         # Actions need change permission; the change form itself has no editable fields.
         return request.user.is_staff
 
-    def get_readonly_fields(self, request, obj=None):  # noqa: ANN001
+    def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields]
 
     @admin.action(description="Freeze selected accounts")
-    def freeze(self, request, queryset):  # noqa: ANN001
+    def freeze(self, request, queryset):
         for account in queryset:
             services.account_set_status(account=account, status=Account.Status.FROZEN, actor=request.user, note="admin action")
         self.message_user(request, f"Froze {queryset.count()} account(s).")
 
     @admin.action(description="Unfreeze selected accounts")
-    def unfreeze(self, request, queryset):  # noqa: ANN001
+    def unfreeze(self, request, queryset):
         for account in queryset:
             services.account_set_status(account=account, status=Account.Status.ACTIVE, actor=request.user, note="admin action")
         self.message_user(request, f"Unfroze {queryset.count()} account(s).")
 
     @admin.action(description="Deposit into selected accounts (from the treasury)")
-    def deposit(self, request, queryset):  # noqa: ANN001
+    def deposit(self, request, queryset):
         queryset = queryset.filter(kind=Account.Kind.CUSTOMER)
         form = DepositForm(request.POST if "apply" in request.POST else None)
         if form.is_valid():
@@ -92,10 +92,10 @@ class EntryInline(admin.TabularInline):
     readonly_fields = ("account", "amount", "balance_after", "created_at")
     fields = readonly_fields
 
-    def has_add_permission(self, request, obj=None):  # noqa: ANN001
+    def has_add_permission(self, request, obj=None):
         return False
 
-    def has_change_permission(self, request, obj=None):  # noqa: ANN001
+    def has_change_permission(self, request, obj=None):
         return False
 
 
@@ -109,14 +109,14 @@ class TransactionAdmin(ReadOnlyMixin, admin.ModelAdmin):
     inlines = [EntryInline]
     actions = ["reverse"]
 
-    def has_change_permission(self, request, obj=None):  # noqa: ANN001
+    def has_change_permission(self, request, obj=None):
         return request.user.is_staff
 
-    def get_readonly_fields(self, request, obj=None):  # noqa: ANN001
+    def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields]
 
     @admin.action(description="Reverse selected completed transactions")
-    def reverse(self, request, queryset):  # noqa: ANN001
+    def reverse(self, request, queryset):
         for txn in queryset:
             try:
                 services.transfer_reverse(transaction_id=txn.pk, actor=request.user, reason="Reversed by operator")

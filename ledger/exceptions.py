@@ -78,6 +78,6 @@ class AlreadyExecuted(Exception):
     """Internal guard: an idempotency record links one transaction. A freshly claimed record owns
     none, so this is a programming error (a 500), never an answer."""
 
-    def __init__(self, transaction_id):  # noqa: ANN001
+    def __init__(self, transaction_id):
         self.transaction_id = transaction_id
         super().__init__(str(transaction_id))

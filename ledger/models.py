@@ -62,7 +62,7 @@ class Account(models.Model):
         return f"{self.number} ({self.owner or self.name})"
 
     @property
-    def available(self):  # noqa: ANN201 - Decimal
+    def available(self):  # Decimal
         return self.balance - self.held
 
 

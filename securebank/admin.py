@@ -9,11 +9,11 @@ class AuditEventAdmin(admin.ModelAdmin):
     list_filter = ("action", "object_type")
     search_fields = ("object_id", "note")
 
-    def has_add_permission(self, request):  # noqa: ANN001
+    def has_add_permission(self, request):
         return False
 
-    def has_change_permission(self, request, obj=None):  # noqa: ANN001
+    def has_change_permission(self, request, obj=None):
         return False
 
-    def has_delete_permission(self, request, obj=None):  # noqa: ANN001
+    def has_delete_permission(self, request, obj=None):
         return False

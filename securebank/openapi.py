@@ -77,7 +77,7 @@ class StrictSerializerExtension(OpenApiSerializerExtension):
     target_class = "securebank.serializers.StrictSerializer"
     match_subclasses = True
 
-    def map_serializer(self, auto_schema, direction):  # noqa: ANN001, ANN201 - drf-spectacular's signature
+    def map_serializer(self, auto_schema, direction):  # drf-spectacular's signature
         schema = auto_schema._map_basic_serializer(self.target, direction)
         if direction == "request":
             schema["additionalProperties"] = False
@@ -98,7 +98,7 @@ class MoneyFieldExtension(OpenApiSerializerFieldExtension):
     target_class = "securebank.money.MoneyField"
     match_subclasses = True
 
-    def map_serializer_field(self, auto_schema, direction):  # noqa: ANN001, ANN201
+    def map_serializer_field(self, auto_schema, direction):
         from django.conf import settings
 
         maximum = self.target.maximum if self.target.maximum is not None else settings.MAX_TRANSFER_AMOUNT

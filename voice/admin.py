@@ -12,11 +12,11 @@ class VoiceConfirmationAdmin(admin.ModelAdmin):
     search_fields = ("user__username", "payee__username")
     readonly_fields = [f.name for f in VoiceConfirmation._meta.fields]
 
-    def has_add_permission(self, request):  # noqa: ANN001, ANN201
+    def has_add_permission(self, request):
         return False
 
-    def has_change_permission(self, request, obj=None):  # noqa: ANN001, ANN201
+    def has_change_permission(self, request, obj=None):
         return False
 
-    def has_delete_permission(self, request, obj=None):  # noqa: ANN001, ANN201
+    def has_delete_permission(self, request, obj=None):
         return False

@@ -73,7 +73,7 @@ def trigram_model(sentences: Iterable[list[str]]) -> TrigramModel:
     total1 = sum(cc1.values())
     p1 = {w: (cc1[w] - d1) / total1 + (d1 * len(cc1) / total1) / len(vocab) for w in vocab}
 
-    def interpolated(counts: dict, order_discount: float, lower: Any) -> tuple[dict, dict]:  # noqa: ANN401
+    def interpolated(counts: dict, order_discount: float, lower: Any) -> tuple[dict, dict]:
         by_context: dict[tuple, list[tuple[str, int]]] = defaultdict(list)
         for gram, count in counts.items():
             by_context[gram[:-1]].append((gram[-1], count))

@@ -29,7 +29,7 @@ class UnsupportedAudio(DomainError):
     code = "unsupported_audio_format"
     message = "Unsupported audio format."
 
-    def __init__(self, message: str | None = None, **extra):  # noqa: ANN003
+    def __init__(self, message: str | None = None, **extra):
         extra.setdefault("accepted", ACCEPTED_AUDIO)
         super().__init__(message, **extra)
 

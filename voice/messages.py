@@ -70,7 +70,7 @@ def hindi_message(*, intent: Intent, match: Any, user_pk: int, summary: dict[str
     return say(kind, who=who, amount=amount)
 
 
-def _speaker(intent: Intent):  # noqa: ANN202
+def _speaker(intent: Intent):
     column = 1 if intent.script == "devanagari" else 0
 
     def say(key: str, **values: Any) -> str:

@@ -39,7 +39,7 @@ BALANCE_KEYS = {"account", "previous_balance", "balance", "change", "transaction
 _sockets: list[WebsocketCommunicator] = []
 
 
-def Socket(path: str, **kwargs) -> WebsocketCommunicator:  # noqa: ANN003, N802
+def Socket(path: str, **kwargs) -> WebsocketCommunicator:  # noqa: N802
     """A communicator that `run` disconnects at the end of the scenario, whatever happened:
     a consumer still receiving when its event loop ends would leave the Redis layer's
     receive lock bound to that dead loop for the next test."""
@@ -48,10 +48,10 @@ def Socket(path: str, **kwargs) -> WebsocketCommunicator:  # noqa: ANN003, N802
     return comm
 
 
-def run(coro_fn, *args):  # noqa: ANN001, ANN002, ANN201
+def run(coro_fn, *args):
     """One event loop per scenario: a communicator lives in the loop that created it."""
 
-    async def scenario():  # noqa: ANN202
+    async def scenario():
         try:
             return await coro_fn(*args)
         finally:
@@ -65,7 +65,7 @@ def run(coro_fn, *args):  # noqa: ANN001, ANN002, ANN201
     return async_to_sync(scenario)()
 
 
-def access(user) -> str:  # noqa: ANN001
+def access(user) -> str:
     return str(AccessToken.for_user(user))
 
 
@@ -82,7 +82,7 @@ async def events_until(comm: WebsocketCommunicator, count: int, timeout: float =
 
 
 @pytest.fixture
-def users(db):  # noqa: ANN001
+def users(db):
     return (
         make_user("alice", full_name="Alice Rao"),
         make_user("bob", full_name="Bob Iyer"),
@@ -130,7 +130,7 @@ def group_adds(monkeypatch):
     return calls
 
 
-def pay(payer, payee: str, amount: str = "25.00") -> None:  # noqa: ANN001
+def pay(payer, payee: str, amount: str = "25.00") -> None:
     from payments.services import payment_send
 
     payment_send(payer=payer, payee=payee, amount=Decimal(amount), note="tea")
@@ -188,13 +188,13 @@ def test_bad_tokens_close_4401_before_joining_anything(users, group_adds, make_t
     assert group_adds == []
 
 
-def _expired(user) -> str:  # noqa: ANN001
+def _expired(user) -> str:
     token = AccessToken.for_user(user)
     token.set_exp(from_time=timezone.now() - timedelta(hours=1))
     return str(token)
 
 
-def _inactive(user) -> str:  # noqa: ANN001
+def _inactive(user) -> str:
     token = access(user)
     type(user).objects.filter(pk=user.pk).update(is_active=False)
     return token
@@ -509,7 +509,7 @@ def test_an_event_racing_a_closing_socket_does_not_crash_the_consumer(users, mon
     alice, bob, _ = users
     original = NotificationConsumer.send
 
-    async def closing(self, text_data=None, bytes_data=None, close=False):  # noqa: ANN001, ANN202
+    async def closing(self, text_data=None, bytes_data=None, close=False):
         if text_data and '"payment_received"' in text_data:
             raise ConnectionError("Attempt to send on a closed protocol")
         return await original(self, text_data=text_data, bytes_data=bytes_data, close=close)

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 PIN, CHANGE, RESET, VERIFY = "/api/pin", "/api/pin/change", "/api/pin/reset", "/api/pin/verify"
 
 
-def error(resp, status: int, code: str) -> dict:  # noqa: ANN001
+def error(resp, status: int, code: str) -> dict:
     assert resp.status_code == status, resp.content
     body = resp.json()
     assert set(body) == {"error"} and body["error"]["code"] == code, body
@@ -24,7 +24,7 @@ def error(resp, status: int, code: str) -> dict:  # noqa: ANN001
     return body["error"]
 
 
-def set_pin(client, pin: str = "1234"):  # noqa: ANN001, ANN201
+def set_pin(client, pin: str = "1234"):
     return client.post(PIN, {"pin": pin, "pin_confirm": pin}, format="json")
 
 

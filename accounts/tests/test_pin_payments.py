@@ -22,60 +22,60 @@ TRANSFER, SEND = "/api/transactions/transfer", "/api/payments/send"
 
 
 @pytest.fixture(autouse=True)
-def pin_required(settings, scripted_risk):  # noqa: ANN001
+def pin_required(settings, scripted_risk):
     settings.PIN_REQUIRED = True
 
 
 @pytest.fixture
-def alice(user_factory):  # noqa: ANN001
+def alice(user_factory):
     return user_factory("alice", full_name="Alice Rao", balance="1000.00")
 
 
 @pytest.fixture
-def bob(user_factory):  # noqa: ANN001
+def bob(user_factory):
     return user_factory("bob", full_name="Bob Das", balance="1000.00")
 
 
 @pytest.fixture
-def client(alice, auth_client):  # noqa: ANN001
+def client(alice, auth_client):
     return auth_client(alice)
 
 
-def balance(user) -> Decimal:  # noqa: ANN001
+def balance(user) -> Decimal:
     return account_for_user(user=user).balance
 
 
-def code(resp) -> str:  # noqa: ANN001
+def code(resp) -> str:
     return resp.json()["error"]["code"]
 
 
-def with_pin(alice) -> None:  # noqa: ANN001
+def with_pin(alice) -> None:
     pins.pin_set(user=alice, pin="2580", pin_confirm="2580")
 
 
 # --- each path: the request with {pin}, without it, with a wrong one ----------------------------
 
-def _transfer(client, bob, pin):  # noqa: ANN001, ANN202
+def _transfer(client, bob, pin):
     return client.post(TRANSFER, {"to_username": "bob", "amount": "10.00", **pin}, format="json")
 
 
-def _send(client, bob, pin):  # noqa: ANN001, ANN202
+def _send(client, bob, pin):
     return client.post(SEND, {"payee": bob.vpa, "amount": "10.00", **pin}, format="json")
 
 
-def _accept(client, bob, pin):  # noqa: ANN001, ANN202
+def _accept(client, bob, pin):
     request = money_request_create(requester=bob, payer="alice", amount=Decimal("10.00"), note="tea")
     return client.post(f"/api/payments/requests/{request.pk}/accept", pin, format="json")
 
 
-def _qr(client, bob, pin):  # noqa: ANN001, ANN202
+def _qr(client, bob, pin):
     from securebank.tests.threads import client_for
 
     issued = client_for(bob).post("/api/blockchain/generate-qr", {"amount": "10.00"}, format="json").json()
     return client.post("/api/blockchain/verify-qr", {"qr_data": issued["qr_data"], "confirm": True, **pin}, format="json")
 
 
-def _voice(client, bob, pin):  # noqa: ANN001, ANN202
+def _voice(client, bob, pin):
     body = client.post("/api/speech/process", {"text": "pay bob 10"}, format="json").json()
     assert body.get("confirmation_token"), body
     return client.post("/api/speech/execute", {"confirmation_token": body["confirmation_token"], **pin}, format="json")
@@ -85,7 +85,7 @@ PATHS = {"transfer": _transfer, "send": _send, "accept": _accept, "qr": _qr, "vo
 
 
 @pytest.fixture
-def contacts(alice, bob):  # noqa: ANN001
+def contacts(alice, bob):
     """Voice finds a payee among the caller's contacts: alice has paid bob once (before PINs)."""
     from payments.services import payment_send
 

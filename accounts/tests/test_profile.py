@@ -118,7 +118,7 @@ def test_the_authenticated_user_is_read_in_full(auth_client):
     assert resp.status_code == 200 and resp.json()["full_name"] == "Alice Rao" and resp.json()["vpa"] == alice.vpa
 
 
-def summary_from_elsewhere(*, user):  # noqa: ANN001, ANN201 - named by ACCOUNTS_ACCOUNT_SUMMARY below
+def summary_from_elsewhere(*, user):  # named by ACCOUNTS_ACCOUNT_SUMMARY below
     return {"from": "the setting", "user": user.username}
 
 

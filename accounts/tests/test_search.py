@@ -15,17 +15,17 @@ SEARCH = "/api/users/search"
 
 
 @pytest.fixture(autouse=True)
-def _risk(scripted_risk):  # noqa: ANN001
+def _risk(scripted_risk):
     return scripted_risk
 
 
 @pytest.fixture
-def alice(user_factory):  # noqa: ANN001
+def alice(user_factory):
     return user_factory("alice", full_name="Alice Rao")
 
 
 @pytest.fixture
-def people(alice, user_factory):  # noqa: ANN001
+def people(alice, user_factory):
     """rahul: alice paid him; priya: paid alice; meera: asked alice for money; rajesh: a stranger."""
     rahul = user_factory("rsharma", full_name="Rahul Sharma", phone="9876543210")
     priya = user_factory("priya", full_name="Priya Nair")
@@ -37,13 +37,13 @@ def people(alice, user_factory):  # noqa: ANN001
     return {"rahul": rahul, "priya": priya, "meera": meera, "rajesh": rajesh}
 
 
-def search(client, q):  # noqa: ANN001, ANN201
+def search(client, q):
     resp = client.get(SEARCH, {"q": q})
     assert resp.status_code == 200, resp.content
     return resp.json()["results"]
 
 
-def names(results) -> list[str]:  # noqa: ANN001
+def names(results) -> list[str]:
     return [r["username"] for r in results]
 
 
@@ -122,7 +122,7 @@ def test_needs_authentication_and_is_throttled(api_client, authed_client, thrott
     assert resp.status_code == 429 and resp.json()["error"]["code"] == "throttled"
 
 
-def everyone_is_a_contact(*, user):  # noqa: ANN001, ANN201 - named by ACCOUNTS_CONTACT_SOURCES below
+def everyone_is_a_contact(*, user):  # named by ACCOUNTS_CONTACT_SOURCES below
     from accounts.models import User
 
     return User.objects.values_list("pk", flat=True)

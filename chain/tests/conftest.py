@@ -2,7 +2,7 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def chain_settings(settings, scripted_risk):  # noqa: ANN001
+def chain_settings(settings, scripted_risk):
     """Cheap proof-of-work (difficulty 1) unless a test asks for the real default, and risk
     decisions on demand: `chain_settings.decision = "hold"`."""
     settings.BLOCKCHAIN_DIFFICULTY = 1

@@ -102,7 +102,7 @@ def test_the_doc_verifier_rejects_altered_proofs(auth_client, chain):
     assert verify_proof(proof, str(txn.pk))
     assert not verify_proof(proof, str(Transaction.objects.exclude(pk=txn.pk).first().pk))
 
-    def altered(change):  # noqa: ANN001, ANN202
+    def altered(change):
         copy = json.loads(json.dumps(proof))
         change(copy)
         return copy

@@ -43,7 +43,7 @@ def test_a_second_miner_waits_for_the_first_and_builds_on_its_block(monkeypatch)
     real_search = services.pow_search
     first_thread: list[int] = []
 
-    def slow_first_search(prefix, difficulty, **kw):  # noqa: ANN001, ANN003, ANN202
+    def slow_first_search(prefix, difficulty, **kw):
         if threading.get_ident() == first_thread[0]:
             in_pow.set()
             assert release.wait(30)
@@ -179,7 +179,7 @@ def test_a_chain_too_short_to_gain_from_workers_is_verified_without_forking(monk
     pay(users[0], users[1], "3.00")
     blocks_mine_pending(max_tx=4)
 
-    def no_fork(*_args, **_kwargs):  # noqa: ANN002, ANN003, ANN202
+    def no_fork(*_args, **_kwargs):
         raise AssertionError("forked for a short chain")
 
     monkeypatch.setattr(verification.multiprocessing, "get_context", no_fork)
@@ -197,7 +197,7 @@ def test_a_worker_that_fails_stops_the_run_with_its_error(monkeypatch):
     blocks_mine_pending(max_tx=3)
     real_range = verification._verify_range
 
-    def broken_after_the_first_range(first, last, batch, progress=None):  # noqa: ANN001, ANN202
+    def broken_after_the_first_range(first, last, batch, progress=None):
         if first > 0:  # only in a forked worker: the parent checks the first range itself
             raise ValueError("disk on fire")
         return real_range(first, last, batch, progress)

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 SEED_A, SEED_B = b"\xaa" * 32, b"\xbb" * 32
 
 
-def public(settings, seed: bytes) -> bytes:  # noqa: ANN001
+def public(settings, seed: bytes) -> bytes:
     previous = settings.CHAIN_SIGNING_KEY
     settings.CHAIN_SIGNING_KEY = seed
     try:
@@ -30,7 +30,7 @@ def public(settings, seed: bytes) -> bytes:  # noqa: ANN001
 
 
 @pytest.fixture
-def rotated(settings):  # noqa: ANN001
+def rotated(settings):
     """Genesis and block 1 signed by the original key D, block 2 by A, block 3 by B (current),
     A and D retired in that order of use. Returns (users, {name: public key}, {name: block})."""
     original = settings.CHAIN_SIGNING_KEY

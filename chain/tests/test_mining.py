@@ -152,7 +152,7 @@ def test_mine_blocks_loop_mines_survives_a_failed_round_and_stops_on_sigterm(mon
     real_mine = mine_blocks.blocks_mine_pending
     rounds = []
 
-    def scripted_mine(**kwargs):  # noqa: ANN003, ANN202
+    def scripted_mine(**kwargs):
         rounds.append(kwargs)
         if len(rounds) == 1:
             raise OperationalError("database restarting")

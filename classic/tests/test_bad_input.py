@@ -12,7 +12,7 @@ POSTS = ["auth/register", "auth/login", "payments/send", "payments/request", "bl
          "pin/verify", "pin/change", "pin/reset", "speech/parse-text", "speech/execute-command", "fraud/analyze"]
 
 
-def assert_classic_error(res, status: int | None = None) -> None:  # noqa: ANN001
+def assert_classic_error(res, status: int | None = None) -> None:
     assert 400 <= res.status_code < 500, (res.status_code, res.content[:200])
     if status is not None:
         assert res.status_code == status, res.json()

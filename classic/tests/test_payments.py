@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 API = "/classic/api"
 
 
-def balance(user) -> Decimal:  # noqa: ANN001
+def balance(user) -> Decimal:
     return Account.objects.get(owner=user, is_primary=True).balance
 
 

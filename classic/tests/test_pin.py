@@ -18,17 +18,17 @@ pytestmark = pytest.mark.django_db
 API = "/classic/api"
 
 
-def balance(user) -> Decimal:  # noqa: ANN001
+def balance(user) -> Decimal:
     return Account.objects.get(owner=user, is_primary=True).balance
 
 
-def send(client, bob, amount=10):  # noqa: ANN001
+def send(client, bob, amount=10):
     return client.post(f"{API}/payments/send", {"receiver_id": bob.pk, "amount": amount, "description": ""},
                        format="json")
 
 
 @pytest.fixture
-def alice_pin(alice):  # noqa: ANN001
+def alice_pin(alice):
     pins.pin_set(user=alice, pin="1234", pin_confirm="1234")
     return alice
 

@@ -48,7 +48,7 @@ def test_generate_qr_bad_input(auth_client, alice, body):
     assert not QRPayment.objects.exists()
 
 
-def pay(payer, payee, amount="10.00"):  # noqa: ANN001, ANN201
+def pay(payer, payee, amount="10.00"):
     """A completed payment: makes `payee` one of `payer`'s contacts (voice matches names among them)."""
     return transfer_create(payer=payer, payee_account=account_primary_for_user_id(user_id=payee.pk),
                            amount=Decimal(amount), kind=Transaction.Kind.PAYMENT, channel="upi", description="")

@@ -17,7 +17,7 @@ from classic.serializers import LogoutInput
 from classic.views.base import ClassicView, PublicView
 
 
-def _auth_answer(user, message: str) -> dict:  # noqa: ANN001
+def _auth_answer(user, message: str) -> dict:
     pair = services.tokens_for(user)
     # `token` is what the classic app keeps; access/refresh as in /api/ for other clients.
     return {"success": True, "message": message, "token": pair.access, "access": pair.access,
@@ -50,7 +50,7 @@ class LoginView(PublicView):
 class OptionalJWTAuthentication(JWTAuthentication):
     """A missing, expired or forged token is simply no user (logout must not fail)."""
 
-    def authenticate(self, request):  # noqa: ANN001, ANN201
+    def authenticate(self, request):
         try:
             return super().authenticate(request)
         except Exception:  # noqa: BLE001 - any token failure means "anonymous" here

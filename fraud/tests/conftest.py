@@ -27,14 +27,14 @@ TEST_FRAUD_SHARE = 0.01
 
 
 @pytest.fixture(scope="session")
-def generated_csv(tmp_path_factory) -> Path:  # noqa: ANN001
+def generated_csv(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("paysim") / "generated.csv"
     paysim_generate(rows=TEST_ROWS, seed=7, out=path, fraud_share=TEST_FRAUD_SHARE)
     return path
 
 
 @pytest.fixture(scope="session")
-def trained_model_dir(tmp_path_factory, generated_csv) -> Path:  # noqa: ANN001
+def trained_model_dir(tmp_path_factory, generated_csv) -> Path:
     """FRAUD_MODEL_DIR holding TEST_VERSION (and a copy of it as "test-model-2")."""
     root = tmp_path_factory.mktemp("models")
     df = paysim_load(generated_csv)
@@ -56,7 +56,7 @@ def _fresh_scoring_state():
 
 
 @pytest.fixture
-def model_dir_setting(settings, trained_model_dir):  # noqa: ANN001
+def model_dir_setting(settings, trained_model_dir):
     settings.FRAUD_MODEL_DIR = trained_model_dir
     return trained_model_dir
 
@@ -70,5 +70,5 @@ def register_model(version: str = TEST_VERSION, *, active: bool = True) -> Fraud
 
 
 @pytest.fixture
-def active_fraud_model(db, model_dir_setting) -> FraudModel:  # noqa: ANN001
+def active_fraud_model(db, model_dir_setting) -> FraudModel:
     return register_model()

@@ -17,7 +17,7 @@ ALERTS = "/admin/fraud/fraudalert/"
 MODELS = "/admin/fraud/fraudmodel/"
 
 
-def test_approve_and_reject_actions(staff_client):  # noqa: ANN001
+def test_approve_and_reject_actions(staff_client):
     alice, bob = make_user("alice"), make_user("bob")
     approve_txn, approve = held_transfer(payer=alice, payee=bob)
     reject_txn, reject = held_transfer(payer=bob, payee=alice)
@@ -36,7 +36,7 @@ def test_approve_and_reject_actions(staff_client):  # noqa: ANN001
     assert staff_client.get(f"{ALERTS}{approve.pk}/change/").status_code == 200
 
 
-def test_model_admin_shows_metrics_and_curve_and_activates(staff_client, model_dir_setting):  # noqa: ANN001
+def test_model_admin_shows_metrics_and_curve_and_activates(staff_client, model_dir_setting):
     register_model(active=False)
     (model_dir_setting / TEST_VERSION / "pr_curve.png").write_bytes(b"\x89PNG fake")
     row = FraudModel.objects.get()
@@ -49,7 +49,7 @@ def test_model_admin_shows_metrics_and_curve_and_activates(staff_client, model_d
     assert AuditEvent.objects.filter(action="fraud.model.activate").exists()
 
 
-def test_a_model_whose_files_do_not_load_is_not_activated(staff_client, settings, tmp_path):  # noqa: ANN001
+def test_a_model_whose_files_do_not_load_is_not_activated(staff_client, settings, tmp_path):
     settings.FRAUD_MODEL_DIR = tmp_path
     row = register_model("ghost", active=False)
     response = staff_client.post(MODELS, {"action": "activate", "_selected_action": [row.pk]}, follow=True)

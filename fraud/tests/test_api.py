@@ -14,24 +14,24 @@ from securebank.audit import AuditEvent
 
 
 @pytest.fixture
-def alice(db):  # noqa: ANN001
+def alice(db):
     return make_user("alice", full_name="Alice Rao", phone="+91 98765 43210")
 
 
 @pytest.fixture
-def bob(db):  # noqa: ANN001
+def bob(db):
     return make_user("bob", full_name="Bob Iyer", phone="9123456780")
 
 
 @pytest.fixture
-def operator(db):  # noqa: ANN001
+def operator(db):
     return make_user("opsy", is_staff=True)
 
 
 # --- POST /api/fraud/check -----------------------------------------------------------------------
 @pytest.mark.parametrize("payee", [{"to_vpa": "bob@securebank"}, {"to_phone": "+91 91234 56780"},
                                    {"to_username": "BOB"}, {"to_account": None}])
-def test_check_scores_without_moving_money(active_fraud_model, alice, bob, auth_client, payee):  # noqa: ANN001
+def test_check_scores_without_moving_money(active_fraud_model, alice, bob, auth_client, payee):
     if "to_account" in payee:
         payee = {"to_account": primary_account(bob).number}
     before = Transaction.objects.count()
@@ -45,7 +45,7 @@ def test_check_scores_without_moving_money(active_fraud_model, alice, bob, auth_
     assert Transaction.objects.count() == before and not FraudAlert.objects.exists()
 
 
-def test_check_low_risk_and_fail_closed(alice, bob, auth_client, active_fraud_model, monkeypatch):  # noqa: ANN001
+def test_check_low_risk_and_fail_closed(alice, bob, auth_client, active_fraud_model, monkeypatch):
     monkeypatch.setattr(registry, "RECHECK_SECONDS", 0.0)  # see the deletion at once
     client = auth_client(alice)
     low = client.post("/api/fraud/check", {"amount": 150, "to_vpa": "bob@securebank"}, format="json").json()
@@ -68,12 +68,12 @@ def test_check_low_risk_and_fail_closed(alice, bob, auth_client, active_fraud_mo
         ({"amount": "10.00", "to_vpa": "alice@securebank"}, 400, "self_transfer"),
     ],
 )
-def test_check_errors(alice, bob, auth_client, body, status, code):  # noqa: ANN001
+def test_check_errors(alice, bob, auth_client, body, status, code):
     res = auth_client(alice).post("/api/fraud/check", body, format="json")
     assert res.status_code == status and res.json()["error"]["code"] == code
 
 
-def test_endpoints_need_authentication(api_client, db):  # noqa: ANN001
+def test_endpoints_need_authentication(api_client, db):
     assert api_client.post("/api/fraud/check", {}, format="json").status_code == 401
     assert api_client.get("/api/fraud/alerts").status_code == 401
     assert api_client.post("/api/fraud/alerts/1/review", {"action": "approve"}, format="json").status_code == 401
@@ -81,7 +81,7 @@ def test_endpoints_need_authentication(api_client, db):  # noqa: ANN001
 
 
 # --- GET /api/fraud/alerts -----------------------------------------------------------------------
-def test_customers_see_their_own_alerts_without_internals(alice, bob, operator, auth_client):  # noqa: ANN001
+def test_customers_see_their_own_alerts_without_internals(alice, bob, operator, auth_client):
     txn, mine = held_transfer(payer=alice, payee=bob)
     held_transfer(payer=bob, payee=alice)
     res = auth_client(alice).get("/api/fraud/alerts")
@@ -95,7 +95,7 @@ def test_customers_see_their_own_alerts_without_internals(alice, bob, operator, 
     assert alert["review"] is None  # score, model and review trail are for staff
 
 
-def test_staff_see_all_alerts_and_filter_by_status(alice, bob, operator, auth_client):  # noqa: ANN001
+def test_staff_see_all_alerts_and_filter_by_status(alice, bob, operator, auth_client):
     _, first = held_transfer(payer=alice, payee=bob)
     _, second = held_transfer(payer=bob, payee=alice)
     client = auth_client(operator)
@@ -112,7 +112,7 @@ def test_staff_see_all_alerts_and_filter_by_status(alice, bob, operator, auth_cl
 
 
 # --- POST /api/fraud/alerts/<id>/review ----------------------------------------------------------
-def test_operator_approves_through_the_api(alice, bob, operator, auth_client):  # noqa: ANN001
+def test_operator_approves_through_the_api(alice, bob, operator, auth_client):
     txn, alert = held_transfer(payer=alice, payee=bob)
     res = auth_client(operator).post(f"/api/fraud/alerts/{alert.pk}/review", {"action": "approve", "note": "ok"},
                                      format="json")
@@ -123,7 +123,7 @@ def test_operator_approves_through_the_api(alice, bob, operator, auth_client):  
     assert AuditEvent.objects.filter(action="fraud.alert.approve", actor=operator).exists()
 
 
-def test_non_staff_get_403_before_any_lookup(alice, bob, auth_client):  # noqa: ANN001
+def test_non_staff_get_403_before_any_lookup(alice, bob, auth_client):
     _, alert = held_transfer(payer=alice, payee=bob)
     client = auth_client(alice)
     for alert_id in (alert.pk, 999_999):  # own alert or no alert: the same answer
@@ -133,7 +133,7 @@ def test_non_staff_get_403_before_any_lookup(alice, bob, auth_client):  # noqa: 
     assert alert.status == "open"
 
 
-def test_review_errors(alice, bob, operator, auth_client):  # noqa: ANN001
+def test_review_errors(alice, bob, operator, auth_client):
     _, alert = held_transfer(payer=alice, payee=bob)
     client = auth_client(operator)
     url = f"/api/fraud/alerts/{alert.pk}/review"
@@ -147,7 +147,7 @@ def test_review_errors(alice, bob, operator, auth_client):  # noqa: ANN001
 
 
 # --- GET /api/fraud/model/status and /api/health -------------------------------------------------
-def test_model_status_is_for_staff_only(active_fraud_model, alice, auth_client):  # noqa: ANN001
+def test_model_status_is_for_staff_only(active_fraud_model, alice, auth_client):
     """The model's version and metrics tell an attacker what to game: customers get 403."""
     response = auth_client(alice).get("/api/fraud/model/status")
     assert response.status_code == 403
@@ -156,7 +156,7 @@ def test_model_status_is_for_staff_only(active_fraud_model, alice, auth_client):
     assert "version" not in response.json() and TEST_VERSION not in response.content.decode()
 
 
-def test_model_status_and_health_without_a_model(operator, auth_client, api_client):  # noqa: ANN001
+def test_model_status_and_health_without_a_model(operator, auth_client, api_client):
     body = auth_client(operator).get("/api/fraud/model/status").json()
     assert body["active"] is False and body["version"] is None and body["loaded"] is False
     assert body["health"]["status"] == "degraded" and body["threshold"] == 0.7 and body["fail_open_limit"] == "5000.00"
@@ -165,7 +165,7 @@ def test_model_status_and_health_without_a_model(operator, auth_client, api_clie
     assert health["status"] in {"degraded", "unavailable"}
 
 
-def test_model_status_and_health_with_a_model(active_fraud_model, operator, auth_client, api_client):  # noqa: ANN001
+def test_model_status_and_health_with_a_model(active_fraud_model, operator, auth_client, api_client):
     body = auth_client(operator).get("/api/fraud/model/status").json()
     assert body["active"] is True and body["version"] == TEST_VERSION and body["loaded"] is True
     assert body["metrics"]["auprc"] == 0.99 and body["features"] == active_fraud_model.features
@@ -174,7 +174,7 @@ def test_model_status_and_health_with_a_model(active_fraud_model, operator, auth
 
 
 # --- Transfers through the API with the real assessor ---------------------------------------------
-def test_transfer_api_answers_201_202_422_by_decision(active_fraud_model, alice, bob, auth_client, settings):  # noqa: ANN001
+def test_transfer_api_answers_201_202_422_by_decision(active_fraud_model, alice, bob, auth_client, settings):
     client = auth_client(alice)
     ok = client.post("/api/transactions/transfer", {"to_username": "bob", "amount": "100.00"}, format="json")
     assert ok.status_code == 201 and ok.json()["transaction"]["fraud"]["decision"] == "allow"

@@ -20,7 +20,7 @@ LONG_AGO = AT - timedelta(days=1000)
 
 
 @pytest.fixture
-def ledger(db):  # noqa: ANN001
+def ledger(db):
     me = account("me", opened=AT - timedelta(days=200), balance="50000.00")
     shop = account("shop", opened=LONG_AGO)
     other = account("other", opened=LONG_AGO)
@@ -30,7 +30,7 @@ def ledger(db):  # noqa: ANN001
     return me, shop, other
 
 
-def test_history_figures(ledger):  # noqa: ANN001
+def test_history_figures(ledger):
     me, shop, _ = ledger
     b = behaviour_for_transfer(context_for(me, shop, "5500.00", AT))
     assert b.payee_payments == 10 and b.payee_established and not b.payee_is_new
@@ -43,7 +43,7 @@ def test_history_figures(ledger):  # noqa: ANN001
     assert b.new_payees_day == 0
 
 
-def test_new_payees_velocity_and_declined_attempts(ledger):  # noqa: ANN001
+def test_new_payees_velocity_and_declined_attempts(ledger):
     me, shop, _ = ledger
     mules = [account(f"mule{i}", opened=AT - timedelta(days=1)) for i in range(3)]
     for i, mule in enumerate(mules[:2]):
@@ -55,7 +55,7 @@ def test_new_payees_velocity_and_declined_attempts(ledger):  # noqa: ANN001
     assert b.payee_account_age_days == pytest.approx(1.0)
 
 
-def test_pass_through_and_mule_fan_in(ledger):  # noqa: ANN001
+def test_pass_through_and_mule_fan_in(ledger):
     me, _, other = ledger
     mule = account("mule", opened=AT - timedelta(hours=5), balance="30000.00")
     paid(other, mule, "30000.00", AT - timedelta(minutes=20))
@@ -71,7 +71,7 @@ def test_pass_through_and_mule_fan_in(ledger):  # noqa: ANN001
     assert not mine.pass_through  # nothing came in: the customer's own money
 
 
-def test_only_the_last_payments_are_read_and_the_payee_count_still_found(db):  # noqa: ANN001
+def test_only_the_last_payments_are_read_and_the_payee_count_still_found(db):
     me = account("busy", opened=LONG_AGO, balance="90000.00")
     old_friend, shop = account("oldfriend", opened=LONG_AGO), account("busyshop", opened=LONG_AGO)
     for i in range(3):
@@ -83,7 +83,7 @@ def test_only_the_last_payments_are_read_and_the_payee_count_still_found(db):  #
     assert history.payee_payments == 3  # found beyond the window
 
 
-def test_the_one_statement_reads_the_rows_the_ledger_querysets_define(ledger):  # noqa: ANN001
+def test_the_one_statement_reads_the_rows_the_ledger_querysets_define(ledger):
     me, shop, other = ledger
     paid(other, me, "1234.56", AT - timedelta(minutes=30))
     paid(other, me, "99.00", AT - timedelta(hours=2))  # too early for the last hour

@@ -22,11 +22,11 @@ from securebank.models import AuditEvent
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-def race(*targets) -> tuple[list, list]:  # noqa: ANN002
+def race(*targets) -> tuple[list, list]:
     results, errors = [], []
     barrier = threading.Barrier(len(targets))
 
-    def run(target) -> None:  # noqa: ANN001
+    def run(target) -> None:
         try:
             barrier.wait()
             results.append(target())
@@ -44,7 +44,7 @@ def race(*targets) -> tuple[list, list]:  # noqa: ANN002
 
 
 @pytest.mark.parametrize("rounds", [5])
-def test_approve_reject_and_expiry_racing_on_one_hold_settle_it_once(rounds):  # noqa: ANN001
+def test_approve_reject_and_expiry_racing_on_one_hold_settle_it_once(rounds):
     alice, bob, ops = make_user("alice", balance="100000.00"), make_user("bob"), make_user("ops", is_staff=True)
     for _ in range(rounds):
         txn, alert = held_transfer(payer=alice, payee=bob)
@@ -64,13 +64,13 @@ def test_approve_reject_and_expiry_racing_on_one_hold_settle_it_once(rounds):  #
     assert ledger_check().ok
 
 
-def test_parallel_transfers_scored_by_the_model_keep_the_ledger_exact(model_dir_setting, settings):  # noqa: ANN001
+def test_parallel_transfers_scored_by_the_model_keep_the_ledger_exact(model_dir_setting, settings):
     settings.FRAUD_BLOCK_THRESHOLD = 1.01  # drains are held rather than declined
     register_model()
     payers = [make_user(f"p{i}") for i in range(6)]
     payee = make_user("shop")
 
-    def transfer(user, amount):  # noqa: ANN001, ANN202
+    def transfer(user, amount):
         return lambda: transfer_create(payer=user, payee_account=primary_account(payee), amount=Decimal(amount)).transaction
 
     targets = [transfer(u, "10000.00" if i % 2 else "250.00") for i, u in enumerate(payers)]

@@ -35,21 +35,21 @@ def test_loads_the_real_sample_with_float_labels():
     assert np.allclose(df["amount"], raw["amount"]) and np.allclose(df["oldbalanceOrg"], raw["oldbalanceOrg"], rtol=1e-6)
 
 
-def test_loads_generated_integer_labels_and_names_on_request(generated_csv):  # noqa: ANN001
+def test_loads_generated_integer_labels_and_names_on_request(generated_csv):
     df = paysim_load(generated_csv, with_names=True)
     assert len(df) == 40_000
     assert set(np.unique(df["isFraud"])) == {0, 1}
     assert df["nameOrig"].str.startswith("C").all()
 
 
-def test_rows_limit_reads_only_the_head(generated_csv):  # noqa: ANN001
+def test_rows_limit_reads_only_the_head(generated_csv):
     head = paysim_load(generated_csv, rows=1_234)
     assert len(head) == 1_234
     full = paysim_load(generated_csv)
     assert np.array_equal(head["amount"].to_numpy(), full["amount"].to_numpy()[:1_234])
 
 
-def test_rejects_what_is_not_paysim(tmp_path):  # noqa: ANN001
+def test_rejects_what_is_not_paysim(tmp_path):
     bad_header = tmp_path / "a.csv"
     bad_header.write_text("step,type,amount\n1,PAYMENT,10.0\n")
     with pytest.raises(DatasetError, match="missing columns"):

@@ -37,7 +37,7 @@ def _vector(name: str, matrix: np.ndarray) -> float:
         ("98765.43", "1234567.89", "7.77", 13),  # balances float32 cannot hold exactly
     ],
 )
-def test_bank_transfer_and_its_paysim_row_give_identical_vectors(tmp_path, amount, available, payee, hour):  # noqa: ANN001
+def test_bank_transfer_and_its_paysim_row_give_identical_vectors(tmp_path, amount, available, payee, hour):
     at = datetime(2026, 3, 14, hour, 42, tzinfo=BANK_TIME_ZONE)
     live = features_from_transfer(
         kind="payment", amount=Decimal(amount), payer_available=Decimal(available), payee_balance=Decimal(payee), at=at
@@ -81,7 +81,7 @@ def test_feature_meanings():
     assert _vector("payee_empty", part) == 0.0 and _vector("oldbalanceDest", part) == 50.0
 
 
-def test_paysim_features_on_known_rows(tmp_path):  # noqa: ANN001
+def test_paysim_features_on_known_rows(tmp_path):
     path = tmp_path / "rows.csv"
     path.write_text(
         f"{HEADER}\n"

@@ -12,7 +12,7 @@ from fraud.generator import COLUMNS, FRAUD_ROW_SHARE, TRANSFER_LIMIT, paysim_gen
 
 
 @pytest.fixture(scope="module")
-def frame(tmp_path_factory) -> pd.DataFrame:  # noqa: ANN001
+def frame(tmp_path_factory) -> pd.DataFrame:
     path = tmp_path_factory.mktemp("gen") / "g.csv"
     summary = paysim_generate(rows=300_000, seed=3, out=path)
     assert summary.rows == 300_000
@@ -21,7 +21,7 @@ def frame(tmp_path_factory) -> pd.DataFrame:  # noqa: ANN001
     return df
 
 
-def test_columns_row_count_and_header_exactly_like_paysim(frame, tmp_path):  # noqa: ANN001
+def test_columns_row_count_and_header_exactly_like_paysim(frame, tmp_path):
     assert tuple(frame.columns) == COLUMNS
     assert len(frame) == 300_000
     path = tmp_path / "small.csv"
@@ -29,7 +29,7 @@ def test_columns_row_count_and_header_exactly_like_paysim(frame, tmp_path):  # n
     assert path.read_text().splitlines()[0] == ",".join(COLUMNS)  # unquoted, as in the real file
 
 
-def test_same_seed_same_file_other_seed_other_file(tmp_path):  # noqa: ANN001
+def test_same_seed_same_file_other_seed_other_file(tmp_path):
     a, b, c = tmp_path / "a.csv", tmp_path / "b.csv", tmp_path / "c.csv"
     paysim_generate(rows=5_000, seed=11, out=a)
     paysim_generate(rows=5_000, seed=11, out=b)
@@ -38,7 +38,7 @@ def test_same_seed_same_file_other_seed_other_file(tmp_path):  # noqa: ANN001
     assert a.read_bytes() != c.read_bytes()
 
 
-def test_type_mix_and_medians_follow_paysim(frame):  # noqa: ANN001
+def test_type_mix_and_medians_follow_paysim(frame):
     mix = frame["type"].value_counts(normalize=True)
     for kind, share in {"CASH_OUT": 0.35, "PAYMENT": 0.34, "CASH_IN": 0.22, "TRANSFER": 0.084, "DEBIT": 0.0065}.items():
         assert mix[kind] == pytest.approx(share, rel=0.08), kind
@@ -49,7 +49,7 @@ def test_type_mix_and_medians_follow_paysim(frame):  # noqa: ANN001
     assert (frame["amount"] == frame["amount"].round(2)).all()
 
 
-def test_day_night_cycle_for_legitimate_rows_fraud_uniform(frame):  # noqa: ANN001
+def test_day_night_cycle_for_legitimate_rows_fraud_uniform(frame):
     legit, fraud = frame[frame.isFraud == 0], frame[frame.isFraud == 1]
     assert frame["step"].between(1, 743).all()
     hours = legit["step"] % 24
@@ -60,7 +60,7 @@ def test_day_night_cycle_for_legitimate_rows_fraud_uniform(frame):  # noqa: ANN0
     assert fraud_night == pytest.approx(5 / 24, abs=0.07)
 
 
-def test_fraud_share_types_and_takeover_pattern(frame):  # noqa: ANN001
+def test_fraud_share_types_and_takeover_pattern(frame):
     fraud = frame[frame.isFraud == 1]
     assert len(fraud) / len(frame) == pytest.approx(FRAUD_ROW_SHARE, rel=0.1)
     assert set(fraud["type"]) == {"TRANSFER", "CASH_OUT"}
@@ -83,14 +83,14 @@ def test_fraud_share_types_and_takeover_pattern(frame):  # noqa: ANN001
     assert drains > 0.9
 
 
-def test_legitimate_outflows_often_start_from_zero_balance(frame):  # noqa: ANN001
+def test_legitimate_outflows_often_start_from_zero_balance(frame):
     legit = frame[(frame.isFraud == 0) & frame.type.isin(["TRANSFER", "CASH_OUT"])]
     assert (legit.oldbalanceOrg == 0).mean() == pytest.approx(0.5, abs=0.06)
     # PaySim floors an overdrawn balance at zero
     assert (legit.newbalanceOrig >= 0).all()
 
 
-def test_merchants_only_as_payment_payees_with_untracked_balances(frame):  # noqa: ANN001
+def test_merchants_only_as_payment_payees_with_untracked_balances(frame):
     merchant = frame["nameDest"].str.startswith("M")
     assert (frame.loc[merchant, "type"] == "PAYMENT").all()
     assert (frame.loc[frame.type == "PAYMENT", "nameDest"].str.startswith("M")).all()
@@ -99,7 +99,7 @@ def test_merchants_only_as_payment_payees_with_untracked_balances(frame):  # noq
     assert frame["nameOrig"].is_unique
 
 
-def test_flagged_transfer_moves_no_money(tmp_path):  # noqa: ANN001
+def test_flagged_transfer_moves_no_money(tmp_path):
     # victims above 30M are rare: a higher fraud share makes some appear in a small file
     path = tmp_path / "f.csv"
     summary = paysim_generate(rows=60_000, seed=5, out=path, fraud_share=0.3)
@@ -114,7 +114,7 @@ def test_flagged_transfer_moves_no_money(tmp_path):  # noqa: ANN001
     assert len(zero_cash_outs) == len(flagged)
 
 
-def test_memory_is_flat_in_rows(tmp_path):  # noqa: ANN001
+def test_memory_is_flat_in_rows(tmp_path):
     def peak(rows: int) -> int:
         tracemalloc.start()
         paysim_generate(rows=rows, seed=1, out=tmp_path / f"{rows}.csv")
@@ -126,7 +126,7 @@ def test_memory_is_flat_in_rows(tmp_path):  # noqa: ANN001
     assert large < small * 1.5, (small, large)
 
 
-def test_rejects_nonsense(tmp_path):  # noqa: ANN001
+def test_rejects_nonsense(tmp_path):
     with pytest.raises(ValueError):
         paysim_generate(rows=10, seed=1, out=tmp_path / "x.csv")
     with pytest.raises(ValueError):

@@ -47,7 +47,7 @@ def test_undefined_without_positives():
     assert classification_report(np.zeros(3), np.array([0.1, 0.2, 0.9]), threshold=0.7)["auprc"] is None
 
 
-def test_pr_curve_png(tmp_path):  # noqa: ANN001
+def test_pr_curve_png(tmp_path):
     rng = np.random.default_rng(0)
     y = rng.random(500) < 0.1
     p = np.clip(y * 0.6 + rng.random(500) * 0.5, 0, 1)

@@ -14,7 +14,7 @@ from fraud.policy import decide, policy_settings
 D = Decimal
 
 
-def behaviour(**changes) -> Behaviour:  # noqa: ANN003
+def behaviour(**changes) -> Behaviour:
     """An ordinary customer of a year paying a payee paid five times before, 2,500 of 20,000."""
     base = Behaviour(
         amount=D("2500.00"), available=D("20000.00"), account_age_days=365.0, payee_account_age_days=365.0,
@@ -26,7 +26,7 @@ def behaviour(**changes) -> Behaviour:  # noqa: ANN003
     return replace(base, **changes)
 
 
-def drain(**changes) -> Behaviour:  # noqa: ANN003
+def drain(**changes) -> Behaviour:
     """The whole balance, not unusually large for this customer (their largest was 15,000)."""
     return behaviour(**{"amount": D("20000.00"), "share_of_balance": 1.0, "hour_total": D("20000.00"),
                         "largest_recent": D("15000.00"), **changes})
@@ -55,7 +55,7 @@ def test_two_agreeing_strong_signals_to_a_new_payee_decline():
     assert verdict.decision == "decline"
 
 
-def test_the_model_counts_toward_a_decline_only_from_the_block_threshold(settings):  # noqa: ANN001
+def test_the_model_counts_toward_a_decline_only_from_the_block_threshold(settings):
     assert decide(0.9, drain(payee_payments=0, account_age_days=1.0)).decision == "hold"
     settings.FRAUD_BLOCK_THRESHOLD = 0.85
     assert decide(0.9, drain(payee_payments=0, account_age_days=1.0)).decision == "decline"
@@ -76,7 +76,7 @@ def test_velocity_is_by_size_and_baseline_not_a_count():
     assert "velocity" not in {s.code for s in decide(0.001, big_spender).signals}
 
 
-def test_weak_signals_hold_only_together(settings):  # noqa: ANN001
+def test_weak_signals_hold_only_together(settings):
     two = behaviour(payee_payments=0, largest_recent=D("500.00"))  # new payee + unusual amount
     assert {s.code for s in decide(0.01, two).signals} == {"new_payee", "unusual_amount"}
     assert decide(0.01, two).decision == "allow"
@@ -91,7 +91,7 @@ def test_weak_signals_hold_only_together(settings):  # noqa: ANN001
     ({"payee_new_payers_day": 6, "payee_payments": 0}, "mule_payee"),
     ({"new_payees_day": 3, "new_payees_day_total": D("20000.00"), "payee_payments": 0}, "new_payees_drain"),
 ])
-def test_each_strong_behaviour_signal_alone_holds(change, code):  # noqa: ANN001
+def test_each_strong_behaviour_signal_alone_holds(change, code):
     verdict = decide(0.001, behaviour(**change))
     assert code in {s.code for s in verdict.signals if s.strong} and verdict.decision == "hold"
 
@@ -104,7 +104,7 @@ def test_reasons_plain_for_the_customer_with_figures_for_the_operator():
     assert all(r.startswith(("strong: ", "weak: ")) for r in verdict.operator_reasons)
 
 
-def test_policy_settings_record_the_version_and_thresholds(settings):  # noqa: ANN001
+def test_policy_settings_record_the_version_and_thresholds(settings):
     settings.FRAUD_MULE_NEW_PAYERS = 9
     recorded = policy_settings()
     assert recorded["version"] and recorded["FRAUD_MULE_NEW_PAYERS"] == "9"

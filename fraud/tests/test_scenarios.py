@@ -13,11 +13,11 @@ from fraud.tests.ledger_history import scenario_in_ledger
 
 
 @pytest.fixture
-def booster(active_fraud_model):  # noqa: ANN001
+def booster(active_fraud_model):
     return active_model().booster
 
 
-def test_the_suite_meets_the_acceptance(booster):  # noqa: ANN001
+def test_the_suite_meets_the_acceptance(booster):
     summary = scenarios_summary(scenarios_run(booster_score(booster)))
     by_name = {r["name"]: r for r in summary["results"]}
     assert summary["normal"]["declined"] == 0 and summary["normal"]["held"] <= 1, summary["normal"]
@@ -35,7 +35,7 @@ def test_the_suite_meets_the_acceptance(booster):  # noqa: ANN001
     assert "unusual_hour" not in by_name["night_payer_at_night"]["signals"]
 
 
-def test_summary_fails_on_a_declined_normal_or_an_allowed_fraud(booster):  # noqa: ANN001
+def test_summary_fails_on_a_declined_normal_or_an_allowed_fraud(booster):
     results = scenarios_run(booster_score(booster))
     normal = next(r for r in results if r.kind == "normal")
     fraud = next(r for r in results if r.kind == "fraud")
@@ -46,7 +46,7 @@ def test_summary_fails_on_a_declined_normal_or_an_allowed_fraud(booster):  # noq
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.name for s in SCENARIOS])
-def test_through_the_ledger_the_decision_is_the_same(booster, scenario):  # noqa: ANN001
+def test_through_the_ledger_the_decision_is_the_same(booster, scenario):
     expected = {r.name: r for r in scenarios_run(booster_score(booster), (scenario,))}[scenario.name]
     verdict = risk_assessor.assess(scenario_in_ledger(scenario))
     assert verdict.decision == expected.decision

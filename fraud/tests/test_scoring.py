@@ -22,12 +22,12 @@ from ledger.risk import TransferContext
 
 
 @pytest.fixture
-def accounts(db):  # noqa: ANN001
+def accounts(db):
     payer, payee = make_user("payer"), make_user("payee")
     return primary_account(payer), primary_account(payee)
 
 
-def context(accounts, *, amount: str, available: str = "10000.00", payee_balance: str = "10000.00") -> TransferContext:  # noqa: ANN001
+def context(accounts, *, amount: str, available: str = "10000.00", payee_balance: str = "10000.00") -> TransferContext:
     payer, payee = accounts
     return TransferContext(
         payer_user_id=payer.owner_id, payee_user_id=payee.owner_id, payer_account_id=payer.pk,
@@ -37,7 +37,7 @@ def context(accounts, *, amount: str, available: str = "10000.00", payee_balance
     )
 
 
-def test_ordinary_payment_is_allowed_with_a_low_score(active_fraud_model, accounts):  # noqa: ANN001
+def test_ordinary_payment_is_allowed_with_a_low_score(active_fraud_model, accounts):
     score = transaction_score(context=context(accounts, amount="250.00"))
     assert score.decision == "allow" and score.risk_level == "low"
     assert score.probability is not None and score.probability < 0.3
@@ -45,7 +45,7 @@ def test_ordinary_payment_is_allowed_with_a_low_score(active_fraud_model, accoun
     assert score.reasons == []  # nothing worth explaining
 
 
-def test_draining_the_account_into_an_empty_payee_is_declined_with_reasons(active_fraud_model, accounts):  # noqa: ANN001
+def test_draining_the_account_into_an_empty_payee_is_declined_with_reasons(active_fraud_model, accounts):
     score = transaction_score(context=context(accounts, amount="10000.00", payee_balance="0.00"))
     assert score.decision == "decline" and score.risk_level == "critical"
     assert score.probability >= 0.95
@@ -54,7 +54,7 @@ def test_draining_the_account_into_an_empty_payee_is_declined_with_reasons(activ
     assert all(isinstance(r, str) and not any(ch.isdigit() for ch in r) for r in score.reasons[:3])
 
 
-def test_thresholds_come_from_settings(active_fraud_model, accounts, settings):  # noqa: ANN001
+def test_thresholds_come_from_settings(active_fraud_model, accounts, settings):
     settings.FRAUD_BLOCK_THRESHOLD = 1.01  # never decline: the same transfer is held instead
     score = transaction_score(context=context(accounts, amount="10000.00", payee_balance="0.00"))
     assert score.decision == "hold" and score.risk_level == "high"
@@ -65,7 +65,7 @@ def test_thresholds_come_from_settings(active_fraud_model, accounts, settings): 
 
 
 @pytest.mark.parametrize(("amount", "decision"), [("5000.00", "allow"), ("5000.01", "hold")])
-def test_no_model_fails_closed_above_the_limit(db, accounts, amount, decision):  # noqa: ANN001
+def test_no_model_fails_closed_above_the_limit(db, accounts, amount, decision):
     score = transaction_score(context=context(accounts, amount=amount))
     assert score.decision == decision
     assert score.probability is None and score.model_version is None and score.degraded
@@ -75,7 +75,7 @@ def test_no_model_fails_closed_above_the_limit(db, accounts, amount, decision): 
     assert state == "degraded" and "no active fraud model" in detail
 
 
-def test_unreadable_model_fails_closed_and_is_not_reread_every_time(db, accounts, settings, tmp_path, monkeypatch):  # noqa: ANN001
+def test_unreadable_model_fails_closed_and_is_not_reread_every_time(db, accounts, settings, tmp_path, monkeypatch):
     settings.FRAUD_MODEL_DIR = tmp_path
     (tmp_path / "broken").mkdir()
     (tmp_path / "broken" / MODEL_FILE).write_bytes(b"not a model")
@@ -93,9 +93,9 @@ def test_unreadable_model_fails_closed_and_is_not_reread_every_time(db, accounts
 
 
 def test_a_scoring_error_fails_closed_logs_without_features_and_degrades_health(
-    active_fraud_model, accounts, monkeypatch, caplog  # noqa: ANN001
+    active_fraud_model, accounts, monkeypatch, caplog
 ):
-    def boom(model, x):  # noqa: ANN001, ANN202
+    def boom(model, x):
         raise RuntimeError("kaput")
 
     monkeypatch.setattr(scoring, "model_probability", boom)
@@ -109,17 +109,17 @@ def test_a_scoring_error_fails_closed_logs_without_features_and_degrades_health(
     assert state == "degraded" and "2 scoring failure" in detail
 
 
-def test_a_non_finite_score_fails_closed(active_fraud_model, accounts, monkeypatch):  # noqa: ANN001
+def test_a_non_finite_score_fails_closed(active_fraud_model, accounts, monkeypatch):
     monkeypatch.setattr(scoring, "model_probability", lambda model, x: float("nan"))
     assert transaction_score(context=context(accounts, amount="6000.00")).decision == "hold"
 
 
-def test_health_ok_with_a_loaded_model(active_fraud_model):  # noqa: ANN001
+def test_health_ok_with_a_loaded_model(active_fraud_model):
     assert model_health() == ("ok", f"model {TEST_VERSION} loaded")
 
 
 def test_model_loads_once_and_reloads_when_the_active_version_changes(
-    active_fraud_model, accounts, monkeypatch, django_capture_on_commit_callbacks  # noqa: ANN001
+    active_fraud_model, accounts, monkeypatch, django_capture_on_commit_callbacks
 ):
     loads = []
     real = registry.model_files_load
@@ -136,7 +136,7 @@ def test_model_loads_once_and_reloads_when_the_active_version_changes(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_first_requests_load_the_model_once(model_dir_setting, monkeypatch):  # noqa: ANN001
+def test_concurrent_first_requests_load_the_model_once(model_dir_setting, monkeypatch):
     payer, payee = make_user("tpayer"), make_user("tpayee")
     accounts_pair = (primary_account(payer), primary_account(payee))
     register_model()
@@ -166,7 +166,7 @@ def test_concurrent_first_requests_load_the_model_once(model_dir_setting, monkey
     assert len(results) == 40 and len({(r.decision, round(r.probability, 9)) for r in results}) == 1
 
 
-def test_other_processes_see_a_new_version_within_the_recheck_interval(active_fraud_model, accounts, monkeypatch):  # noqa: ANN001
+def test_other_processes_see_a_new_version_within_the_recheck_interval(active_fraud_model, accounts, monkeypatch):
     clock = [1000.0]
     monkeypatch.setattr(registry.time, "monotonic", lambda: clock[0])
     assert transaction_score(context=context(accounts, amount="100.00")).model_version == TEST_VERSION
@@ -179,8 +179,8 @@ def test_other_processes_see_a_new_version_within_the_recheck_interval(active_fr
     assert transaction_score(context=context(accounts, amount="100.00")).model_version == "test-model-2"
 
 
-def test_scoring_costs_one_query_and_one_more_for_a_new_payee(  # noqa: ANN201
-    active_fraud_model, accounts, django_assert_num_queries,  # noqa: ANN001
+def test_scoring_costs_one_query_and_one_more_for_a_new_payee(
+    active_fraud_model, accounts, django_assert_num_queries,
 ):
     transaction_score(context=context(accounts, amount="100.00"))  # version checked, model loaded
     with django_assert_num_queries(1):  # last payments, money in during the last hour, opening dates

@@ -25,21 +25,21 @@ from securebank.audit import AuditEvent
 
 
 @pytest.fixture
-def alice(db):  # noqa: ANN001
+def alice(db):
     return make_user("alice", full_name="Alice Rao")
 
 
 @pytest.fixture
-def bob(db):  # noqa: ANN001
+def bob(db):
     return make_user("bob", full_name="Bob Iyer")
 
 
 @pytest.fixture
-def operator(db):  # noqa: ANN001
+def operator(db):
     return make_user("opsy", is_staff=True)
 
 
-def balances(*users) -> list[tuple[Decimal, Decimal]]:  # noqa: ANN002
+def balances(*users) -> list[tuple[Decimal, Decimal]]:
     return [(a.balance, a.held) for a in (primary_account(u) for u in users)]
 
 
@@ -49,7 +49,7 @@ def test_the_ledger_uses_this_assessor():
     assert get_risk_assessor() is risk_assessor
 
 
-def test_fail_closed_hold_raises_an_alert_and_notifies_the_payer(alice, bob, django_capture_on_commit_callbacks):  # noqa: ANN001
+def test_fail_closed_hold_raises_an_alert_and_notifies_the_payer(alice, bob, django_capture_on_commit_callbacks):
     layer = get_channel_layer()
     channel = async_to_sync(layer.new_channel)()
     async_to_sync(layer.group_add)(f"user_{alice.pk}", channel)
@@ -68,7 +68,7 @@ def test_fail_closed_hold_raises_an_alert_and_notifies_the_payer(alice, bob, dja
     assert not Notification.objects.filter(user=bob).exists()
 
 
-def test_model_hold_stores_score_decision_version_and_reasons(active_fraud_model, alice, bob, settings):  # noqa: ANN001
+def test_model_hold_stores_score_decision_version_and_reasons(active_fraud_model, alice, bob, settings):
     settings.FRAUD_BLOCK_THRESHOLD = 1.01  # hold instead of declining
     outcome = transfer_create(payer=alice, payee_account=primary_account(bob), amount=Decimal("10000.00"))
     txn = outcome.transaction
@@ -80,7 +80,7 @@ def test_model_hold_stores_score_decision_version_and_reasons(active_fraud_model
     assert alert.risk_level == "high" and alert.model_version == active_fraud_model.version
 
 
-def test_decline_records_the_transaction_moves_nothing_and_raises_no_alert(active_fraud_model, alice, bob):  # noqa: ANN001
+def test_decline_records_the_transaction_moves_nothing_and_raises_no_alert(active_fraud_model, alice, bob):
     before = balances(alice, bob)
     txn = transfer_create(payer=alice, payee_account=primary_account(bob), amount=Decimal("10000.00")).transaction
     assert txn.status == Transaction.Status.DECLINED and txn.fraud_decision == "decline"
@@ -89,14 +89,14 @@ def test_decline_records_the_transaction_moves_nothing_and_raises_no_alert(activ
     assert not FraudAlert.objects.exists() and not txn.entries.exists()
 
 
-def test_allowed_transfer_stores_its_score(active_fraud_model, alice, bob):  # noqa: ANN001
+def test_allowed_transfer_stores_its_score(active_fraud_model, alice, bob):
     txn = transfer_create(payer=alice, payee_account=primary_account(bob), amount=Decimal("120.00")).transaction
     assert txn.status == Transaction.Status.COMPLETED and txn.fraud_decision == "allow"
     assert txn.fraud_score is not None and txn.fraud_score < Decimal("0.3")
     assert txn.fraud_model_version == active_fraud_model.version
 
 
-def test_approve_completes_the_hold(alice, bob, operator, django_capture_on_commit_callbacks):  # noqa: ANN001
+def test_approve_completes_the_hold(alice, bob, operator, django_capture_on_commit_callbacks):
     txn, alert = held_transfer(payer=alice, payee=bob)
     with django_capture_on_commit_callbacks(execute=True):
         reviewed = alert_review(alert_id=alert.pk, actor=operator, action="approve", note="customer confirmed by phone")
@@ -114,7 +114,7 @@ def test_approve_completes_the_hold(alice, bob, operator, django_capture_on_comm
     assert outcome.title == "Held payment approved" and outcome.data["status"] == "approved"
 
 
-def test_reject_releases_the_hold(alice, bob, operator):  # noqa: ANN001
+def test_reject_releases_the_hold(alice, bob, operator):
     txn, alert = held_transfer(payer=alice, payee=bob)
     alert_review(alert_id=alert.pk, actor=operator, action="reject")
     txn.refresh_from_db()
@@ -126,7 +126,7 @@ def test_reject_releases_the_hold(alice, bob, operator):  # noqa: ANN001
     assert Notification.objects.filter(user=alice, title="Held payment stopped").exists()
 
 
-def test_review_errors(alice, bob, operator):  # noqa: ANN001
+def test_review_errors(alice, bob, operator):
     _, alert = held_transfer(payer=alice, payee=bob)
     with pytest.raises(ReviewNotAllowed):
         alert_review(alert_id=alert.pk, actor=alice, action="approve")
@@ -138,7 +138,7 @@ def test_review_errors(alice, bob, operator):  # noqa: ANN001
     assert AuditEvent.objects.filter(action__startswith="fraud.alert").count() == 1
 
 
-def test_approve_fails_whole_when_the_payee_is_frozen(alice, bob, operator):  # noqa: ANN001
+def test_approve_fails_whole_when_the_payee_is_frozen(alice, bob, operator):
     txn, alert = held_transfer(payer=alice, payee=bob)
     account_set_status(account=primary_account(bob), status=Account.Status.FROZEN, actor=operator)
     with pytest.raises(AccountFrozen):
@@ -149,7 +149,7 @@ def test_approve_fails_whole_when_the_payee_is_frozen(alice, bob, operator):  # 
     assert not AuditEvent.objects.filter(action__startswith="fraud.alert").exists()
 
 
-def test_expired_holds_are_released_once(alice, bob, operator):  # noqa: ANN001
+def test_expired_holds_are_released_once(alice, bob, operator):
     txn, alert = held_transfer(payer=alice, payee=bob)
     _, reviewed = held_transfer(payer=bob, payee=alice, amount="5500.00")
     assert holds_release_expired(now=txn.hold_expires_at - timedelta(seconds=1)) == 0
@@ -165,7 +165,7 @@ def test_expired_holds_are_released_once(alice, bob, operator):  # noqa: ANN001
     assert holds_release_expired(now=later) == 0
 
 
-def test_release_expired_holds_command(alice, bob, settings):  # noqa: ANN001
+def test_release_expired_holds_command(alice, bob, settings):
     settings.FRAUD_HOLD_TTL_HOURS = 0  # due at once
     held_transfer(payer=alice, payee=bob)
     out = io.StringIO()

@@ -22,7 +22,7 @@ from fraud.training import TrainParams, model_fit
 from securebank.models import AuditEvent
 
 
-def test_model_fit_splits_by_time_and_reports_test_metrics(generated_csv):  # noqa: ANN001
+def test_model_fit_splits_by_time_and_reports_test_metrics(generated_csv):
     df = paysim_load(generated_csv)
     messages: list[str] = []
     result = model_fit(df, params=TrainParams(max_rounds=30, threads=2), threshold=0.7, say=messages.append)
@@ -44,7 +44,7 @@ def test_model_fit_splits_by_time_and_reports_test_metrics(generated_csv):  # no
 
 @needs_real_sample
 @pytest.mark.django_db
-def test_train_command_on_the_real_sample_saves_registers_and_activates(settings, tmp_path):  # noqa: ANN001
+def test_train_command_on_the_real_sample_saves_registers_and_activates(settings, tmp_path):
     settings.FRAUD_MODEL_DIR = tmp_path / "models"
     out = io.StringIO()
     call_command("train_fraud_model", "--data", str(REAL_SAMPLE), "--activate", "--max-rounds", "40", stdout=out)
@@ -69,7 +69,7 @@ def test_train_command_on_the_real_sample_saves_registers_and_activates(settings
 
 
 @pytest.mark.django_db
-def test_train_command_generates_data_when_no_file_is_given(settings, tmp_path):  # noqa: ANN001
+def test_train_command_generates_data_when_no_file_is_given(settings, tmp_path):
     settings.DATA_DIR = tmp_path
     settings.FRAUD_MODEL_DIR = tmp_path / "models"
     out = io.StringIO()
@@ -83,7 +83,7 @@ def test_train_command_generates_data_when_no_file_is_given(settings, tmp_path):
 
 
 @pytest.mark.django_db
-def test_train_if_missing_does_nothing_when_a_model_is_active(active_fraud_model):  # noqa: ANN001
+def test_train_if_missing_does_nothing_when_a_model_is_active(active_fraud_model):
     out = io.StringIO()
     call_command("train_fraud_model", "--if-missing", "--activate", stdout=out)
     assert "nothing to do" in out.getvalue()
@@ -91,7 +91,7 @@ def test_train_if_missing_does_nothing_when_a_model_is_active(active_fraud_model
 
 
 @pytest.mark.django_db
-def test_train_command_fails_cleanly(tmp_path):  # noqa: ANN001
+def test_train_command_fails_cleanly(tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("a,b\n1,2\n")
     with pytest.raises(CommandError, match="training failed"):
@@ -101,7 +101,7 @@ def test_train_command_fails_cleanly(tmp_path):  # noqa: ANN001
 
 
 @pytest.mark.django_db
-def test_evaluate_command_prints_metrics_and_writes_scores(active_fraud_model, generated_csv, tmp_path):  # noqa: ANN001
+def test_evaluate_command_prints_metrics_and_writes_scores(active_fraud_model, generated_csv, tmp_path):
     out = io.StringIO()
     scores = tmp_path / "scores.csv"
     call_command("evaluate_fraud_model", "--data", str(generated_csv), "--scores-out", str(scores), stdout=out)
@@ -118,7 +118,7 @@ def test_evaluate_command_prints_metrics_and_writes_scores(active_fraud_model, g
 
 
 @pytest.mark.django_db
-def test_evaluate_command_names_a_model_or_fails(model_dir_setting, generated_csv):  # noqa: ANN001
+def test_evaluate_command_names_a_model_or_fails(model_dir_setting, generated_csv):
     with pytest.raises(CommandError, match="No active fraud model"):
         call_command("evaluate_fraud_model", "--data", str(generated_csv))
     with pytest.raises(CommandError, match="No such fraud model"):

@@ -25,7 +25,7 @@ from django.db import migrations
 from django.utils import timezone
 
 
-def settle_claim_first_keys(apps, schema_editor):  # noqa: ANN001, ANN201
+def settle_claim_first_keys(apps, schema_editor):
     IdempotencyKey = apps.get_model("ledger", "IdempotencyKey")
     unanswered = IdempotencyKey.objects.filter(state="in_progress")
     expired = timezone.now() - timedelta(hours=max(settings.IDEMPOTENCY_KEY_TTL_HOURS, 24))

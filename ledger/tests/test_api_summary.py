@@ -22,15 +22,15 @@ IST = ZoneInfo("Asia/Kolkata")
 
 
 @pytest.fixture(autouse=True)
-def _risk(scripted_risk):  # noqa: ANN001
+def _risk(scripted_risk):
     return scripted_risk
 
 
-def acc(user) -> Account:  # noqa: ANN001
+def acc(user) -> Account:
     return Account.objects.get(owner=user, is_primary=True)
 
 
-def pay(payer, payee, amount: str, *, days_ago: float = 0, kind: str | None = None) -> Transaction:  # noqa: ANN001
+def pay(payer, payee, amount: str, *, days_ago: float = 0, kind: str | None = None) -> Transaction:
     outcome = services.transfer_create(payer=payer, payee_account=acc(payee), amount=D(amount), description="t")
     txn = outcome.transaction
     changes = {}

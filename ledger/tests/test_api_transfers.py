@@ -164,7 +164,7 @@ def test_failure_after_the_money_commits_nothing_and_the_retry_pays_once(auth_cl
 
     real = views.transfer_result
 
-    def broken(outcome):  # noqa: ANN001, ANN202
+    def broken(outcome):
         raise RuntimeError("answer could not be built")
 
     client = auth_client(alice)

@@ -20,7 +20,7 @@ BODY = {"to_username": "bob", "amount": "5.00"}
 pytestmark = pytest.mark.django_db
 
 
-def post(client, key: str, body: dict | None = None):  # noqa: ANN001, ANN201
+def post(client, key: str, body: dict | None = None):
     return client.post(URL, body or BODY, format="json", HTTP_IDEMPOTENCY_KEY=key)
 
 

@@ -221,7 +221,7 @@ def test_signal_fires_only_after_commit(django_capture_on_commit_callbacks):
     alice, bob = make_user("alice"), make_user("bob")
     received = []
 
-    def listener(sender, transaction, event, balances, **kwargs):  # noqa: ANN001
+    def listener(sender, transaction, event, balances, **kwargs):
         received.append((transaction.pk, event, balances))
 
     transaction_committed.connect(listener)

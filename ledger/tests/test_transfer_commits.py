@@ -34,7 +34,7 @@ def counted(monkeypatch):
         autocommit: list[str] = []  # noqa: RUF012 - one instance per test
 
         @contextmanager
-        def watch(self):  # noqa: ANN202
+        def watch(self):
             self.commits, self.autocommit = 0, []
             with connection.execute_wrapper(self._statement):
                 self.active = True

@@ -66,7 +66,7 @@ class Listener:
             self.client.on(event, handler=self._recorder(event))
         self.client.on("connect_error", handler=self.connect_errors.append)
 
-    def _recorder(self, event: str):  # noqa: ANN202
+    def _recorder(self, event: str):
         async def record(payload: Any) -> None:
             await self.events.put((event, payload))
 

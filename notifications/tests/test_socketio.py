@@ -44,12 +44,12 @@ def access(user: Any) -> str:
 
 
 @pytest.fixture
-def users(db):  # noqa: ANN001
+def users(db):
     return make_user("alice", full_name="Alice Rao"), make_user("bob", full_name="Bob Iyer"), make_user("carol")
 
 
 @pytest.fixture(autouse=True)
-def allow_all_risk(settings):  # noqa: ANN001
+def allow_all_risk(settings):
     settings.LEDGER_RISK_ASSESSOR = "ledger.risk.AllowAll"
 
 
@@ -70,7 +70,7 @@ def _no_subscription_left():
 
 
 @pytest.fixture
-def group_adds(monkeypatch):  # noqa: ANN001
+def group_adds(monkeypatch):
     """Every group a socket joins, whatever the channel layer."""
     layer = get_channel_layer()
     calls: list[str] = []

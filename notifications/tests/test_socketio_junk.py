@@ -35,7 +35,7 @@ LIMIT = socketio_server.MAX_CLIENT_MESSAGE_BYTES
 
 
 @pytest.fixture(autouse=True)
-def allow_all_risk(settings):  # noqa: ANN001
+def allow_all_risk(settings):
     settings.LEDGER_RISK_ASSESSOR = "ledger.risk.AllowAll"
 
 
@@ -47,12 +47,12 @@ def _fresh_channel_layer():
 
 
 @pytest.fixture
-def users(db):  # noqa: ANN001
+def users(db):
     return make_user("alice", full_name="Alice Rao"), make_user("bob", full_name="Bob Iyer")
 
 
 @pytest.fixture(autouse=True)
-def no_tracebacks(caplog):  # noqa: ANN001
+def no_tracebacks(caplog):
     """No log record with a traceback, and nothing at ERROR, from anything the junk reached."""
     caplog.set_level(logging.INFO)
     yield

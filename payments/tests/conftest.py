@@ -2,20 +2,20 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def scripted_risk(scripted_risk):  # noqa: ANN001
+def scripted_risk(scripted_risk):
     """Payments tests decide risk outcomes themselves: `scripted_risk.decision = "hold"`."""
     return scripted_risk
 
 
 @pytest.fixture
-def alice(db):  # noqa: ANN001
+def alice(db):
     from payments.tests.factories import make_user
 
     return make_user("alice", full_name="Alice Rao", phone="+91 98765 43210")
 
 
 @pytest.fixture
-def bob(db):  # noqa: ANN001
+def bob(db):
     from payments.tests.factories import make_user
 
     return make_user("bob", full_name="Bob Iyer", phone="9123456780")

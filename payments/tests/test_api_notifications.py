@@ -10,7 +10,7 @@ from payments.notifications import notification_send
 pytestmark = pytest.mark.django_db
 
 
-def seed(user, n: int) -> list[Notification]:  # noqa: ANN001
+def seed(user, n: int) -> list[Notification]:
     return [notification_send(user_id=user.pk, event="notification", data={"kind": "test", "i": i},
                               title=f"t{i}", message=f"m{i}") for i in range(n)]
 

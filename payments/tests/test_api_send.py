@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 SEND = "/api/payments/send"
 
 
-def balance(user) -> Decimal:  # noqa: ANN001
+def balance(user) -> Decimal:
     return Account.objects.get(owner=user, is_primary=True).balance
 
 

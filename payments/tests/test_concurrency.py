@@ -18,7 +18,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 THREADS = 8
 
 
-def race(calls: list) -> list:  # noqa: ANN001
+def race(calls: list) -> list:
     """Run each call in its own thread (own connection), released together by a barrier."""
     barrier = threading.Barrier(len(calls))
     results: list = [None] * len(calls)
@@ -85,7 +85,7 @@ def test_concurrent_accepts_over_http_with_different_keys_pay_once(auth_client):
     request = make_request(bob, alice, "123.00")
     url = f"/api/payments/requests/{request.pk}/accept"
 
-    def accept(i: int):  # noqa: ANN202
+    def accept(i: int):
         return lambda: auth_client(alice).post(url, HTTP_IDEMPOTENCY_KEY=f"k-{i}").status_code
 
     codes = race([accept(i) for i in range(THREADS)])

@@ -46,7 +46,7 @@ def two_servers():
             server.stop()
 
 
-async def receive_events(ws, count: int, timeout: float = 15) -> list[dict]:  # noqa: ANN001
+async def receive_events(ws, count: int, timeout: float = 15) -> list[dict]:
     return [json.loads(await asyncio.wait_for(ws.recv(), timeout)) for _ in range(count)]
 
 

@@ -31,7 +31,7 @@ def pushed(monkeypatch):
     return sent
 
 
-def events_for(pushed, user) -> list[str]:  # noqa: ANN001
+def events_for(pushed, user) -> list[str]:
     return [event for group, event, _ in pushed if group == f"user_{user.pk}"]
 
 
@@ -119,7 +119,7 @@ def test_deposit_and_reversal(alice, bob, pushed, django_capture_on_commit_callb
 def test_notifications_that_cannot_be_stored_stop_the_payment(alice, bob, monkeypatch, pushed,
                                                               django_capture_on_commit_callbacks):
     """The outbox is part of the money's transaction: no payment whose notifications are lost."""
-    def boom(**kwargs):  # noqa: ANN003, ANN202
+    def boom(**kwargs):
         raise RuntimeError("publisher down")
 
     monkeypatch.setattr("payments.services.events.transaction_events_publish", boom)

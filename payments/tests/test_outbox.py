@@ -44,7 +44,7 @@ def _in_memory_layer(settings):
 def listening():
     """`listening(user)` -> a function returning the events that reached the user's group since
     it was last called."""
-    def listen(user):  # noqa: ANN001, ANN202
+    def listen(user):
         layer = get_channel_layer()
         channel = async_to_sync(layer.new_channel)()
         async_to_sync(layer.group_add)(f"user_{user.pk}", channel)

@@ -18,11 +18,11 @@ from payments.tests.factories import make_expired_request, make_request, make_us
 pytestmark = pytest.mark.django_db
 
 
-def balance(user) -> Decimal:  # noqa: ANN001
+def balance(user) -> Decimal:
     return Account.objects.get(owner=user, is_primary=True).balance
 
 
-def url(request, action: str) -> str:  # noqa: ANN001
+def url(request, action: str) -> str:
     return f"/api/payments/requests/{request.pk}/{action}"
 
 
@@ -197,7 +197,7 @@ def test_a_failed_reopen_rolls_the_hold_release_back(alice, bob, auth_client, sc
     scripted_risk.decision = "hold"
     txn_id = auth_client(alice).post(url(request, "accept")).json()["transaction"]["id"]
 
-    def broken(**kwargs):  # noqa: ANN003, ANN202
+    def broken(**kwargs):
         raise RuntimeError("request store unavailable")
 
     monkeypatch.setattr(services, "money_request_payment_released", broken)
@@ -247,7 +247,7 @@ def test_decline_and_cancel_take_no_fields(alice, bob, auth_client):
 ACTOR = {"accept": "payer", "decline": "payer", "cancel": "requester"}
 
 
-def _in_state(state: str, requester, payer):  # noqa: ANN001, ANN202
+def _in_state(state: str, requester, payer):
     if state == "expired_unprocessed":
         return make_expired_request(requester, payer)
     request = make_request(requester, payer, "10.00")
@@ -343,7 +343,7 @@ def test_expire_requests_loop_stops_on_sigterm(alice, bob, capsys, monkeypatch):
     monkeypatch.setattr(loop, "close_old_connections", lambda: None)  # keep the test's transaction
     waits = []
 
-    def wait(self, seconds: float) -> None:  # noqa: ANN001
+    def wait(self, seconds: float) -> None:
         waits.append(seconds)
         os.kill(os.getpid(), signals.SIGTERM)  # asked to stop during the first wait
 

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def database_down(monkeypatch):
     """Every new cursor fails as psycopg does when PostgreSQL is restarting (Django wraps it)."""
-    def refuse(self, *args, **kwargs):  # noqa: ANN001
+    def refuse(self, *args, **kwargs):
         raise OperationalError('connection to server at "10.9.8.7", port 5432 failed: password=hunter2')
 
     monkeypatch.setattr(BaseDatabaseWrapper, "cursor", refuse)
@@ -29,7 +29,7 @@ def database_down(monkeypatch):
     return monkeypatch
 
 
-def assert_unavailable(resp) -> None:  # noqa: ANN001
+def assert_unavailable(resp) -> None:
     assert resp.status_code == 503, resp.content
     body = resp.json()
     assert body["error"]["code"] == "service_unavailable" and set(body["error"]) == {"code", "message", "fields"}

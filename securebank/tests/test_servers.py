@@ -46,7 +46,7 @@ def database() -> Iterator[dict[str, str]]:
 
 
 @pytest.fixture(scope="module", params=sorted(SERVERS))
-def server(request, database) -> Iterator[Server]:  # noqa: ANN001
+def server(request, database) -> Iterator[Server]:
     port = free_port()
     argv = [sys.executable, *(a.replace("{port}", str(port)) for a in SERVERS[request.param])]
     log = Path(tempfile.mkstemp(prefix=f"{request.param}-{port}-", suffix=".log")[1])

@@ -16,7 +16,7 @@ from securebank import sql
 pytestmark = pytest.mark.django_db
 
 
-def _fields(obj) -> dict:  # noqa: ANN001
+def _fields(obj) -> dict:
     return {f.attname: getattr(obj, f.attname) for f in type(obj)._meta.concrete_fields}
 
 

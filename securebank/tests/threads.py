@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
 
-def client_for(user) -> APIClient:  # noqa: ANN001
+def client_for(user) -> APIClient:
     """An APIClient authenticated with a real JWT access token for `user`."""
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")

@@ -6,7 +6,7 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def scripted_risk(scripted_risk):  # noqa: ANN001
+def scripted_risk(scripted_risk):
     """Voice tests choose risk outcomes (`scripted_risk.decision = "hold"`); the real fraud
     assessor is exercised in test_execute.py::test_real_fraud_scoring_applies."""
     return scripted_risk

@@ -20,7 +20,7 @@ needs_tools = pytest.mark.skipif(not tools_available(), reason="needs espeak-ng 
 
 
 @pytest.fixture
-def alice(db):  # noqa: ANN001
+def alice(db):
     alice = make_user("alice", full_name="Alice Rao")
     make_contact(alice, make_user("rsharma", full_name="Rahul Sharma"))
     make_contact(alice, make_user("tbhosale", full_name="Tanmay Bhosale"))
@@ -28,11 +28,11 @@ def alice(db):  # noqa: ANN001
 
 
 @pytest.fixture
-def client(alice, auth_client):  # noqa: ANN001
+def client(alice, auth_client):
     return auth_client(alice)
 
 
-def upload(client, data: bytes, name: str = "command.wav"):  # noqa: ANN001, ANN201
+def upload(client, data: bytes, name: str = "command.wav"):
     return client.post(PROCESS, {"audio": SimpleUploadedFile(name, data, content_type="audio/wav")}, format="multipart")
 
 

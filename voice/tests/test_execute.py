@@ -22,34 +22,34 @@ from voice.tests.factories import make_contact, make_user
 PROCESS, EXECUTE = "/api/speech/process", "/api/speech/execute"
 
 
-def balance(user) -> Decimal:  # noqa: ANN001
+def balance(user) -> Decimal:
     return Account.objects.get(owner=user, is_primary=True).balance
 
 
 @pytest.fixture
-def alice(db):  # noqa: ANN001
+def alice(db):
     return make_user("alice", full_name="Alice Rao")
 
 
 @pytest.fixture
-def rahul(alice):  # noqa: ANN001
+def rahul(alice):
     rahul = make_user("rsharma", full_name="Rahul Sharma")
     make_contact(alice, rahul, "1.00")
     return rahul
 
 
 @pytest.fixture
-def client(alice, auth_client):  # noqa: ANN001
+def client(alice, auth_client):
     return auth_client(alice)
 
 
-def token_for(client, text: str) -> str:  # noqa: ANN001
+def token_for(client, text: str) -> str:
     body = client.post(PROCESS, {"text": text}, format="json").json()
     assert body["confirmation_token"], body
     return body["confirmation_token"]
 
 
-def execute(client, token: str, key: str | None = None):  # noqa: ANN001, ANN201
+def execute(client, token: str, key: str | None = None):
     headers = {"HTTP_IDEMPOTENCY_KEY": key} if key else {}
     return client.post(EXECUTE, {"confirmation_token": token}, format="json", **headers)
 
@@ -102,7 +102,7 @@ def test_a_token_is_bound_to_its_user(client, alice, rahul, auth_client):
     assert execute(client, token).status_code == 201  # still good for its owner
 
 
-def _tampered(token: str, **changes) -> str:  # noqa: ANN003
+def _tampered(token: str, **changes) -> str:
     payload, rest = token.split(":", 1)
     claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     claims.update(changes)
@@ -219,7 +219,7 @@ def test_a_refused_request_leaves_the_token_usable(client, rahul, monkeypatch):
 
     token = token_for(client, "request 100 from rahul")
 
-    def refuse(**kwargs):  # noqa: ANN003, ANN202
+    def refuse(**kwargs):
         raise PayerNotFound()
 
     monkeypatch.setattr("voice.services.money_request_create", refuse)

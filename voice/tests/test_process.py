@@ -12,23 +12,23 @@ PROCESS = "/api/speech/process"
 
 
 @pytest.fixture
-def alice(db):  # noqa: ANN001
+def alice(db):
     return make_user("alice", full_name="Alice Rao", phone="9876500001")
 
 
 @pytest.fixture
-def rahul(alice):  # noqa: ANN001
+def rahul(alice):
     rahul = make_user("rsharma", full_name="Rahul Sharma", phone="9876543210")
     make_contact(alice, rahul)
     return rahul
 
 
 @pytest.fixture
-def client(alice, auth_client):  # noqa: ANN001
+def client(alice, auth_client):
     return auth_client(alice)
 
 
-def process(client, text):  # noqa: ANN001, ANN201
+def process(client, text):
     return client.post(PROCESS, {"text": text}, format="json")
 
 

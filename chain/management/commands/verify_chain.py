@@ -18,7 +18,7 @@ from chain.verification import chain_verify
 class Command(BaseCommand):
     help = "Verify every block: leaves, Merkle roots, hashes, proof-of-work, signatures and links."
 
-    def add_arguments(self, parser) -> None:  # noqa: ANN001
+    def add_arguments(self, parser) -> None:
         parser.add_argument("--json", action="store_true", help="print the report as JSON")
         parser.add_argument("--quiet", action="store_true", help="no progress lines")
         parser.add_argument(

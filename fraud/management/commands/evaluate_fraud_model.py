@@ -22,7 +22,7 @@ from securebank.errors import DomainError
 class Command(BaseCommand):
     help = "Evaluate a saved fraud model on a labelled PaySim-format CSV; print metrics as JSON."
 
-    def add_arguments(self, parser) -> None:  # noqa: ANN001
+    def add_arguments(self, parser) -> None:
         parser.add_argument("--data", type=Path, required=True)
         parser.add_argument("--model", help="version (default: the active model)")
         parser.add_argument("--rows", type=int, help="only the first N rows")

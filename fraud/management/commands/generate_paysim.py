@@ -15,7 +15,7 @@ from fraud.generator import FRAUD_ROW_SHARE, FULL_ROWS, paysim_generate
 class Command(BaseCommand):
     help = "Write a synthetic PaySim-format transaction log (same 11 columns as the real file), streaming."
 
-    def add_arguments(self, parser) -> None:  # noqa: ANN001
+    def add_arguments(self, parser) -> None:
         parser.add_argument("--rows", type=int, default=FULL_ROWS, help=f"rows to write (default {FULL_ROWS:,}, the real file's size)")
         parser.add_argument("--seed", type=int, default=0)
         parser.add_argument("--out", type=Path, help="default data/paysim_generated_<rows>_<seed>.csv")

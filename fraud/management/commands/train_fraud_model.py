@@ -25,7 +25,7 @@ DEFAULT_GENERATED_ROWS = 1_000_000
 class Command(BaseCommand):
     help = "Train the fraud model (time split, early stopping), save it with its metrics and PR curve."
 
-    def add_arguments(self, parser) -> None:  # noqa: ANN001
+    def add_arguments(self, parser) -> None:
         parser.add_argument("--data", type=Path, help="PaySim-format CSV (default: real file in data/, else generated)")
         parser.add_argument("--rows", type=int, help="use the first N rows of --data, or generate N rows")
         parser.add_argument("--seed", type=int, default=0, help="generator and training seed")

@@ -19,7 +19,7 @@ STAFF_DEPOSIT_MAX = Decimal("9999999999999999.99")
 class Command(BaseCommand):
     help = "Deposit money from the bank's treasury into a customer's primary account."
 
-    def add_arguments(self, parser) -> None:  # noqa: ANN001
+    def add_arguments(self, parser) -> None:
         parser.add_argument("username")
         parser.add_argument("amount", help="e.g. 500 or 1250.50 (at most two decimals)")
         parser.add_argument("--description", default="Deposit")

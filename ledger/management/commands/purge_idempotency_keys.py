@@ -13,7 +13,7 @@ from ledger.idempotency import idempotency_keys_purge
 class Command(BaseCommand):
     help = "Remove idempotency keys older than IDEMPOTENCY_KEY_TTL_HOURS (never younger than 24 h)."
 
-    def add_arguments(self, parser) -> None:  # noqa: ANN001
+    def add_arguments(self, parser) -> None:
         parser.add_argument("--hours", type=int, default=settings.IDEMPOTENCY_KEY_TTL_HOURS)
 
     def handle(self, *args, **options) -> None:

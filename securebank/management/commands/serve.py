@@ -69,7 +69,7 @@ def server_argv(*, server: str, host: str, port: int, workers: int) -> list[str]
 class Command(BaseCommand):
     help = "Serve HTTP + WebSocket on HOST:PORT (uvicorn, N processes) with the background workers."
 
-    def add_arguments(self, parser) -> None:  # noqa: ANN001
+    def add_arguments(self, parser) -> None:
         parser.add_argument("--host", default="0.0.0.0")  # noqa: S104 - a server listens on all interfaces
         parser.add_argument("--port", type=int, default=5000)
         parser.add_argument("--server", choices=["uvicorn", "daphne"], default="uvicorn")

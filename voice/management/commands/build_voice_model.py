@@ -10,7 +10,7 @@ from voice.model import model_dir, voice_model_build, voice_model_current
 class Command(BaseCommand):
     help = "Build the voice-payments language model and dictionary (offline; no downloads)."
 
-    def add_arguments(self, parser) -> None:  # noqa: ANN001
+    def add_arguments(self, parser) -> None:
         parser.add_argument("--if-missing", action="store_true", help="do nothing when a model is already built")
         parser.add_argument("--sentences", type=int, default=30000, help="generated commands in the corpus")
         parser.add_argument("--seed", type=int, default=7)
