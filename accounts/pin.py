@@ -247,6 +247,15 @@ def pin_reset(*, user: User, password: str, new_pin: str) -> PinStatus:
     return pin_status(user=user)
 
 
+def _check_no_pin(user: User) -> None:
+    """A payment sent without a PIN: refused once the customer has set one (PinRequired), or
+    when PIN_REQUIRED is on (PinNotSet); allowed otherwise."""
+    if UserPin.objects.filter(user=user).exists():
+        raise PinRequired(fields={"pin": ["Enter your UPI PIN to pay."]})
+    if settings.PIN_REQUIRED:
+        raise PinNotSet()
+
+
 def pin_check_in_payment(*, user: User, pin: str | None) -> PinInvalid | PinLocked | None:
     """`pin_check_for_payment` as the first step of the payment's own durable transaction, so
     a payment commits once (ledger.idempotency's `gate`). Lock order: the PIN row, then the
@@ -256,10 +265,7 @@ def pin_check_in_payment(*, user: User, pin: str | None) -> PinInvalid | PinLock
     importance). A wrong or locked PIN is RETURNED: the caller must write nothing else, commit
     (the count and any lock with its audit row and notification are kept), then raise it."""
     if pin is None or pin == "":
-        if UserPin.objects.filter(user=user).exists():
-            raise PinRequired(fields={"pin": ["Enter your UPI PIN to pay."]})
-        if settings.PIN_REQUIRED:
-            raise PinNotSet()
+        _check_no_pin(user)
         return None
     _check_format(pin, "pin")
     row = UserPin.objects.select_for_update().filter(user=user).first()
@@ -279,10 +285,7 @@ def pin_check_for_payment(*, user: User, pin: str | None) -> None:
     - No PIN set: refused with PinNotSet when PIN_REQUIRED is on (the default), allowed off.
     """
     if pin is None or pin == "":
-        if UserPin.objects.filter(user=user).exists():
-            raise PinRequired(fields={"pin": ["Enter your UPI PIN to pay."]})
-        if settings.PIN_REQUIRED:
-            raise PinNotSet()
+        _check_no_pin(user)
         return
     try:
         pin_verify(user=user, pin=pin)

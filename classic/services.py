@@ -18,6 +18,7 @@ from django.core.cache import cache
 from accounts import pin as pins
 from accounts.exceptions import PinLocked
 from securebank import clock
+from securebank.errors import DomainError
 
 PIN_TICKET_SECONDS = 120
 
@@ -43,17 +44,15 @@ def pin_ticket_take(*, user: Any) -> bool:
     return float(deadline) >= time.time()
 
 
-def payment_pin_check(*, user: Any, pin: str | None) -> None:
-    """The classic send's PIN gate, before the money's transaction: a PIN in the body is checked
-    like /api/'s (`pin_check_for_payment`); otherwise a live ticket stands for a PIN verified in
-    the last PIN_TICKET_SECONDS, unless payments got locked since; otherwise the same gate
-    decides with no PIN (refused once a PIN is set, or always when PIN_REQUIRED is on)."""
-    if pin:
-        pins.pin_check_for_payment(user=user, pin=pin)
-        return
-    if pin_ticket_take(user=user):
+def payment_pin_gate(*, user: Any, pin: str | None) -> DomainError | None:
+    """The classic send's PIN gate, first in the money's transaction like /api/'s (the
+    `gate` of `securebank.idempotency_http`): a PIN in the body is checked by
+    `pin_check_in_payment`; otherwise a live ticket stands for a PIN verified in the last
+    PIN_TICKET_SECONDS, unless payments got locked since; otherwise the same gate decides with
+    no PIN (refused once a PIN is set, or always when PIN_REQUIRED is on)."""
+    if not pin and pin_ticket_take(user=user):
         status = pins.pin_status(user=user)
         if status.locked:
             raise PinLocked(locked_until=clock.timestamp(status.locked_until))
-        return
-    pins.pin_check_for_payment(user=user, pin=None)
+        return None
+    return pins.pin_check_in_payment(user=user, pin=pin)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from payments.models import Notification
-from payments.outbox import outbox_push_after_commit
+from payments.outbox import notification_payload, outbox_push_after_commit
 from securebank import sql
 
 
@@ -47,7 +47,7 @@ def notifications_send(outgoing: list[Outgoing]) -> list[Notification | None]:
     ]
     sql.insert([row for row in rows if row is not None])  # one INSERT ... RETURNING the ids
     events = [
-        (item.user_id, item.event, payload if row is None else {**payload, "notification_id": row.pk})
+        (item.user_id, item.event, payload if row is None else notification_payload(row))
         for item, payload, row in zip(outgoing, payloads, rows, strict=True)
     ]
     outbox_push_after_commit(events, [None if row is None else row.pk for row in rows])

@@ -19,7 +19,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from accounts.selectors import user_get
 from classic.presenters import account_numbers, number, transaction_numbers
 from classic.serializers import RequestInput, SendInput
-from classic.services import payment_pin_check
+from classic.services import payment_pin_gate
 from classic.views.base import ClassicView, classic_response
 from ledger.exceptions import PayeeNotFound
 from ledger.presenters import transfer_result
@@ -79,7 +79,6 @@ class SendView(ClassicView):
         data.is_valid(raise_exception=True)
         params = data.validated_data
         payee = vpa_of(params["receiver_id"], PayeeNotFound)
-        payment_pin_check(user=request.user, pin=params.get("pin"))  # before the money's transaction
 
         def execute(record: object) -> tuple[int, dict]:
             outcome = services.payment_send(
@@ -88,7 +87,10 @@ class SendView(ClassicView):
             )
             return transfer_result(outcome)
 
-        response = idempotent_response(request, scope="classic.payments.send", execute=execute)
+        response = idempotent_response(
+            request, scope="classic.payments.send", execute=execute,
+            gate=lambda: payment_pin_gate(user=request.user, pin=params.get("pin")),
+        )
         response.data = send_answer(response.data, response.status_code)
         return classic_response(response)
 
