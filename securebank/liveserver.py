@@ -10,8 +10,11 @@ import subprocess
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 
@@ -122,3 +125,26 @@ def http_json(url: str, *, body: dict | None = None, token: str | None = None, h
             return response.status, json.loads(response.read() or b"{}")
     except urllib.error.HTTPError as exc:
         return exc.code, json.loads(exc.read() or b"{}")
+
+
+@contextmanager
+def servers_sharing_test_database(*specs: dict[str, Any]) -> Iterator[list[Server]]:
+    """Server processes (one per `specs` item: `start_server` keyword arguments) on the pytest
+    test database and Redis, payments unthrottled and always allowed by the risk assessor (the
+    fan-out is under test, not fraud scoring); all stopped on exit."""
+    from django.db import connection
+
+    env = {
+        "DATABASE_URL": database_url(connection.settings_dict),
+        "REDIS_URL": settings.REDIS_URL,
+        "THROTTLE_PAYMENTS": "off",
+        "LEDGER_RISK_ASSESSOR": "ledger.tests.assessors.Scripted",
+    }
+    servers: list[Server] = []
+    try:
+        for spec in specs:
+            servers.append(start_server(env, **spec))
+        yield servers
+    finally:
+        for server in servers:
+            server.stop()

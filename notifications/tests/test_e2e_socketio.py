@@ -9,12 +9,11 @@ import asyncio
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from rest_framework_simplejwt.tokens import AccessToken
 
 from notifications.tests.live import Listener, test_port
 from payments.tests.factories import make_user
-from securebank.liveserver import database_url, http_json, start_server
+from securebank.liveserver import http_json, servers_sharing_test_database
 
 pytestmark = [
     pytest.mark.postgres,
@@ -29,21 +28,11 @@ IDLE_SECONDS = 7
 
 @pytest.fixture
 def two_servers():
-    env = {
-        "DATABASE_URL": database_url(connection.settings_dict),  # the pytest test database
-        "REDIS_URL": settings.REDIS_URL,
-        "THROTTLE_PAYMENTS": "off",
-        "LEDGER_RISK_ASSESSOR": "ledger.tests.assessors.Scripted",  # every payment allowed
-    }
-    servers = []
-    try:
-        # TEST_PORT_BASE + 10, + 11 when a range is reserved, else free ports
-        servers.append(start_server(env, port=test_port(10) or None, server="uvicorn"))
-        servers.append(start_server(env, port=test_port(11) or None, server="daphne"))
+    # TEST_PORT_BASE + 10, + 11 when a range is reserved, else free ports
+    with servers_sharing_test_database(
+        {"port": test_port(10) or None, "server": "uvicorn"}, {"port": test_port(11) or None, "server": "daphne"}
+    ) as servers:
         yield servers
-    finally:
-        for server in servers:
-            server.stop()
 
 
 def test_bob_on_process_a_hears_alice_paying_him_on_process_b(two_servers):

@@ -9,13 +9,12 @@ import json
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from rest_framework_simplejwt.tokens import AccessToken
 from websockets.asyncio.client import connect
 
 from ledger.models import Account
 from payments.tests.factories import make_user
-from securebank.liveserver import database_url, http_json, start_server
+from securebank.liveserver import http_json, servers_sharing_test_database
 
 pytestmark = [
     pytest.mark.postgres,
@@ -29,21 +28,8 @@ IDLE_SECONDS = 7
 
 @pytest.fixture
 def two_servers():
-    env = {
-        "DATABASE_URL": database_url(connection.settings_dict),  # the pytest test database
-        "REDIS_URL": settings.REDIS_URL,
-        "THROTTLE_PAYMENTS": "off",
-        # fraud scoring is not under test here: every payment is allowed
-        "LEDGER_RISK_ASSESSOR": "ledger.tests.assessors.Scripted",
-    }
-    servers = []
-    try:
-        servers.append(start_server(env))
-        servers.append(start_server(env))
+    with servers_sharing_test_database({}, {}) as servers:
         yield servers
-    finally:
-        for server in servers:
-            server.stop()
 
 
 async def receive_events(ws, count: int, timeout: float = 15) -> list[dict]:
