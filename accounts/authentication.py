@@ -21,6 +21,14 @@ from securebank import sql
 
 
 class JWTAuthentication(SimpleJWTAuthentication):
+    def get_raw_token(self, header: bytes) -> bytes | None:
+        # An authentication scheme is case-insensitive (RFC 9110 11.1): `bearer <token>`, as
+        # some HTTP clients send it, is the same credential as `Bearer <token>`.
+        parts = header.split()
+        if parts and parts[0].lower() == b"bearer":
+            header = b" ".join([b"Bearer", *parts[1:]])
+        return super().get_raw_token(header)
+
     def get_user(self, validated_token: Token) -> Any:
         if api_settings.CHECK_REVOKE_TOKEN:  # not used by SecureBank: simplejwt's own path
             return super().get_user(validated_token)

@@ -131,3 +131,10 @@ def test_rejection_does_not_echo_token_internals(api_client, alice):
     text = get_profile(api_client, token).content.decode()
     for leak in ("token_class", "AccessToken", "Signature", "messages", settings.SECRET_KEY):
         assert leak not in text
+
+
+@pytest.mark.parametrize("scheme", ["Bearer", "bearer", "BEARER"])
+def test_the_bearer_scheme_is_case_insensitive(api_client, alice, scheme):
+    # RFC 9110: an authentication scheme is case-insensitive; some HTTP clients send `bearer`.
+    api_client.credentials(HTTP_AUTHORIZATION=f"{scheme} {AccessToken.for_user(alice)}")
+    assert api_client.get(PROFILE).status_code == 200
