@@ -147,11 +147,16 @@ if DATABASE_URL:
         DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", env_int("DB_CONNECT_TIMEOUT", 5))
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool("DB_POOL", False):
         # psycopg 3 pool: ASGI closes connections per request, so a pool saves the reconnects.
+        # Django's backend with a pool check that pings only a connection that may be dead
+        # (its socket readable, or not checked out for DB_POOL_CHECK_IDLE_SECONDS) instead of
+        # every checkout: one round trip and one counted transaction less per request.
+        DATABASES["default"]["ENGINE"] = "securebank.pgpool"
         DATABASES["default"]["CONN_MAX_AGE"] = 0
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
             "min_size": 2,
             "max_size": env_int("DB_POOL_MAX", 20),
             "timeout": 10,
+            "check_idle_seconds": env_float("DB_POOL_CHECK_IDLE_SECONDS", "5"),
         }
     if env_bool("DB_TRANSACTION_POOLER", False):
         # Behind PgBouncer in transaction mode a server connection changes hands at every COMMIT:

@@ -29,6 +29,8 @@ print(json.dumps({
     "MAX_BODY": s.DATA_UPLOAD_MAX_MEMORY_SIZE, "FRAUD_THRESHOLD": s.FRAUD_THRESHOLD,
     "BLOCKCHAIN_DIFFICULTY": s.BLOCKCHAIN_DIFFICULTY,
     "SERVER_SIDE_CURSORS_OFF": s.DATABASES["default"].get("DISABLE_SERVER_SIDE_CURSORS", False),
+    "POOL": s.DATABASES["default"].get("OPTIONS", {}).get("pool"),
+    "HEALTH_CHECKS": s.DATABASES["default"].get("CONN_HEALTH_CHECKS"),
 }))
 """
 
@@ -37,7 +39,7 @@ _SCRUB = (
     "CHAIN_SIGNING_KEY", "QR_ENCRYPTION_KEYS_OLD", "THROTTLE_LOGIN", "THROTTLE_REGISTER", "THROTTLE_PAYMENTS",
     "THROTTLE_VOICE", "JWT_ACCESS_MINUTES", "JWT_REFRESH_DAYS", "DJANGO_SETTINGS_MODULE", "TRUSTED_PROXY_COUNT",
     "PIN_HMAC_KEY", "PIN_HMAC_KEYS_OLD", "PIN_REQUIRED", "THROTTLE_PIN", "THROTTLE_SEARCH", "DB_TRANSACTION_POOLER",
-    "CHANNEL_LAYER",
+    "CHANNEL_LAYER", "DB_POOL", "DB_POOL_MAX", "DB_POOL_CHECK_IDLE_SECONDS",
 )
 
 
@@ -180,6 +182,17 @@ def test_a_transaction_pooler_turns_server_side_cursors_off():
     url = "postgres://postgres@127.0.0.1:5432/securebank"
     assert probe(DEBUG="1", DATABASE_URL=url)["SERVER_SIDE_CURSORS_OFF"] is False
     assert probe(DEBUG="1", DATABASE_URL=url, DB_TRANSACTION_POOLER="1")["SERVER_SIDE_CURSORS_OFF"] is True
+
+
+def test_the_pool_uses_the_backend_whose_check_pings_only_suspect_connections():
+    url = "postgres://postgres@127.0.0.1:5432/securebank"
+    plain = probe(DEBUG="1", DATABASE_URL=url)
+    assert plain["ENGINE"] == "django.db.backends.postgresql" and plain["POOL"] is None
+    pooled = probe(DEBUG="1", DATABASE_URL=url, DB_POOL="1", DB_POOL_CHECK_IDLE_SECONDS="2.5")
+    assert pooled["ENGINE"] == "securebank.pgpool"
+    assert pooled["HEALTH_CHECKS"] is True  # what turns the check on
+    assert pooled["POOL"]["check_idle_seconds"] == 2.5
+    assert probe(DEBUG="1", DATABASE_URL=url, DB_POOL="1")["POOL"]["check_idle_seconds"] == 5.0
 
 
 def test_the_redis_layer_is_lists_unless_pubsub_is_asked_for():
