@@ -2,10 +2,12 @@
 """SecureBank under faults: nothing acknowledged is lost, nothing is done twice.
 
     .venv/bin/python bench/faults.py [--seconds 30] [--clients 16] [--scenarios kill,postgres,redis,workers]
+    .venv/bin/python bench/faults.py --scenarios postgres --db-pool --pg-port 18520 --redis-port 18521 --http-port 18522
 
 Runs against its own throwaway services, never the machine's: a PostgreSQL cluster initdb'd under
-/tmp and started on port 5433, and a Redis on port 6390 (both stopped at the end). Servers use
-port 5200 (--http-port). Each scenario starts from a fresh database with 32 funded customers.
+/tmp and started on port 5433, and a Redis on port 6390 (both stopped at the end; --pg-port and
+--redis-port move them). Servers use port 5200 (--http-port), without the connection pool unless
+--db-pool. Each scenario starts from a fresh database with 32 funded customers.
 
 - kill: 16 clients send keyed transfers (POST /api/transactions/transfer + Idempotency-Key) and
   retry each request with its key until it gets an answer; the server is killed with SIGKILL at
@@ -45,13 +47,25 @@ from pathlib import Path
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.transfers import PYTHON, ROOT, manage, request, users_create  # noqa: E402
+from bench.transfer_phases.database import PYTHON, ROOT, manage, users_create  # noqa: E402
+from bench.transfer_phases.http_load import request  # noqa: E402
 
 PG_PORT, REDIS_PORT, HTTP_PORT = 5433, 6390, 5200
 PG_DIR = Path("/tmp/sb-faults-pg")
 DB = "securebank_faults"
 DB_URL = f"postgres://postgres@127.0.0.1:{PG_PORT}/{DB}"
 REDIS_URL = f"redis://127.0.0.1:{REDIS_PORT}/0"
+
+
+def ports_use(pg_port: int, redis_port: int) -> None:
+    """Private services on other ports (--pg-port, --redis-port): a cluster directory of its own
+    per port, so that two runs on one machine never share a cluster."""
+    global PG_PORT, REDIS_PORT, PG_DIR, DB_URL, REDIS_URL  # noqa: PLW0603 - read by every scenario
+    if pg_port != PG_PORT:
+        PG_DIR = Path(f"/tmp/sb-faults-pg-{pg_port}")
+    PG_PORT, REDIS_PORT = pg_port, redis_port
+    DB_URL = f"postgres://postgres@127.0.0.1:{PG_PORT}/{DB}"
+    REDIS_URL = f"redis://127.0.0.1:{REDIS_PORT}/0"
 COMMON_SHAPE = {"code", "message", "fields"}
 
 
@@ -103,8 +117,10 @@ def db_fresh() -> None:
         conn.execute(f"CREATE DATABASE {DB}")
 
 
-def server_env() -> dict[str, str]:
+def server_env(db_pool: bool = False) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DB_POOL"}}
+    if db_pool:  # the production setting: pooled connections must survive the restart too
+        env["DB_POOL"] = "1"
     env.update(DEBUG="1", DATABASE_URL=DB_URL, REDIS_URL=REDIS_URL, THROTTLE_PAYMENTS="off", THROTTLE_LOGIN="off",
                THROTTLE_REGISTER="off", THROTTLE_VOICE="off", JWT_ACCESS_MINUTES="240", LOG_LEVEL="WARNING",
                PYTHONUNBUFFERED="1", FRAUD_VELOCITY_HOUR_COUNT="100000", FRAUD_VELOCITY_DAY_COUNT="100000",
@@ -324,11 +340,24 @@ def scenario_postgres(env: dict, args: argparse.Namespace, log: Path) -> dict:
     time.sleep(max(0.0, 5.0 - (time.monotonic() - down_at)))
     pg_start()
     outage = time.monotonic() - down_at
+    # Right after the restart, one request after another, more than a pool holds: each takes the
+    # next connection, so with DB_POOL=1 every pooled connection the restart killed is handed to
+    # a request (or refused by the pool's check first). None may fail.
+    reads = [authed_get(HTTP_PORT, customers[i % len(customers)].token) for i in range(48)]
     finish(threads)
     after = health_status(HTTP_PORT)
     server.stop()
     return figures("postgres restart", load, audit(env, load, total), outage_s=round(outage, 1),
-                   health_during=during, health_after=after)
+                   health_during=during, health_after=after,
+                   reads_after_restart=f"{reads.count(200)}/{len(reads)} answered 200")
+
+
+def authed_get(port: int, token: str, path: str = "/api/accounts/me") -> int:
+    try:
+        return request(http.client.HTTPConnection("127.0.0.1", port, timeout=10), "GET", path,
+                       headers={"Authorization": f"Bearer {token}"})[0]
+    except OSError:
+        return 0
 
 
 def ws_receives_event(port: int, receiver, sender) -> bool:
@@ -433,11 +462,15 @@ def main() -> int:
     p.add_argument("--scenarios", default="kill,postgres,redis,workers")
     p.add_argument("--json", default="", help="also write the figures here")
     p.add_argument("--http-port", type=int, default=HTTP_PORT, help=f"the server's port (default {HTTP_PORT})")
+    p.add_argument("--pg-port", type=int, default=PG_PORT, help=f"the private PostgreSQL's port (default {PG_PORT})")
+    p.add_argument("--redis-port", type=int, default=REDIS_PORT, help=f"the private Redis's port (default {REDIS_PORT})")
+    p.add_argument("--db-pool", action="store_true", help="servers use the psycopg pool (DB_POOL=1)")
     args = p.parse_args()
     HTTP_PORT = args.http_port
+    ports_use(args.pg_port, args.redis_port)
     log_dir = Path("/tmp/sb-faults-logs")
     log_dir.mkdir(exist_ok=True)
-    env = server_env()
+    env = server_env(args.db_pool)
     pg_start()
     redis_start()
     rows = []
