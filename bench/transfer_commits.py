@@ -12,8 +12,13 @@ statement run in autocommit, which PostgreSQL counts as a commit too, like `benc
 commits/op). It also prints PostgreSQL's own count (`pg_stat_database.xact_commit`) over the
 transfers, after the connection closes, so the listing is checked against the server. The
 connection is closed after every request, as the servers do: with `DB_POOL=1` each request
-then checks a connection out of the pool, and the pool's health check (an empty query, which
-PostgreSQL counts as a transaction) shows in that count, not in the listing.
+then checks a connection out of the pool, and a pool health check (an empty query, which
+PostgreSQL counts as a transaction) would show in that count, not in the listing: the pool's
+check (securebank.pgpool) pings only a connection that may be dead, so back-to-back transfers
+add none.
+
+    THROTTLE_PAYMENTS=off DB_POOL=1 DATABASE_URL=postgres://postgres@127.0.0.1:5432/sb_bench_commits \
+        .venv/bin/python bench/transfer_commits.py --transfers 200
 """
 
 from __future__ import annotations
@@ -68,6 +73,7 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "securebank.settings")
     os.environ.setdefault("DEBUG", "1")
     os.environ.setdefault("PIN_REQUIRED", "0")
+    os.environ.setdefault("THROTTLE_PAYMENTS", "off")  # as bench/transfers.py: --transfers beyond the rate
     os.environ.setdefault("FRAUD_VELOCITY_HOUR_COUNT", "1000")  # as bench/transfers.py: no velocity holds
     os.environ.setdefault("FRAUD_VELOCITY_DAY_COUNT", "1000")
     import django

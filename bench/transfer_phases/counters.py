@@ -17,9 +17,17 @@ from bench.transfer_phases.database import admin_url, db_name
 TICK = os.sysconf("SC_CLK_TCK")
 
 
-def db_activity(url: str) -> dict[str, int]:
-    """Cumulative sessions opened and transactions committed/rolled back in the database."""
-    time.sleep(1.0)  # backends flush their statistics about once a second
+# A backend publishes its counters at most once a second; one that goes idle less than a second
+# after its last publication waits PGSTAT_IDLE_INTERVAL (10 s, PostgreSQL 15+) to publish the rest.
+# Pooled connections stay open, so a reading 1 s after a load misses its last second's commits
+# (and the next reading gets them): SETTLE_POOLED waits that interval out.
+SETTLE_POOLED = 11.0
+
+
+def db_activity(url: str, settle: float = 1.0) -> dict[str, int]:
+    """Cumulative sessions opened and transactions committed/rolled back in the database,
+    `settle` seconds after the last load (see SETTLE_POOLED)."""
+    time.sleep(settle)
     # Read from the maintenance database: a statement here would be one more commit in the count.
     with psycopg.connect(admin_url(url), autocommit=True) as conn:
         row = conn.execute("SELECT sessions, xact_commit, xact_rollback FROM pg_stat_database WHERE datname = %s",

@@ -9,7 +9,14 @@ import os
 from collections import Counter
 from pathlib import Path
 
-from bench.transfer_phases.counters import CpuWindow, activity_line, background_busy, cpu_line, db_activity
+from bench.transfer_phases.counters import (
+    SETTLE_POOLED,
+    CpuWindow,
+    activity_line,
+    background_busy,
+    cpu_line,
+    db_activity,
+)
 from bench.transfer_phases.database import Customer
 from bench.transfer_phases.http_load import LoadResult, http_load, percentile, replay_check
 from bench.transfer_phases.profiling import profile_summary, samplers_start
@@ -30,7 +37,8 @@ def transfers_phase(args: argparse.Namespace, servers: Servers, customers: list[
         samplers = samplers_start(servers.procs, servers.ports, Path(args.profile), args.profile_rate, args.duration)
         cleanup.append(lambda: [s.kill() for s in samplers if s.poll() is None])
     print(f"HTTP: {args.clients} clients x {args.duration:.0f}s ...", flush=True)
-    activity = db_activity(args.database_url)
+    settle = SETTLE_POOLED if args.db_pool else 1.0  # backends per request publish when they exit
+    activity = db_activity(args.database_url, settle)
     window = CpuWindow(servers.pids(), args.database_url)
     window.begin()
     load = http_load(customers, servers.ports, args.clients, args.duration, args.seed, low, high)
@@ -53,7 +61,7 @@ def transfers_phase(args: argparse.Namespace, servers: Servers, customers: list[
     # it: then count all PostgreSQL CPU (other databases' included, so an upper bound).
     pg_http = cpu["postgres_db"] if args.db_pool else cpu["postgres"]
     cost = (cpu["servers"] + pg_http) / max(ok, 1)
-    print(f"  database: {activity_line(activity, db_activity(args.database_url), len(load.samples))}")
+    print(f"  database: {activity_line(activity, db_activity(args.database_url, settle), len(load.samples))}")
     print(f"  cpu per transfer (server + {'this database' if args.db_pool else 'all'} postgres backends): "
           f"{1000 * cost:.2f} ms -> ceiling on {os.cpu_count()} "
           f"dedicated CPUs ~{os.cpu_count() / cost:.0f} transfers/s")
