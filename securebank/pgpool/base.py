@@ -26,9 +26,11 @@ import select
 import time
 from typing import Any
 
+import psycopg
 from django.core.exceptions import ImproperlyConfigured
 from django.db.backends.base.base import NO_DB_ALIAS
 from django.db.backends.postgresql import base
+from psycopg_pool import ConnectionPool
 
 # The default for idle_seconds (settings: DB_POOL_CHECK_IDLE_SECONDS).
 IDLE_SECONDS = 5.0
@@ -55,9 +57,6 @@ class StaleCheck:
         return last is None or now - last >= self.idle_seconds or socket_readable(conn)
 
     def __call__(self, conn: Any) -> None:
-        import psycopg
-        from psycopg_pool import ConnectionPool
-
         if conn.closed or conn.broken:
             raise psycopg.OperationalError("the connection is closed")
         now = self.clock()
@@ -76,8 +75,6 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if self.alias not in self._connection_pools:
             if self.settings_dict.get("CONN_MAX_AGE", 0) != 0:
                 raise ImproperlyConfigured("Pooling doesn't support persistent connections.")
-            from psycopg_pool import ConnectionPool
-
             options = {} if pool_options is True else dict(pool_options)
             idle_seconds = options.pop("check_idle_seconds", IDLE_SECONDS)
             connect_kwargs = self.get_connection_params()
