@@ -90,12 +90,12 @@ from accounts.services import user_register
 # (validation, VPA, primary account, opening deposit) without N slow hashes.
 hashed = make_password(os.environ["BENCH_PASSWORD"])
 User.set_password = lambda self, raw: setattr(self, "password", hashed)
-from accounts.services import tokens_for
+from accounts.services import token_pair_create
 for i in range(int(os.environ["BENCH_USERS"])):
     user = user_register(username=f"bench{i:05d}", email=f"bench{i:05d}@bench.example",
                          password=os.environ["BENCH_PASSWORD"], full_name=f"Bench User {i}")
     if i >= int(os.environ["BENCH_HTTP_LOGINS"]):  # the rest log in over HTTP
-        print("TOKEN", user.username, tokens_for(user).access)
+        print("TOKEN", user.username, token_pair_create(user).access)
 """
 
 
@@ -649,8 +649,8 @@ INCLUSIVE = [  # (label, function name, file substring): samples with that frame
     ("      accounts_lock (SELECT FOR UPDATE)", "accounts_lock", "ledger/services"),
     ("      daily_outgoing_total (limit aggregate)", "daily_outgoing_total", "ledger/selectors"),
     ("      risk assessor (fraud)", "assess", "fraud/"),
-    ("      _save_with_unique (savepoint + insert)", "_save_with_unique", "ledger/services"),
-    ("      _write_entries (2 updates + entries)", "_write_entries", "ledger/services"),
+    ("      insert_with_unique (savepoint + insert)", "insert_with_unique", "ledger/services"),
+    ("      entries_write (balances update + entries)", "entries_write", "ledger/services"),
     ("    on_commit: transaction_committed receivers", "send", "ledger/services"),
     ("    response body (transfer_result)", "transfer_result", "ledger/presenters"),
     ("  JSON rendering", "render", "rest_framework/renderers"),

@@ -10,7 +10,7 @@
 A held transaction ends one of three ways, each in one durable transaction with an audit row and
 a notification to the payer: approved by an operator (`alert_review`, the funds move), rejected
 by one (released, nothing moves), or released when FRAUD_HOLD_TTL_HOURS pass unreviewed
-(`holds_release_expired`, `manage.py release_expired_holds`).
+(`expired_holds_release`, `manage.py release_expired_holds`).
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ from securebank.money import format_amount, format_rupees
 logger = logging.getLogger("fraud.services")
 
 __all__ = [
-    "FraudScore", "alert_review", "holds_release_expired", "payment_check", "risk_assessor", "transaction_score",
+    "FraudScore", "alert_review", "expired_holds_release", "payment_check", "risk_assessor", "transaction_score",
 ]
 
 ReviewAction = Literal["approve", "reject"]
@@ -188,10 +188,10 @@ def alert_review(*, alert_id: Any, actor: Any, action: ReviewAction, note: str =
         if alert.status != FraudAlert.Status.OPEN:
             raise AlertAlreadyReviewed(f"This alert is already {alert.status}.", status=alert.status)
         if action == "approve":
-            txn = hold_complete(transaction_id=alert.transaction_id, actor=actor, note=note or "Approved after fraud review.")
+            txn = hold_complete(transaction_id=alert.transaction_id, note=note or "Approved after fraud review.")
             alert.status = FraudAlert.Status.APPROVED
         else:
-            txn = hold_release(transaction_id=alert.transaction_id, actor=actor, reason=note or "Rejected after fraud review.")
+            txn = hold_release(transaction_id=alert.transaction_id, reason=note or "Rejected after fraud review.")
             alert.status = FraudAlert.Status.REJECTED
         alert.reviewed_by = actor
         alert.reviewed_at = timezone.now()
@@ -216,7 +216,7 @@ def hold_expire(*, transaction_id: Any, now: datetime) -> bool:
         if alert is not None and alert.status != FraudAlert.Status.OPEN:
             return False
         try:
-            txn = hold_release(transaction_id=transaction_id, actor=None, reason="Released: not reviewed in time.")
+            txn = hold_release(transaction_id=transaction_id, reason="Released: not reviewed in time.")
         except (TransactionStateConflict, TransactionNotFound):
             return False
         if alert is None:  # a hold raised without an alert (another assessor): just release it
@@ -237,7 +237,7 @@ def hold_expire(*, transaction_id: Any, now: datetime) -> bool:
     return True
 
 
-def holds_release_expired(*, now: datetime | None = None) -> int:
+def expired_holds_release(*, now: datetime | None = None) -> int:
     """Release every hold past `hold_expires_at`; returns how many were released."""
     now = now or timezone.now()
     released = 0

@@ -168,7 +168,7 @@ def money_request_accept(*, user: Any, request_id: Any, idempotency: Idempotency
     The request row is locked for the whole transaction that moves the money, so two
     concurrent accepts serialize and the second finds it paid (409). A risk decline is
     recorded and leaves the request pending; a hold marks it paid with the held transaction
-    (if review releases the hold, `money_request_payment_released` reopens it).
+    (if review releases the hold, `money_request_reopen` reopens it).
     """
 
     def act(request: MoneyRequest, now: datetime) -> RequestPayment:
@@ -248,10 +248,10 @@ def money_request_hold_released(*, transaction: Transaction) -> None:
     """LEDGER_HOLD_RELEASE_LISTENERS: the ledger is releasing `transaction`'s hold, inside its
     transaction and under its locks; a request it was paying reopens in the same commit."""
     if transaction.kind == Transaction.Kind.REQUEST_PAYMENT:
-        money_request_payment_released(transaction_id=transaction.pk)
+        money_request_reopen(transaction_id=transaction.pk)
 
 
-def money_request_payment_released(*, transaction_id: Any) -> MoneyRequest | None:
+def money_request_reopen(*, transaction_id: Any) -> MoneyRequest | None:
     """A held payment of a request was released by review (no money moved): reopen the
     request (or expire it if its time has passed) and tell both parties (stored now, pushed
     after commit). Idempotent. Runs inside the ledger's hold release (see
@@ -278,7 +278,7 @@ def money_request_payment_released(*, transaction_id: Any) -> MoneyRequest | Non
 
 
 # --- Ledger facts ------------------------------------------------------------------------------
-def transaction_posted_handle(*, transaction: Transaction, event: str, balances: events.Balances) -> None:
+def transaction_notifications_create(*, transaction: Transaction, event: str, balances: events.Balances) -> None:
     """Inside the ledger's transaction: store the users' notifications (pushed after commit), so
     they commit with the money or not at all. Called by the `transaction_posted` receiver. (A
     request whose held payment is released reopens inside the release itself, before this:
