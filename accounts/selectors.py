@@ -64,6 +64,10 @@ def user_find_by_username(*, username: str) -> User | None:
     return User.objects.filter(username__iexact=username.strip(), is_active=True).first()
 
 
+def users_in_bulk(*, user_ids: list[int]) -> dict[int, User]:
+    return User.objects.in_bulk(user_ids)
+
+
 def user_get(*, user_id: int) -> User | None:
     return User.objects.filter(pk=user_id, is_active=True).first()
 

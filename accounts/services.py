@@ -35,7 +35,7 @@ class TokenPair:
     refresh: str
 
 
-def tokens_for(user: User) -> TokenPair:
+def token_pair_create(user: User) -> TokenPair:
     refresh = RefreshToken.for_user(user)
     return TokenPair(access=str(refresh.access_token), refresh=str(refresh))
 
@@ -145,7 +145,7 @@ def token_refresh(*, refresh: str) -> TokenPair:
         if user is None or not user.is_active:
             raise RefreshRejected()
         BlacklistedToken.objects.create(token=outstanding)
-        return tokens_for(user)
+        return token_pair_create(user)
 
 
 def user_logout(*, user: User, refresh: str) -> None:
@@ -159,7 +159,7 @@ def user_logout(*, user: User, refresh: str) -> None:
     token.blacklist()
 
 
-def user_update_profile(*, user: User, full_name: str | None = None, email: str | None = None, phone: str | None = None) -> User:
+def user_profile_update(*, user: User, full_name: str | None = None, email: str | None = None, phone: str | None = None) -> User:
     errors: dict[str, list[str]] = {}
     if email is not None:
         email = email.strip().lower()

@@ -31,7 +31,7 @@ _BAD_LOGOUT = error_response("Invalid input, or a refresh token that is not your
 
 
 def _auth_body(user) -> dict:
-    pair = services.tokens_for(user)
+    pair = services.token_pair_create(user)
     return {"user": UserOutput(user).data, "access": pair.access, "refresh": pair.refresh}
 
 
@@ -122,5 +122,5 @@ class ProfileView(APIView):
     def patch(self, request: Request) -> Response:
         data = ProfileInput(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        user = services.user_update_profile(user=request.user, **data.validated_data)
+        user = services.user_profile_update(user=request.user, **data.validated_data)
         return Response(UserOutput(user).data)

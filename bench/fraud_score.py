@@ -107,6 +107,7 @@ def main() -> None:
     from ledger.models import Account
     from ledger.risk import AllowAll, TransferContext
     from ledger.seed import make_user
+    from ledger.services import transfers as ledger_transfers
 
     FraudModel.objects.create(version=model_dir.name, trained_at=timezone.now(), is_active=True, data_source="bench",
                               data_sha256="0" * 64, rows=0, threshold=0.7, features=[], metrics={})
@@ -175,16 +176,16 @@ def main() -> None:
 
     with_model, without = [], []
     noop = AllowAll()
-    real_get = ledger_services.get_risk_assessor
+    real_get = ledger_transfers.get_risk_assessor
     for i in range(max(args.n // 5, 200)):
         pair = ((with_model, None), (without, noop))
         for bucket, assessor in pair if i % 2 else pair[::-1]:  # alternate which goes first
             if assessor is not None:
-                ledger_services.get_risk_assessor = lambda a=assessor: a
+                ledger_transfers.get_risk_assessor = lambda a=assessor: a
             t = time.perf_counter()
             ledger_services.transfer_create(payer=payer_user, payee_account=payee, amount=Decimal("1.00") + i % 7)
             bucket.append(time.perf_counter() - t)
-            ledger_services.get_risk_assessor = real_get
+            ledger_transfers.get_risk_assessor = real_get
     report("transfer_create with the real assessor", with_model)
     report("transfer_create with no-op scoring", without)
     print(f"{'added to a transfer (difference of the two)':58s} p50 {1000 * (pct(with_model, .5) - pct(without, .5)):7.3f} ms"

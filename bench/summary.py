@@ -126,7 +126,7 @@ def main() -> int:
     from rest_framework.test import APIClient
 
     from accounts.selectors import user_search
-    from accounts.services import tokens_for
+    from accounts.services import token_pair_create
     from ledger.models import Account, Transaction
     from ledger.summary import _GROUPING_SETS_SQL, summary_window, transaction_summary
     from securebank import sql
@@ -136,7 +136,7 @@ def main() -> int:
         payee_account__owner=caller).count()
     print(f"caller's transactions: {counts:,}; table: {Transaction.objects.count():,}")
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens_for(caller).access}")
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_pair_create(caller).access}")
     target = 50.0
     print(f"\n{'what':<46} {'median ms':>10} {'p95 ms':>8}  rows summarised")
     for period in ("week", "month", "year"):

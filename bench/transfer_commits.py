@@ -84,7 +84,7 @@ def main() -> None:
     from django.db.backends.base.base import BaseDatabaseWrapper
     from django.test import Client
 
-    from accounts.services import tokens_for, user_register
+    from accounts.services import token_pair_create, user_register
     from ledger.selectors import account_primary_for_user_id
 
     call_command("migrate", verbosity=0)
@@ -102,7 +102,7 @@ def main() -> None:
     alice = user_register(username="alice", email="alice@example.com", password="bench-Passw0rd-7319")
     bob = user_register(username="bob", email="bob@example.com", password="bench-Passw0rd-7319")
     to_account = account_primary_for_user_id(user_id=bob.pk).number
-    token = tokens_for(alice).access
+    token = token_pair_create(alice).access
     if args.pin:
         from accounts.pin import pin_set
 

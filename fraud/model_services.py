@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import User
 from fraud.datasets import REAL_PAYSIM_FILENAME, file_sha256, paysim_load
 from fraud.exceptions import ModelNotFound
 from fraud.features import FEATURES
@@ -117,7 +118,7 @@ def model_train(
     return row
 
 
-def model_activate(*, version: str, actor: Any = None) -> FraudModel:
+def model_activate(*, version: str, actor: User | None = None) -> FraudModel:
     """Make `version` the one that scores transfers (audited). Its files must load first: a
     model that cannot serve is never activated."""
     with transaction.atomic(durable=True):

@@ -10,7 +10,7 @@
 A held transaction ends one of three ways, each in one durable transaction with an audit row and
 a notification to the payer: approved by an operator (`alert_review`, the funds move), rejected
 by one (released, nothing moves), or released when FRAUD_HOLD_TTL_HOURS pass unreviewed
-(`holds_release_expired`, `manage.py release_expired_holds`).
+(`expired_holds_release`, `manage.py release_expired_holds`).
 """
 
 from __future__ import annotations
@@ -19,19 +19,19 @@ import logging
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
+from uuid import UUID
 
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.selectors import user_find_by_phone, user_find_by_username, user_find_by_vpa
+from accounts.models import User
 from fraud.exceptions import AlertAlreadyReviewed, AlertNotFound, ReviewNotAllowed
 from fraud.models import FraudAlert
 from fraud.scoring import FraudScore, risk_level, transaction_score
-from fraud.selectors import expired_hold_ids, transfer_context_prospective
-from ledger.exceptions import PayeeNotFound, SelfTransfer, TransactionNotFound, TransactionStateConflict
+from ledger.exceptions import TransactionNotFound, TransactionStateConflict
 from ledger.models import Transaction
 from ledger.risk import RiskVerdict, TransferContext
-from ledger.selectors import account_find_by_number, account_for_user, account_primary_for_user_id
+from ledger.selectors import expired_hold_ids, transaction_with_payee
 from ledger.services import hold_complete, hold_release
 from payments.notifications import notification_send
 from securebank import clock
@@ -41,7 +41,7 @@ from securebank.money import format_amount, format_rupees
 logger = logging.getLogger("fraud.services")
 
 __all__ = [
-    "FraudScore", "alert_review", "holds_release_expired", "payment_check", "risk_assessor", "transaction_score",
+    "FraudScore", "alert_review", "expired_holds_release", "risk_assessor", "transaction_score",
 ]
 
 ReviewAction = Literal["approve", "reject"]
@@ -61,44 +61,12 @@ class FraudAssessor:
                      "model_probability": score.model_probability, "operator_reasons": list(score.operator_reasons)},
         )
 
-    def record(self, *, transaction: Any, verdict: RiskVerdict) -> None:
+    def record(self, *, transaction: Transaction, verdict: RiskVerdict) -> None:
         if verdict.decision == "hold":
             alert_create(transaction=transaction, verdict=verdict)
 
 
 risk_assessor = FraudAssessor()
-
-
-def payment_check(
-    *,
-    payer: Any,
-    amount: Decimal,
-    to_vpa: str | None = None,
-    to_phone: str | None = None,
-    to_username: str | None = None,
-    to_account: str | None = None,
-    kind: str = Transaction.Kind.PAYMENT,
-) -> FraudScore:
-    """Score a prospective payment exactly as the payment path would; nothing is stored."""
-    if to_account:
-        payee_account = account_find_by_number(number=to_account)
-    else:
-        if to_vpa:
-            payee = user_find_by_vpa(vpa=to_vpa)
-        elif to_phone:
-            payee = user_find_by_phone(phone=to_phone)
-        else:
-            payee = user_find_by_username(username=to_username or "")
-        payee_account = account_primary_for_user_id(user_id=payee.pk) if payee else None
-    if payee_account is None:
-        raise PayeeNotFound()
-    payer_account = account_for_user(user=payer)
-    if payer_account.pk == payee_account.pk:
-        raise SelfTransfer()
-    context = transfer_context_prospective(
-        payer_account=payer_account, payee_account=payee_account, amount=amount, kind=kind, at=timezone.now()
-    )
-    return transaction_score(context=context)
 
 
 def _payee_name(txn: Transaction) -> str:
@@ -169,7 +137,7 @@ def _notify_outcome(alert: FraudAlert, txn: Transaction) -> None:
     )
 
 
-def alert_review(*, alert_id: Any, actor: Any, action: ReviewAction, note: str = "") -> FraudAlert:
+def alert_review(*, alert_id: int, actor: User, action: ReviewAction, note: str = "") -> FraudAlert:
     """An operator approves (the held funds move to the payee) or rejects (they are released).
 
     One durable transaction: lock the alert, complete or release the hold through the ledger,
@@ -188,10 +156,10 @@ def alert_review(*, alert_id: Any, actor: Any, action: ReviewAction, note: str =
         if alert.status != FraudAlert.Status.OPEN:
             raise AlertAlreadyReviewed(f"This alert is already {alert.status}.", status=alert.status)
         if action == "approve":
-            txn = hold_complete(transaction_id=alert.transaction_id, actor=actor, note=note or "Approved after fraud review.")
+            txn = hold_complete(transaction_id=alert.transaction_id, note=note or "Approved after fraud review.")
             alert.status = FraudAlert.Status.APPROVED
         else:
-            txn = hold_release(transaction_id=alert.transaction_id, actor=actor, reason=note or "Rejected after fraud review.")
+            txn = hold_release(transaction_id=alert.transaction_id, reason=note or "Rejected after fraud review.")
             alert.status = FraudAlert.Status.REJECTED
         alert.reviewed_by = actor
         alert.reviewed_at = timezone.now()
@@ -203,12 +171,11 @@ def alert_review(*, alert_id: Any, actor: Any, action: ReviewAction, note: str =
             after={"status": alert.status, "transaction_status": txn.status, "transaction": str(txn.pk)},
             note=note,
         )
-        txn = Transaction.objects.select_related("payee_account__owner").get(pk=txn.pk)
-        _notify_outcome(alert, txn)
+        _notify_outcome(alert, transaction_with_payee(transaction_id=txn.pk))
     return alert
 
 
-def hold_expire(*, transaction_id: Any, now: datetime) -> bool:
+def hold_expire(*, transaction_id: UUID, now: datetime) -> bool:
     """Release one hold whose time is up (durable). False when it was no longer due (reviewed
     meanwhile, or not held any more): safe to re-run, safe beside a reviewing operator."""
     with transaction.atomic(durable=True):
@@ -216,7 +183,7 @@ def hold_expire(*, transaction_id: Any, now: datetime) -> bool:
         if alert is not None and alert.status != FraudAlert.Status.OPEN:
             return False
         try:
-            txn = hold_release(transaction_id=transaction_id, actor=None, reason="Released: not reviewed in time.")
+            txn = hold_release(transaction_id=transaction_id, reason="Released: not reviewed in time.")
         except (TransactionStateConflict, TransactionNotFound):
             return False
         if alert is None:  # a hold raised without an alert (another assessor): just release it
@@ -233,11 +200,11 @@ def hold_expire(*, transaction_id: Any, now: datetime) -> bool:
             after={"status": alert.status, "transaction_status": txn.status, "transaction": str(txn.pk)},
             note="hold period elapsed",
         )
-        _notify_outcome(alert, Transaction.objects.select_related("payee_account__owner").get(pk=txn.pk))
+        _notify_outcome(alert, transaction_with_payee(transaction_id=txn.pk))
     return True
 
 
-def holds_release_expired(*, now: datetime | None = None) -> int:
+def expired_holds_release(*, now: datetime | None = None) -> int:
     """Release every hold past `hold_expires_at`; returns how many were released."""
     now = now or timezone.now()
     released = 0

@@ -37,7 +37,7 @@ class CheckView(APIView):
     def post(self, request: Request) -> Response:
         data = CheckInput(data=request.data)
         data.is_valid(raise_exception=True)
-        score = services.payment_check(payer=request.user, **data.validated_data)
+        score = selectors.payment_check(payer=request.user, **data.validated_data)
         return Response(ScoreOutput(score).data)
 
 

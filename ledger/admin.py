@@ -56,13 +56,13 @@ class AccountAdmin(ReadOnlyMixin, admin.ModelAdmin):
     @admin.action(description="Freeze selected accounts")
     def freeze(self, request, queryset):
         for account in queryset:
-            services.account_set_status(account=account, status=Account.Status.FROZEN, actor=request.user, note="admin action")
+            services.account_status_set(account=account, status=Account.Status.FROZEN, actor=request.user, note="admin action")
         self.message_user(request, f"Froze {queryset.count()} account(s).")
 
     @admin.action(description="Unfreeze selected accounts")
     def unfreeze(self, request, queryset):
         for account in queryset:
-            services.account_set_status(account=account, status=Account.Status.ACTIVE, actor=request.user, note="admin action")
+            services.account_status_set(account=account, status=Account.Status.ACTIVE, actor=request.user, note="admin action")
         self.message_user(request, f"Unfroze {queryset.count()} account(s).")
 
     @admin.action(description="Deposit into selected accounts (from the treasury)")

@@ -19,7 +19,7 @@ creates (`transfer_create(idempotency=record)`) and refuses a record that alread
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -31,13 +31,16 @@ from securebank import sql
 from securebank.errors import DomainError
 from securebank.idempotency_http import Answer, Execute, Gate
 
+if TYPE_CHECKING:
+    from accounts.models import User
+
 # A key purged between our INSERT finding it taken and our SELECT (older than the TTL, so only
 # in a test or a clock jump) is claimed again; a few tries are plenty.
 ATTEMPTS = 3
 
 
 def idempotent_execute(
-    *, user: Any, key: str, scope: str, fingerprint: str, execute: Execute, gate: Gate | None = None
+    *, user: User, key: str, scope: str, fingerprint: str, execute: Execute, gate: Gate | None = None
 ) -> Answer:
     """Run `execute` at most once per (user, key) and return its answer. See the module docstring."""
     for _ in range(ATTEMPTS):
@@ -92,7 +95,7 @@ _INSERT_SQL = (
 )
 
 
-def _insert(*, user: Any, key: str, scope: str, digest: str) -> IdempotencyKey | None:
+def _insert(*, user: User, key: str, scope: str, digest: str) -> IdempotencyKey | None:
     """Claim (user, key) inside the caller's transaction; None when the key exists."""
     now = timezone.now()
     stamp = connection.ops.adapt_datetimefield_value(now)

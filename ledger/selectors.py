@@ -6,18 +6,32 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 from django.db import connection
-from django.db.models import Case, DecimalField, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, Count, DecimalField, F, Max, OuterRef, Q, QuerySet, Subquery, Value, When
 
 from ledger.exceptions import AccountNotFound, TransactionNotFound
 from ledger.models import Account, Entry, Transaction
 from securebank import sql
 from securebank.money import TWO_PLACES, format_amount
 
+if TYPE_CHECKING:
+    from accounts.models import User
 
-def account_for_user(*, user: Any) -> Account:
+# Which transactions are a customer's payments: the one rule, used by the daily limit, the fraud
+# features and the recent payees alike. Deposits and reversals are the bank's own postings.
+CUSTOMER_PAYMENT_KINDS = (
+    Transaction.Kind.TRANSFER, Transaction.Kind.PAYMENT, Transaction.Kind.QR_PAYMENT,
+    Transaction.Kind.VOICE_PAYMENT, Transaction.Kind.REQUEST_PAYMENT,
+)
+# A payment that moved money or reserves it; a declined attempt moved nothing.
+MOVED_STATUSES = (Transaction.Status.COMPLETED, Transaction.Status.HELD)
+_MOVED = tuple(str(status) for status in MOVED_STATUSES)  # as SQL parameters
+
+
+def account_for_user(*, user: User) -> Account:
     account = Account.objects.filter(owner=user, is_primary=True).first()
     if account is None:
         raise AccountNotFound("You have no account.")
@@ -35,17 +49,24 @@ def account_summary(account: Account) -> dict[str, Any]:
     }
 
 
-def account_summary_for_user(*, user: Any) -> dict[str, Any] | None:
+def account_summary_for_user(*, user: User) -> dict[str, Any] | None:
     account = Account.objects.filter(owner=user, is_primary=True).first()
     return account_summary(account) if account else None
 
 
+def account_primary_exists(*, user: User) -> bool:
+    """Whether `user` has a primary account, i.e. can receive payments (staff have none)."""
+    return Account.objects.filter(owner=user, is_primary=True).exists()
+
+
 # Inside every transfer's locks: SQL by hand because building the ORM aggregate cost five times
 # running it (bench/results_transfers.md). The sum is exact on both databases: numeric on
-# PostgreSQL, whole paise on SQLite (whose SUM over a decimal column would add floats).
+# PostgreSQL, whole paise on SQLite (whose SUM over a decimal column would add floats). The kinds
+# are written as the complement of CUSTOMER_PAYMENT_KINDS (the same rows, the statement as tuned).
+_NOT_CUSTOMER_PAYMENT_KINDS = tuple(str(kind) for kind in Transaction.Kind if kind not in CUSTOMER_PAYMENT_KINDS)
 _DAILY_OUTGOING_SQL = (
     "SELECT {total} FROM {table} WHERE {payer_account} = %s AND {created_at} >= %s "
-    "AND {status} IN (%s, %s) AND {kind} NOT IN (%s, %s)"
+    "AND {status} IN (%s, %s) AND {kind} NOT IN ({not_customer_kinds})"
 )
 
 
@@ -53,15 +74,15 @@ _DAILY_OUTGOING_SQL = (
 def _daily_outgoing_sql(vendor: str) -> str:
     amount = "{amount}"
     total = f"SUM(CAST(ROUND({amount} * 100) AS INTEGER))" if vendor == "sqlite" else f"SUM({amount})"
-    return sql.model_sql(Transaction, _DAILY_OUTGOING_SQL.replace("{total}", total))
+    kinds = ", ".join(["%s"] * len(_NOT_CUSTOMER_PAYMENT_KINDS))
+    return sql.model_sql(Transaction, _DAILY_OUTGOING_SQL.replace("{total}", total).replace("{not_customer_kinds}", kinds))
 
 
 def daily_outgoing_total(*, account_id: int, since: datetime) -> Decimal:
-    """Completed and held outgoing customer transfers (not deposits or reversals) since `since`."""
+    """The total of `customer_outgoing_payments` (completed and held; not deposits, reversals or
+    declined attempts) since `since`."""
     params = [
-        account_id, connection.ops.adapt_datetimefield_value(since),
-        str(Transaction.Status.COMPLETED), str(Transaction.Status.HELD),
-        str(Transaction.Kind.DEPOSIT), str(Transaction.Kind.REVERSAL),
+        account_id, connection.ops.adapt_datetimefield_value(since), *_MOVED, *_NOT_CUSTOMER_PAYMENT_KINDS,
     ]
     (total,) = sql.fetch_one(_daily_outgoing_sql(connection.vendor), params)
     if total is None:
@@ -83,7 +104,7 @@ def account_find_by_number(*, number: str) -> Account | None:
     return Account.objects.filter(number=number.strip(), kind=Account.Kind.CUSTOMER).select_related("owner").first()
 
 
-def transactions_for_user(*, user: Any) -> QuerySet[Transaction]:
+def transactions_for_user(*, user: User) -> QuerySet[Transaction]:
     """The caller's transactions (as payer or payee), annotated from the caller's side:
     `my_account_id`, `signed_amount` and `my_balance_after`."""
     account_ids = list(Account.objects.filter(owner=user).values_list("pk", flat=True))
@@ -104,7 +125,7 @@ def transactions_for_user(*, user: Any) -> QuerySet[Transaction]:
 
 def transaction_history(
     *,
-    user: Any,
+    user: User,
     direction: str | None = None,
     status: str | None = None,
     kind: str | None = None,
@@ -133,7 +154,7 @@ def transaction_history(
     return qs
 
 
-def transaction_get_for_user(*, user: Any, transaction_id: Any) -> Transaction:
+def transaction_get_for_user(*, user: User, transaction_id: UUID) -> Transaction:
     """The transaction if `user` is its payer or payee; otherwise TransactionNotFound (404)."""
     try:
         return transactions_for_user(user=user).get(pk=transaction_id)
@@ -167,7 +188,7 @@ def account_primary_for_user_id(*, user_id: int) -> Account | None:
     return Account.objects.filter(owner_id=user_id, is_primary=True).select_related("owner").first()
 
 
-def counterparty_owner_ids(*, user: Any) -> QuerySet:
+def counterparty_owner_ids(*, user: User) -> QuerySet:
     """Ids of the customers the caller has paid or been paid by (any status: a declined payment
     still shows who they meant to pay), as a subquery for `pk__in`. Reads the (payer_account,
     created_at) and (payee_account, created_at) indexes, which carry the other side's account."""
@@ -177,22 +198,54 @@ def counterparty_owner_ids(*, user: Any) -> QuerySet:
     return (paid_to | paid_by).filter(owner__isnull=False).values("owner")
 
 
-# Reads for the fraud app's behaviour features (fraud.behaviour). The ledger owns the queries on
-# its tables; the fraud app only reads their results.
-CUSTOMER_PAYMENT_KINDS = (
-    Transaction.Kind.TRANSFER, Transaction.Kind.PAYMENT, Transaction.Kind.QR_PAYMENT,
-    Transaction.Kind.VOICE_PAYMENT, Transaction.Kind.REQUEST_PAYMENT,
-)
+def transaction_with_payee(*, transaction_id: UUID) -> Transaction:
+    """The transaction with its payee account and owner (to name the payee)."""
+    return Transaction.objects.select_related("payee_account__owner").get(pk=transaction_id)
+
+
+def expired_hold_ids(*, now: datetime) -> list[UUID]:
+    """Held transactions whose hold expired at or before `now`, the oldest expiry first."""
+    return list(
+        Transaction.objects.filter(status=Transaction.Status.HELD, hold_expires_at__lte=now)
+        .order_by("hold_expires_at")
+        .values_list("pk", flat=True)
+    )
+
+
+# --- Customer payments ---------------------------------------------------------------------------
+# Reads for the fraud app's behaviour features (fraud.behaviour) and the payments app's recent
+# payees. The ledger owns the queries on its tables; the other apps only read their results.
+def _customer_outgoing(**payer: Any) -> QuerySet[Transaction]:
+    return Transaction.objects.filter(kind__in=CUSTOMER_PAYMENT_KINDS, status__in=MOVED_STATUSES, **payer)
 
 
 def customer_outgoing_payments(*, account_id: int) -> QuerySet[Transaction]:
     """The account's customer payments that moved or reserve money (completed or held; not
     deposits, reversals or declined attempts), newest first, on the (payer_account, created_at)
     index."""
-    return Transaction.objects.filter(
-        payer_account_id=account_id, kind__in=CUSTOMER_PAYMENT_KINDS,
-        status__in=(Transaction.Status.COMPLETED, Transaction.Status.HELD),
-    ).order_by("-created_at")
+    return _customer_outgoing(payer_account_id=account_id).order_by("-created_at")
+
+
+@dataclass(frozen=True)
+class PaidCustomer:
+    user_id: int
+    last_paid_at: datetime
+    count: int
+
+
+def customer_payees_recent(*, user: User, limit: int) -> list[PaidCustomer]:
+    """The active customers other than `user` that `user`'s accounts paid
+    (`customer_outgoing_payments`), most recently paid first (then by id), with how often."""
+    rows = (
+        _customer_outgoing(payer_account__owner=user)
+        .filter(payee_account__owner__isnull=False, payee_account__owner__is_active=True)
+        .exclude(payee_account__owner=user)
+        .values("payee_account__owner")
+        .annotate(last_paid_at=Max("created_at"), count=Count("id"))
+        .order_by("-last_paid_at", "payee_account__owner")[:limit]
+    )
+    return [PaidCustomer(user_id=row["payee_account__owner"], last_paid_at=row["last_paid_at"], count=row["count"])
+            for row in rows]
 
 
 def customer_incoming_payments(*, account_id: int) -> QuerySet[Transaction]:
@@ -230,7 +283,6 @@ _EPOCH = {
     "sqlite": "((julianday({column}) - 2440587.5) * 86400.0)",
     "postgresql": "CAST(EXTRACT(EPOCH FROM {column}) AS DOUBLE PRECISION)",
 }
-_MOVED = (str(Transaction.Status.COMPLETED), str(Transaction.Status.HELD))
 _KIND_VALUES = tuple(str(k) for k in CUSTOMER_PAYMENT_KINDS)
 
 

@@ -9,6 +9,6 @@ def on_transaction_posted(sender: Any, *, transaction: Any, event: str, balances
     """`ledger.signals.transaction_posted` (inside the money's transaction) -> the users'
     notifications, written to the outbox in that transaction. An error here rolls the money
     back: a payment whose notifications cannot be stored is not made."""
-    from payments.services import transaction_posted_handle
+    from payments.services import transaction_notifications_create
 
-    transaction_posted_handle(transaction=transaction, event=event, balances=balances)
+    transaction_notifications_create(transaction=transaction, event=event, balances=balances)

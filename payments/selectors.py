@@ -7,16 +7,17 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 from django.core.exceptions import ValidationError
-from django.db.models import Case, CharField, Count, Max, Q, QuerySet, Value, When
+from django.db.models import Case, CharField, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from accounts.identifiers import normalize_phone, normalize_vpa
 from accounts.models import User
-from accounts.selectors import user_find_by_phone, user_find_by_username, user_find_by_vpa
+from accounts.selectors import user_find_by_phone, user_find_by_username, user_find_by_vpa, users_in_bulk
 from ledger.exceptions import PayeeNotFound
-from ledger.models import Account, Transaction
+from ledger.selectors import account_primary_exists, customer_payees_recent
 from payments.exceptions import MoneyRequestNotFound
 from payments.models import MoneyRequest, Notification
 
@@ -45,7 +46,7 @@ def payee_resolve(*, query: str) -> User:
         user = user_find_by_phone(phone=text) or user_find_by_username(username=text)
     else:
         user = user_find_by_username(username=text)
-    if user is None or not Account.objects.filter(owner=user, is_primary=True).exists():
+    if user is None or not account_primary_exists(user=user):
         raise PayeeNotFound()
     return user
 
@@ -61,33 +62,18 @@ def payee_summary(user: User) -> dict[str, Any]:
     }
 
 
-def recent_payees(*, user: Any, limit: int = 20) -> list[dict[str, Any]]:
+def recent_payees(*, user: User, limit: int = 20) -> list[dict[str, Any]]:
     """The caller's distinct payees, most recently paid first.
 
-    Counts completed and held payments from the caller's accounts to other customers (not
-    declined ones, not deposits or reversals). Each row: user_id, display_name, full_name,
-    username, vpa, last_paid_at, count.
+    Counts the ledger's customer payments from the caller's accounts to other customers
+    (`ledger.selectors.customer_payees_recent`: completed and held, not declined ones, not
+    deposits or reversals). Each row: user_id, display_name, full_name, username, vpa,
+    last_paid_at, count.
     """
     limit = max(1, min(int(limit), 100))
-    rows = list(
-        Transaction.objects.filter(
-            payer_account__owner=user,
-            payee_account__owner__isnull=False,
-            payee_account__owner__is_active=True,
-            status__in=[Transaction.Status.COMPLETED, Transaction.Status.HELD],
-        )
-        .exclude(kind__in=[Transaction.Kind.DEPOSIT, Transaction.Kind.REVERSAL])
-        .exclude(payee_account__owner=user)
-        .values("payee_account__owner")
-        .annotate(last_paid_at=Max("created_at"), count=Count("id"))
-        .order_by("-last_paid_at", "payee_account__owner")[:limit]
-    )
-    users = User.objects.in_bulk([row["payee_account__owner"] for row in rows])
-    result = []
-    for row in rows:
-        payee = users[row["payee_account__owner"]]
-        result.append({**payee_summary(payee), "last_paid_at": row["last_paid_at"], "count": row["count"]})
-    return result
+    rows = customer_payees_recent(user=user, limit=limit)
+    users = users_in_bulk(user_ids=[row.user_id for row in rows])
+    return [{**payee_summary(users[row.user_id]), "last_paid_at": row.last_paid_at, "count": row.count} for row in rows]
 
 
 # --- Money requests --------------------------------------------------------------------------
@@ -104,7 +90,7 @@ def _with_effective_status(qs: QuerySet[MoneyRequest], now: datetime) -> QuerySe
 
 
 def money_requests_for_user(
-    *, user: Any, direction: str | None = None, status: str | None = None
+    *, user: User, direction: str | None = None, status: str | None = None
 ) -> QuerySet[MoneyRequest]:
     """Requests the caller made (`outgoing`) or may pay (`incoming`), newest first."""
     if direction == "incoming":
@@ -119,7 +105,7 @@ def money_requests_for_user(
     return qs.order_by("-created_at", "-id")
 
 
-def money_request_get_for_user(*, user: Any, request_id: Any) -> MoneyRequest:
+def money_request_get_for_user(*, user: User, request_id: UUID) -> MoneyRequest:
     """The request if `user` is its requester or payer; otherwise MoneyRequestNotFound (404)."""
     try:
         return money_requests_for_user(user=user).get(pk=request_id)
@@ -127,7 +113,7 @@ def money_request_get_for_user(*, user: Any, request_id: Any) -> MoneyRequest:
         raise MoneyRequestNotFound() from exc
 
 
-def money_request_by_transaction(*, transaction_id: Any) -> MoneyRequest | None:
+def money_request_by_transaction(*, transaction_id: UUID) -> MoneyRequest | None:
     return MoneyRequest.objects.filter(transaction_id=transaction_id).select_related("requester", "payer").first()
 
 
@@ -143,7 +129,7 @@ def notifications_unread_count(*, user: Any) -> int:
     return Notification.objects.filter(user=user, read_at__isnull=True).count()
 
 
-def request_counterparty_ids(*, user: Any) -> QuerySet:
+def request_counterparty_ids(*, user: User) -> QuerySet:
     """Ids of the customers the caller asked money of or was asked by (any status), as a
     subquery for `pk__in`."""
     asked = MoneyRequest.objects.filter(requester=user).values("payer")

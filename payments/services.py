@@ -13,12 +13,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.models import User
 from ledger.exceptions import PayeeNotFound
 from ledger.models import IdempotencyKey, Transaction
 from ledger.selectors import account_for_user, account_primary_for_user_id
@@ -44,7 +46,7 @@ NOTE_MAX = 140
 # --- Send ------------------------------------------------------------------------------------
 def payment_send(
     *,
-    payer: Any,
+    payer: User,
     payee: str,
     amount: Decimal,
     note: str = "",
@@ -87,7 +89,7 @@ class RequestPayment:
 
 def money_request_create(
     *,
-    requester: Any,
+    requester: User,
     payer: str,
     amount: Decimal,
     note: str = "",
@@ -118,7 +120,7 @@ def money_request_create(
     return request
 
 
-def _lock_request(*, user: Any, request_id: Any, role: str) -> MoneyRequest:
+def _lock_request(*, user: User, request_id: UUID, role: str) -> MoneyRequest:
     """Lock the request FOR UPDATE if `user` plays `role` ("payer" or "requester") in it.
 
     Caller is inside transaction.atomic. Anyone else, and unknown ids, get 404.
@@ -145,7 +147,7 @@ def _expire_if_due(request: MoneyRequest, now: datetime) -> bool:
     return True
 
 
-def _respond(*, user: Any, request_id: Any, role: str, act: Any) -> Any:
+def _respond(*, user: User, request_id: UUID, role: str, act: Any) -> Any:
     """Lock, expire if due, insist on pending, then `act(request, now)` — one atomic block
     (a savepoint inside an idempotent request's transaction). An expiry found here is kept
     (the block ends normally) before the 409 is raised."""
@@ -162,13 +164,13 @@ def _respond(*, user: Any, request_id: Any, role: str, act: Any) -> Any:
     raise MoneyRequestNotPending("This request has expired.", status=MoneyRequest.Status.EXPIRED)
 
 
-def money_request_accept(*, user: Any, request_id: Any, idempotency: IdempotencyKey | None = None) -> RequestPayment:
+def money_request_accept(*, user: User, request_id: UUID, idempotency: IdempotencyKey | None = None) -> RequestPayment:
     """The payer pays the request through the transfer service, exactly once.
 
     The request row is locked for the whole transaction that moves the money, so two
     concurrent accepts serialize and the second finds it paid (409). A risk decline is
     recorded and leaves the request pending; a hold marks it paid with the held transaction
-    (if review releases the hold, `money_request_payment_released` reopens it).
+    (if review releases the hold, `money_request_reopen` reopens it).
     """
 
     def act(request: MoneyRequest, now: datetime) -> RequestPayment:
@@ -195,7 +197,7 @@ def money_request_accept(*, user: Any, request_id: Any, idempotency: Idempotency
     return _respond(user=user, request_id=request_id, role="payer", act=act)
 
 
-def money_request_decline(*, user: Any, request_id: Any) -> MoneyRequest:
+def money_request_decline(*, user: User, request_id: UUID) -> MoneyRequest:
     """The payer refuses the request; the requester is notified."""
 
     def act(request: MoneyRequest, now: datetime) -> MoneyRequest:
@@ -208,7 +210,7 @@ def money_request_decline(*, user: Any, request_id: Any) -> MoneyRequest:
     return _respond(user=user, request_id=request_id, role="payer", act=act)
 
 
-def money_request_cancel(*, user: Any, request_id: Any) -> MoneyRequest:
+def money_request_cancel(*, user: User, request_id: UUID) -> MoneyRequest:
     """The requester withdraws the request; the payer is notified."""
 
     def act(request: MoneyRequest, now: datetime) -> MoneyRequest:
@@ -221,7 +223,7 @@ def money_request_cancel(*, user: Any, request_id: Any) -> MoneyRequest:
     return _respond(user=user, request_id=request_id, role="requester", act=act)
 
 
-def money_requests_expire(*, user: Any = None, now: datetime | None = None, batch: int = 500) -> int:
+def money_requests_expire(*, user: User | None = None, now: datetime | None = None, batch: int = 500) -> int:
     """Expire pending requests past their expiry (all, or only those `user` is party to).
 
     Safe to re-run and to run beside accepts: rows locked by an accept in progress are skipped
@@ -248,10 +250,10 @@ def money_request_hold_released(*, transaction: Transaction) -> None:
     """LEDGER_HOLD_RELEASE_LISTENERS: the ledger is releasing `transaction`'s hold, inside its
     transaction and under its locks; a request it was paying reopens in the same commit."""
     if transaction.kind == Transaction.Kind.REQUEST_PAYMENT:
-        money_request_payment_released(transaction_id=transaction.pk)
+        money_request_reopen(transaction_id=transaction.pk)
 
 
-def money_request_payment_released(*, transaction_id: Any) -> MoneyRequest | None:
+def money_request_reopen(*, transaction_id: UUID) -> MoneyRequest | None:
     """A held payment of a request was released by review (no money moved): reopen the
     request (or expire it if its time has passed) and tell both parties (stored now, pushed
     after commit). Idempotent. Runs inside the ledger's hold release (see
@@ -278,7 +280,7 @@ def money_request_payment_released(*, transaction_id: Any) -> MoneyRequest | Non
 
 
 # --- Ledger facts ------------------------------------------------------------------------------
-def transaction_posted_handle(*, transaction: Transaction, event: str, balances: events.Balances) -> None:
+def transaction_notifications_create(*, transaction: Transaction, event: str, balances: events.Balances) -> None:
     """Inside the ledger's transaction: store the users' notifications (pushed after commit), so
     they commit with the money or not at all. Called by the `transaction_posted` receiver. (A
     request whose held payment is released reopens inside the release itself, before this:

@@ -49,12 +49,12 @@ from accounts.services import user_register
 # (validation, VPA, primary account, opening deposit) without N slow hashes.
 hashed = make_password(os.environ["BENCH_PASSWORD"])
 User.set_password = lambda self, raw: setattr(self, "password", hashed)
-from accounts.services import tokens_for
+from accounts.services import token_pair_create
 for i in range(int(os.environ["BENCH_USERS"])):
     user = user_register(username=f"bench{i:05d}", email=f"bench{i:05d}@bench.example",
                          password=os.environ["BENCH_PASSWORD"], full_name=f"Bench User {i}")
     if i >= int(os.environ["BENCH_HTTP_LOGINS"]):  # the rest log in over HTTP
-        print("TOKEN", user.username, tokens_for(user).access)
+        print("TOKEN", user.username, token_pair_create(user).access)
 """
 
 

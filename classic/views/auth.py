@@ -18,7 +18,7 @@ from classic.views.base import ClassicView, PublicView
 
 
 def _auth_answer(user, message: str) -> dict:
-    pair = services.tokens_for(user)
+    pair = services.token_pair_create(user)
     # `token` is what the classic app keeps; access/refresh as in /api/ for other clients.
     return {"success": True, "message": message, "token": pair.access, "access": pair.access,
             "refresh": pair.refresh, **user_answer(user)}
@@ -81,7 +81,7 @@ class ProfileView(ClassicView):
     def put(self, request: Request) -> Response:
         data = ProfileInput(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        user = services.user_update_profile(user=request.user, **data.validated_data)
+        user = services.user_profile_update(user=request.user, **data.validated_data)
         return Response({"success": True, "message": "Profile updated.", **user_answer(user)})
 
     patch = put

@@ -13,7 +13,7 @@ from classic.serializers import AnalyzeInput
 from classic.views.base import ClassicView, PublicView
 from classic.views.payments import vpa_of
 from fraud.scoring import model_health
-from fraud.services import payment_check
+from fraud.selectors import payment_check
 from ledger.exceptions import PayeeNotFound
 
 RECOMMENDATIONS = {

@@ -15,11 +15,11 @@ from django.core.management import call_command
 from fraud.exceptions import AlertAlreadyReviewed, AlertNotFound, ReviewNotAllowed
 from fraud.models import FraudAlert
 from fraud.scoring import MODEL_UNAVAILABLE_REASON
-from fraud.services import alert_review, holds_release_expired, risk_assessor
+from fraud.services import alert_review, expired_holds_release, risk_assessor
 from fraud.tests.factories import held_transfer, make_user, primary_account
 from ledger.exceptions import AccountFrozen
 from ledger.models import Account, Transaction
-from ledger.services import account_set_status, transfer_create
+from ledger.services import account_status_set, transfer_create
 from payments.models import Notification
 from securebank.audit import AuditEvent
 
@@ -140,7 +140,7 @@ def test_review_errors(alice, bob, operator):
 
 def test_approve_fails_whole_when_the_payee_is_frozen(alice, bob, operator):
     txn, alert = held_transfer(payer=alice, payee=bob)
-    account_set_status(account=primary_account(bob), status=Account.Status.FROZEN, actor=operator)
+    account_status_set(account=primary_account(bob), status=Account.Status.FROZEN, actor=operator)
     with pytest.raises(AccountFrozen):
         alert_review(alert_id=alert.pk, actor=operator, action="approve")
     alert.refresh_from_db()
@@ -152,17 +152,17 @@ def test_approve_fails_whole_when_the_payee_is_frozen(alice, bob, operator):
 def test_expired_holds_are_released_once(alice, bob, operator):
     txn, alert = held_transfer(payer=alice, payee=bob)
     _, reviewed = held_transfer(payer=bob, payee=alice, amount="5500.00")
-    assert holds_release_expired(now=txn.hold_expires_at - timedelta(seconds=1)) == 0
+    assert expired_holds_release(now=txn.hold_expires_at - timedelta(seconds=1)) == 0
     alert_review(alert_id=reviewed.pk, actor=operator, action="approve")
     later = txn.hold_expires_at + timedelta(seconds=1)
-    assert holds_release_expired(now=later) == 1
+    assert expired_holds_release(now=later) == 1
     txn.refresh_from_db()
     alert.refresh_from_db()
     assert txn.status == Transaction.Status.DECLINED and alert.status == FraudAlert.Status.EXPIRED
     assert primary_account(alice).held == Decimal("0.00")
     assert AuditEvent.objects.get(action="fraud.alert.expire").actor is None
     assert Notification.objects.filter(user=alice, title="Held payment released").count() == 1
-    assert holds_release_expired(now=later) == 0
+    assert expired_holds_release(now=later) == 0
 
 
 def test_release_expired_holds_command(alice, bob, settings):

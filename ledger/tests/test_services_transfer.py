@@ -86,7 +86,7 @@ def test_frozen_accounts_refused(who):
     alice, bob = make_user("alice"), make_user("bob")
     frozen = account(alice if who == "payer" else bob)
     staff = make_user("ops", is_staff=True)
-    services.account_set_status(account=frozen, status=Account.Status.FROZEN, actor=staff)
+    services.account_status_set(account=frozen, status=Account.Status.FROZEN, actor=staff)
     with pytest.raises(AccountFrozen):
         services.transfer_create(payer=alice, payee_account=account(bob), amount=D("1"))
 
@@ -95,7 +95,7 @@ def test_freeze_writes_audit_row():
     from securebank.models import AuditEvent
 
     alice, staff = make_user("alice"), make_user("ops", is_staff=True)
-    services.account_set_status(account=account(alice), status=Account.Status.FROZEN, actor=staff, note="kyc")
+    services.account_status_set(account=account(alice), status=Account.Status.FROZEN, actor=staff, note="kyc")
     event = AuditEvent.objects.get(action="account.freeze")
     assert event.actor == staff and event.before == {"status": "active"} and event.after == {"status": "frozen"}
 

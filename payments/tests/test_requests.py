@@ -200,7 +200,7 @@ def test_a_failed_reopen_rolls_the_hold_release_back(alice, bob, auth_client, sc
     def broken(**kwargs):
         raise RuntimeError("request store unavailable")
 
-    monkeypatch.setattr(services, "money_request_payment_released", broken)
+    monkeypatch.setattr(services, "money_request_reopen", broken)
     with pytest.raises(RuntimeError):
         hold_release(transaction_id=txn_id)
     request.refresh_from_db()

@@ -7,7 +7,7 @@ with `--loop` runs batches until it is told to stop.
         default_interval = 300.0
 
         def run_once(self) -> str | None:
-            released = holds_release_expired()
+            released = expired_holds_release()
             return f"released {released} hold(s)" if released else None
 
 What every worker gets from here:

@@ -52,7 +52,7 @@ def test_a_transient_database_error_is_logged_backed_off_up_to_the_cap_and_survi
             return 0
         return step
 
-    monkeypatch.setattr(release_expired_holds, "holds_release_expired", release)
+    monkeypatch.setattr(release_expired_holds, "expired_holds_release", release)
     out = StringIO()
     call_command("release_expired_holds", "--loop", "--interval", "5", stdout=out)
     assert waits == [5, 10, 12, 5, 5, 5]  # doubling from --interval, capped, reset by a success
@@ -79,7 +79,7 @@ def test_any_other_failure_is_logged_with_its_traceback_and_survived(no_sleep, m
         sigterm_self()
         return 1
 
-    monkeypatch.setattr(release_expired_holds, "holds_release_expired", release)
+    monkeypatch.setattr(release_expired_holds, "expired_holds_release", release)
     out = StringIO()
     call_command("release_expired_holds", "--loop", "--interval", "1", stdout=out)
     assert "released 1 hold(s)" in out.getvalue() and out.getvalue().endswith("stopped\n")
@@ -109,7 +109,7 @@ def test_a_single_run_fails_with_a_one_line_reason(monkeypatch):
     def release() -> int:
         raise OperationalError("connection refused\nIs the server running?")
 
-    monkeypatch.setattr(release_expired_holds, "holds_release_expired", release)
+    monkeypatch.setattr(release_expired_holds, "expired_holds_release", release)
     with pytest.raises(CommandError, match=r"^release_expired_holds failed: OperationalError: connection refused$"):
         call_command("release_expired_holds", stdout=StringIO())
     with pytest.raises(CommandError):

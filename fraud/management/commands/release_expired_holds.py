@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from fraud.services import holds_release_expired
+from fraud.services import expired_holds_release
 from securebank.management.loop import LoopCommand
 
 
@@ -14,5 +14,5 @@ class Command(LoopCommand):
     idle_message = "released 0 hold(s)"
 
     def run_once(self) -> str | None:
-        released = holds_release_expired()
+        released = expired_holds_release()
         return f"released {released} hold(s)" if released else None
