@@ -33,7 +33,7 @@ from ledger.models import Transaction
 from ledger.risk import RiskVerdict, TransferContext
 from ledger.selectors import account_find_by_number, account_for_user, account_primary_for_user_id
 from ledger.services import hold_complete, hold_release
-from payments.notifications import notification_send
+from notifications.services import notification_send
 from securebank import clock
 from securebank.audit import audit_record
 from securebank.money import format_amount, format_rupees

@@ -397,7 +397,7 @@ def test_fraud_alert_events_are_relayed(users):
     alice = users[0]
 
     def alert() -> None:
-        from payments.notifications import notification_send
+        from notifications.services import notification_send
 
         with transaction.atomic():
             notification_send(user_id=alice.pk, event="fraud_alert", data={"transaction_id": "t", "score": 0.91},
@@ -433,7 +433,7 @@ def test_a_rolled_back_payment_sends_nothing_and_stores_nothing(users):
         await b.disconnect()
 
     run(scenario)
-    from payments.models import Notification
+    from notifications.models import Notification
 
     # only the second payment: the rolled-back one left no row (deposits have kind "deposit")
     assert Notification.objects.filter(user=bob, event="payment_received", data__kind="payment").count() == 1
@@ -475,12 +475,12 @@ def test_bursts_of_joins_and_leaves_queue_for_the_layer_pool_instead_of_failing(
     """150 sockets connecting and dropping at once through a pool of 40 Redis connections:
     group_add/group_discard wait for a connection (MaxConnectionsError used to close the
     socket with 1011, or leave a stale membership behind)."""
-    import accounts.consumers
+    import notifications.consumers
 
     layer = settings.CHANNEL_LAYERS["default"]
     host = {**layer["CONFIG"]["hosts"][0], "max_connections": 40}
     settings.CHANNEL_LAYERS = {"default": {**layer, "CONFIG": {**layer["CONFIG"], "hosts": [host]}}}
-    monkeypatch.setattr(accounts.consumers, "MEMBERSHIP_CONCURRENCY", 10)
+    monkeypatch.setattr(notifications.consumers, "MEMBERSHIP_CONCURRENCY", 10)
     alice, bob, _ = users
     token = access(bob)
 
@@ -504,7 +504,7 @@ def test_bursts_of_joins_and_leaves_queue_for_the_layer_pool_instead_of_failing(
 
 
 def test_an_event_racing_a_closing_socket_does_not_crash_the_consumer(users, monkeypatch, caplog):
-    from accounts.consumers import NotificationConsumer
+    from notifications.consumers import NotificationConsumer
 
     alice, bob, _ = users
     original = NotificationConsumer.send
