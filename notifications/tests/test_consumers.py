@@ -4,7 +4,6 @@ authentication (4401), group isolation, client messages, and every server event'
 from __future__ import annotations
 
 import asyncio
-import gc
 import json
 import time
 from datetime import timedelta
@@ -104,15 +103,6 @@ def _fresh_channel_layer():
     channel_layers.backends.clear()
     yield
     channel_layers.backends.clear()
-
-
-@pytest.fixture(autouse=True)
-def _release_pool_thread_connections():
-    """The token check runs on pool threads, and channels.testing turns off the connection
-    cleanup around it: collect the connections those finished threads left behind, or
-    PostgreSQL refuses to drop the test database while they are open."""
-    yield
-    gc.collect()
 
 
 @pytest.fixture
