@@ -45,6 +45,7 @@ from accounts.exceptions import (
     PinRequired,
 )
 from accounts.models import User, UserPin
+from accounts.signals import pin_locked
 from securebank import clock
 from securebank.audit import audit_record
 
@@ -193,19 +194,12 @@ def _attempt(row: UserPin, pin: str, now: datetime) -> tuple[PinInvalid | PinLoc
 
 
 def _record_lock(row: UserPin, before: dict) -> None:
-    """Audit row and a stored notification, in the lock's transaction (pushed after commit)."""
-    from payments.notifications import notification_send  # the one notify path; payments owns it
-
+    """Audit row and `pin_locked`, in the lock's transaction: its receiver stores the
+    customer's notification there too (pushed after commit)."""
     until = clock.timestamp(row.locked_until)
     audit_record(actor=row.user, action="pin.locked", obj=row, before=before,
                  after={"failed_attempts": row.failed_attempts, "locked_until": until})
-    notification_send(
-        user_id=row.user_id, event="notification",
-        data={"kind": "pin.locked", "locked_until": until},
-        title="UPI PIN locked",
-        message=f"{row.failed_attempts} incorrect UPI PINs: payments are locked for "
-        f"{settings.PIN_LOCK_HOURS} hours. If this was not you, reset your PIN and change your password.",
-    )
+    pin_locked.send(sender=UserPin, user_id=row.user_id, failed_attempts=row.failed_attempts, locked_until=until)
 
 
 def pin_change(*, user: User, current_pin: str, new_pin: str) -> PinStatus:

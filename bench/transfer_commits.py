@@ -132,7 +132,7 @@ def main() -> None:
 
     acks = []
     try:  # the outbox's batched acknowledgements: an UPDATE on another thread, about one a second
-        from payments import outbox
+        from notifications import outbox
 
         mark = outbox.outbox_mark_pushed
         outbox.outbox_mark_pushed = lambda ids: acks.append(len(ids)) or mark(ids)

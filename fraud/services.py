@@ -33,7 +33,7 @@ from ledger.models import Transaction
 from ledger.risk import RiskVerdict, TransferContext
 from ledger.selectors import expired_hold_ids, transaction_with_payee
 from ledger.services import hold_complete, hold_release
-from payments.notifications import notification_send
+from notifications.services import notification_send
 from securebank import clock
 from securebank.audit import audit_record
 from securebank.money import format_amount, format_rupees

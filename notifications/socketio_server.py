@@ -31,8 +31,8 @@ import socketio
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 
-from accounts.consumers import membership_gate
 from accounts.ws_auth import socket_identity_from_access_token
+from notifications.consumers import membership_gate
 from notifications.payloads import socketio_payload
 from notifications.socketio_guard import EngineIOGuard
 from securebank.errors import error_body

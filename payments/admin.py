@@ -1,9 +1,9 @@
-"""Read-only views of money requests and stored notifications: state changes go through the
-services (and their notifications), never through the admin."""
+"""Read-only views of money requests: state changes go through the services (and their
+notifications), never through the admin."""
 
 from django.contrib import admin
 
-from payments.models import MoneyRequest, Notification
+from payments.models import MoneyRequest
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -24,10 +24,3 @@ class MoneyRequestAdmin(ReadOnlyAdmin):
     search_fields = ("id", "requester__username", "payer__username", "requester__vpa", "payer__vpa")
     raw_id_fields = ("requester", "payer", "transaction")
 
-
-@admin.register(Notification)
-class NotificationAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "user", "event", "title", "read_at")
-    list_filter = ("event",)
-    search_fields = ("user__username", "title")
-    raw_id_fields = ("user",)

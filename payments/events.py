@@ -1,8 +1,8 @@
 """What each user is told, and when: the payloads of the WebSocket events and stored
 notifications that payments and money requests produce (documented in docs/payments.md).
 
-Everything here goes through `payments.notifications.notification_send` (a Notification row in
-the caller's transaction: the outbox; the push after commit, see payments/outbox.py). Nothing
+Everything here goes through `notifications.services.notification_send` (a Notification row in
+the caller's transaction: the outbox; the push after commit, see notifications/outbox.py). Nothing
 here moves money or changes state.
 """
 
@@ -13,8 +13,8 @@ from decimal import Decimal
 from typing import Any
 
 from ledger.models import Account, Transaction
+from notifications.services import Outgoing, notification_send, notifications_send
 from payments.models import MoneyRequest
-from payments.notifications import Outgoing, notification_send, notifications_send
 from securebank import clock
 from securebank.money import format_amount, format_rupees
 

@@ -1,4 +1,4 @@
-"""Payments reads: payee resolution, recent payees, money requests, notifications.
+"""Payments reads: payee resolution, recent payees, money requests.
 
 Ownership is checked here: a money request the caller is not party to does not exist (404).
 """
@@ -19,7 +19,7 @@ from accounts.selectors import user_find_by_phone, user_find_by_username, user_f
 from ledger.exceptions import PayeeNotFound
 from ledger.selectors import account_primary_exists, customer_payees_recent
 from payments.exceptions import MoneyRequestNotFound
-from payments.models import MoneyRequest, Notification
+from payments.models import MoneyRequest
 
 MAX_PAYEE_QUERY = 254
 
@@ -115,18 +115,6 @@ def money_request_get_for_user(*, user: User, request_id: UUID) -> MoneyRequest:
 
 def money_request_by_transaction(*, transaction_id: UUID) -> MoneyRequest | None:
     return MoneyRequest.objects.filter(transaction_id=transaction_id).select_related("requester", "payer").first()
-
-
-# --- Notifications ---------------------------------------------------------------------------
-def notifications_for_user(*, user: Any, unread_only: bool = False) -> QuerySet[Notification]:
-    qs = Notification.objects.filter(user=user)
-    if unread_only:
-        qs = qs.filter(read_at__isnull=True)
-    return qs.order_by("-created_at", "-id")
-
-
-def notifications_unread_count(*, user: Any) -> int:
-    return Notification.objects.filter(user=user, read_at__isnull=True).count()
 
 
 def request_counterparty_ids(*, user: User) -> QuerySet:

@@ -1,4 +1,4 @@
-"""Input and output shapes for the payments and notifications endpoints."""
+"""Input and output shapes for the payments endpoints."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from ledger.serializers import TransferOutput
 from payments.models import MoneyRequest
 from payments.services import NOTE_MAX, REQUEST_DEFAULT_TTL, REQUEST_MAX_TTL, REQUEST_MIN_TTL
 from securebank.money import MoneyField, format_amount
-from securebank.serializers import DatabaseIdField, StrictSerializer
+from securebank.serializers import StrictSerializer
 
 PAYEE_HELP = "A UPI ID (name@bank, any case), an Indian mobile number (+91 optional) or a username; exact match."
 
@@ -59,22 +59,6 @@ class AcceptInput(StrictSerializer):
     """Accept takes only the UPI PIN."""
 
     pin = payment_pin_field()
-
-
-class NotificationsQuery(StrictSerializer):
-    unread = serializers.BooleanField(required=False, default=False)
-    limit = serializers.IntegerField(required=False, min_value=1, max_value=100)
-    cursor = serializers.CharField(required=False)
-
-
-class MarkReadInput(StrictSerializer):
-    ids = serializers.ListField(child=DatabaseIdField(), required=False, max_length=500, allow_empty=False)
-    all = serializers.BooleanField(required=False)
-
-    def validate(self, attrs: dict) -> dict:
-        if bool(attrs.get("ids")) == bool(attrs.get("all")):
-            raise serializers.ValidationError({"ids": ["Give either ids (a list) or all: true."]})
-        return attrs
 
 
 # --- Outputs -----------------------------------------------------------------------------------
@@ -153,29 +137,3 @@ class PendingOutput(serializers.Serializer):
 
 class AcceptOutput(TransferOutput):
     request = MoneyRequestOutput()
-
-
-class NotificationOutput(serializers.Serializer):
-    id = serializers.IntegerField()
-    event = serializers.CharField()
-    title = serializers.CharField()
-    message = serializers.CharField()
-    data = serializers.DictField()
-    read = serializers.SerializerMethodField()
-    read_at = serializers.DateTimeField(allow_null=True)
-    created_at = serializers.DateTimeField()
-
-    def get_read(self, obj: Any) -> bool:
-        return obj.read_at is not None
-
-
-class NotificationPageOutput(serializers.Serializer):
-    next = serializers.CharField(allow_null=True)
-    previous = serializers.CharField(allow_null=True)
-    unread = serializers.IntegerField()
-    results = NotificationOutput(many=True)
-
-
-class MarkReadOutput(serializers.Serializer):
-    marked = serializers.IntegerField()
-    unread = serializers.IntegerField()

@@ -5,7 +5,7 @@
 registers a `transaction.on_commit` callback, so a rolled-back transaction sends nothing and a
 client never sees money that the database has not kept. Outside a transaction it sends at
 once. Events that must not be lost are stored first and pushed through the outbox
-(payments/outbox.py), which uses `events_send_not_rollback_safe` after the commit. Event names
+(notifications/outbox.py), which uses `events_send_not_rollback_safe` after the commit. Event names
 and payloads are documented in README ("WebSocket events").
 """
 

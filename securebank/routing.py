@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from accounts.consumers import NotificationConsumer
+from notifications.consumers import NotificationConsumer
 
 websocket_urlpatterns = [
     path("ws/notifications/", NotificationConsumer.as_asgi()),

@@ -91,11 +91,11 @@ INSTALLED_APPS = [
     "securebank",
     "accounts",
     "ledger",
+    "notifications",
     "payments",
     "fraud",
     "chain",
     "voice",
-    "notifications",
     "classic",
 ]
 
@@ -350,7 +350,7 @@ MAX_TRANSFER_AMOUNT = env_decimal("MAX_TRANSFER_AMOUNT", "100000.00")
 DAILY_TRANSFER_LIMIT = env_decimal("DAILY_TRANSFER_LIMIT", "200000.00")
 IDEMPOTENCY_KEY_TTL_HOURS = env_int("IDEMPOTENCY_KEY_TTL_HOURS", 24)
 VPA_HANDLE = env_str("VPA_HANDLE", "securebank")
-# Notification outbox (payments/outbox.py): pushed rows are acknowledged in one UPDATE per
+# Notification outbox (notifications/outbox.py): pushed rows are acknowledged in one UPDATE per
 # process every OUTBOX_ACK_SECONDS (0: one per push); `push_outbox` re-sends rows still
 # unpushed OUTBOX_SWEEP_AFTER_SECONDS after they were written.
 OUTBOX_ACK_SECONDS = env_float("OUTBOX_ACK_SECONDS", "1.0")

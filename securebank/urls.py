@@ -24,7 +24,7 @@ urlpatterns = [
     path("api/transactions/", include("ledger.urls")),
     path("api/transactions/", include(chain_urls.transaction_urlpatterns)),
     path("api/payments/", include("payments.urls")),
-    path("api/notifications", include("payments.urls_notifications")),
+    path("api/notifications", include("notifications.urls")),
     path("api/fraud/", include("fraud.urls")),
     path("api/blockchain/", include("chain.urls")),
     path("api/speech/", include("voice.urls")),

@@ -16,7 +16,7 @@ from django.db import transaction
 from accounts.models import User
 from ledger.seed import PASSWORD
 from ledger.seed import make_user as seed_user
-from payments.models import Notification
+from notifications.models import Notification
 
 __all__ = ["PASSWORD", "UserFactory", "make_user", "register_user"]
 

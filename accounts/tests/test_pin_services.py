@@ -23,7 +23,7 @@ from accounts.exceptions import (
 )
 from accounts.models import UserPin
 from accounts.tests.factories import PASSWORD
-from payments.models import Notification
+from notifications.models import Notification
 from securebank import clock
 from securebank.models import AuditEvent
 

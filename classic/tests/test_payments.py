@@ -8,7 +8,8 @@ from decimal import Decimal
 import pytest
 
 from ledger.models import Account, IdempotencyKey, Transaction
-from payments.models import MoneyRequest, Notification
+from notifications.models import Notification
+from payments.models import MoneyRequest
 
 pytestmark = pytest.mark.django_db
 API = "/classic/api"

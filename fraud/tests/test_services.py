@@ -20,7 +20,7 @@ from fraud.tests.factories import held_transfer, make_user, primary_account
 from ledger.exceptions import AccountFrozen
 from ledger.models import Account, Transaction
 from ledger.services import account_status_set, transfer_create
-from payments.models import Notification
+from notifications.models import Notification
 from securebank.audit import AuditEvent
 
 

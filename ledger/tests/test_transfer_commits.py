@@ -17,8 +17,8 @@ from accounts import pin as pins
 from accounts.models import UserPin
 from accounts.tests.factories import make_user
 from ledger.models import Account, IdempotencyKey, Transaction
-from payments import outbox
-from payments.models import Notification
+from notifications import outbox
+from notifications.models import Notification
 
 URL = "/api/transactions/transfer"
 

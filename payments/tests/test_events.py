@@ -11,7 +11,7 @@ from django.db import transaction
 
 from ledger.models import Account
 from ledger.services import deposit_create, hold_complete, hold_release, transfer_reverse
-from payments.models import Notification
+from notifications.models import Notification
 from payments.services import payment_send
 from payments.tests.factories import make_user
 

@@ -10,9 +10,10 @@ from django.core.management import call_command
 
 from ledger.models import Account, Transaction
 from ledger.services import hold_complete, hold_release
+from notifications.models import Notification
 from payments import services
 from payments.exceptions import InvalidExpiry, MoneyRequestNotFound, MoneyRequestNotPending, PayerNotFound, SelfRequest
-from payments.models import MoneyRequest, Notification
+from payments.models import MoneyRequest
 from payments.tests.factories import make_expired_request, make_request, make_user
 
 pytestmark = pytest.mark.django_db

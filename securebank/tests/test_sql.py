@@ -10,7 +10,7 @@ from django.forms.models import model_to_dict
 from accounts.models import User
 from accounts.tests.factories import make_user
 from ledger.models import Account, Entry, Transaction
-from payments.models import Notification
+from notifications.models import Notification
 from securebank import sql
 
 pytestmark = pytest.mark.django_db

@@ -256,7 +256,7 @@ def test_concurrent_executions_of_one_token_pay_once(rahul, alice, auth_client):
 
 @pytest.mark.django_db
 def test_the_payee_is_notified_like_any_payment(client, rahul, django_capture_on_commit_callbacks):
-    from payments.models import Notification
+    from notifications.models import Notification
 
     token = token_for(client, "pay rahul 42")
     with django_capture_on_commit_callbacks(execute=True):

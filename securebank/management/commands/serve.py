@@ -26,7 +26,7 @@ SIDECARS: list[list[str]] = [
     ["expire_requests", "--loop", "--interval", "60"],  # payments: expire money requests, notify both parties
     ["mine_blocks", "--loop", "--interval", "2"],  # chain: seal completed transactions into signed blocks
     ["release_expired_holds", "--loop", "--interval", "300"],  # fraud: release holds nobody reviewed in time
-    ["push_outbox", "--loop", "--interval", "2"],  # payments: re-send notifications whose push was lost
+    ["push_outbox", "--loop", "--interval", "2"],  # notifications: re-send those whose push was lost
 ]
 
 APPLICATION = "securebank.asgi:application"

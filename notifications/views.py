@@ -8,15 +8,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from payments import selectors
-from payments.notifications import notifications_mark_read
-from payments.serializers import (
+from notifications import selectors
+from notifications.serializers import (
     MarkReadInput,
     MarkReadOutput,
     NotificationOutput,
     NotificationPageOutput,
     NotificationsQuery,
 )
+from notifications.services import notifications_mark_read
 from securebank.openapi import ERRORS
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from payments.models import Notification
-from payments.notifications import notification_send
+from notifications.models import Notification
+from notifications.services import notification_send
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("scripted_risk")]  # risk outcomes chosen here
 
 
 def seed(user, n: int) -> list[Notification]:

@@ -4,7 +4,7 @@
 
 The row is written in the caller's transaction (so it commits or rolls back with the fact it
 reports); after the commit the outbox pushes exactly the rows stored, in one hop, and a sweeper
-re-sends any a crash left unpushed (payments/outbox.py).
+re-sends any a crash left unpushed (notifications/outbox.py).
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from payments.models import Notification
-from payments.outbox import notification_payload, outbox_push_after_commit
+from notifications.models import Notification
+from notifications.outbox import notification_payload, outbox_push_after_commit
 from securebank import sql
 
 

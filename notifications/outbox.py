@@ -29,7 +29,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from payments.models import Notification
+from notifications.models import Notification
 from securebank.notify import Event, event_check, events_send_not_rollback_safe
 
 logger = logging.getLogger(__name__)

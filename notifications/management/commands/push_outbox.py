@@ -9,7 +9,7 @@ from typing import Any
 
 from django.conf import settings
 
-from payments.outbox import outbox_sweep
+from notifications.outbox import outbox_sweep
 from securebank.management.loop import LoopCommand
 
 IN_MEMORY_LAYER = "channels.layers.InMemoryChannelLayer"

@@ -15,12 +15,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from ledger.models import Transaction
-from payments import outbox
-from payments.models import Notification
-from payments.outbox import outbox_sweep
+from notifications import outbox
+from notifications.models import Notification
+from notifications.outbox import outbox_sweep
 from payments.services import payment_send
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("scripted_risk")]  # risk outcomes chosen here
 
 NOW = timedelta(0)
 
@@ -152,7 +152,7 @@ def test_acknowledgements_are_batched_per_process(monkeypatch, settings):
 
 
 def test_the_sweeper_takes_the_oldest_first_in_batches(alice, listening):
-    from payments.notifications import notification_send
+    from notifications.services import notification_send
 
     alices = listening(alice)
     rows = [notification_send(user_id=alice.pk, event="notification", data={"kind": "test", "i": i}) for i in range(5)]
@@ -172,7 +172,7 @@ def test_push_outbox_command(alice, bob, listening, settings, django_capture_on_
 
     from channels.layers import channel_layers
 
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "payments.tests.test_outbox.SharedLayer"}}
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "notifications.tests.test_outbox.SharedLayer"}}
     channel_layers.backends.clear()
     bobs = listening(bob)
     out = io.StringIO()

@@ -4,7 +4,6 @@ authentication (4401), group isolation, client messages, and every server event'
 from __future__ import annotations
 
 import asyncio
-import gc
 import json
 import time
 from datetime import timedelta
@@ -104,15 +103,6 @@ def _fresh_channel_layer():
     channel_layers.backends.clear()
     yield
     channel_layers.backends.clear()
-
-
-@pytest.fixture(autouse=True)
-def _release_pool_thread_connections():
-    """The token check runs on pool threads, and channels.testing turns off the connection
-    cleanup around it: collect the connections those finished threads left behind, or
-    PostgreSQL refuses to drop the test database while they are open."""
-    yield
-    gc.collect()
 
 
 @pytest.fixture
@@ -397,7 +387,7 @@ def test_fraud_alert_events_are_relayed(users):
     alice = users[0]
 
     def alert() -> None:
-        from payments.notifications import notification_send
+        from notifications.services import notification_send
 
         with transaction.atomic():
             notification_send(user_id=alice.pk, event="fraud_alert", data={"transaction_id": "t", "score": 0.91},
@@ -433,7 +423,7 @@ def test_a_rolled_back_payment_sends_nothing_and_stores_nothing(users):
         await b.disconnect()
 
     run(scenario)
-    from payments.models import Notification
+    from notifications.models import Notification
 
     # only the second payment: the rolled-back one left no row (deposits have kind "deposit")
     assert Notification.objects.filter(user=bob, event="payment_received", data__kind="payment").count() == 1
@@ -475,12 +465,12 @@ def test_bursts_of_joins_and_leaves_queue_for_the_layer_pool_instead_of_failing(
     """150 sockets connecting and dropping at once through a pool of 40 Redis connections:
     group_add/group_discard wait for a connection (MaxConnectionsError used to close the
     socket with 1011, or leave a stale membership behind)."""
-    import accounts.consumers
+    import notifications.consumers
 
     layer = settings.CHANNEL_LAYERS["default"]
     host = {**layer["CONFIG"]["hosts"][0], "max_connections": 40}
     settings.CHANNEL_LAYERS = {"default": {**layer, "CONFIG": {**layer["CONFIG"], "hosts": [host]}}}
-    monkeypatch.setattr(accounts.consumers, "MEMBERSHIP_CONCURRENCY", 10)
+    monkeypatch.setattr(notifications.consumers, "MEMBERSHIP_CONCURRENCY", 10)
     alice, bob, _ = users
     token = access(bob)
 
@@ -504,7 +494,7 @@ def test_bursts_of_joins_and_leaves_queue_for_the_layer_pool_instead_of_failing(
 
 
 def test_an_event_racing_a_closing_socket_does_not_crash_the_consumer(users, monkeypatch, caplog):
-    from accounts.consumers import NotificationConsumer
+    from notifications.consumers import NotificationConsumer
 
     alice, bob, _ = users
     original = NotificationConsumer.send

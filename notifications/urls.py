@@ -3,7 +3,7 @@
 from django.urls import path
 from django.urls.resolvers import RoutePattern, URLPattern
 
-from payments import views_notifications
+from notifications import views
 
 
 class _AfterMountRoute(RoutePattern):
@@ -17,10 +17,10 @@ class _AfterMountRoute(RoutePattern):
 
 
 urlpatterns = [
-    path("", views_notifications.NotificationListView.as_view(), name="notifications-list"),
+    path("", views.NotificationListView.as_view(), name="notifications-list"),
     URLPattern(
         _AfterMountRoute("/read", name="notifications-read", is_endpoint=True),
-        views_notifications.NotificationReadView.as_view(),
+        views.NotificationReadView.as_view(),
         name="notifications-read",
     ),
 ]

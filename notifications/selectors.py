@@ -1,0 +1,20 @@
+"""Notifications reads: a user's stored notifications (only ever the caller's own)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from notifications.models import Notification
+
+
+def notifications_for_user(*, user: Any, unread_only: bool = False) -> QuerySet[Notification]:
+    qs = Notification.objects.filter(user=user)
+    if unread_only:
+        qs = qs.filter(read_at__isnull=True)
+    return qs.order_by("-created_at", "-id")
+
+
+def notifications_unread_count(*, user: Any) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()

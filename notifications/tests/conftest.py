@@ -1,0 +1,38 @@
+import gc
+
+import pytest
+
+
+@pytest.fixture
+def alice(db):
+    from payments.tests.factories import make_user
+
+    return make_user("alice", full_name="Alice Rao", phone="+91 98765 43210")
+
+
+@pytest.fixture
+def bob(db):
+    from payments.tests.factories import make_user
+
+    return make_user("bob", full_name="Bob Iyer", phone="9123456780")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_channel_layer():
+    """A channel layer instance per test: channels_redis's asyncio locks bind to the first
+    event loop that waits on them, and tests run a new loop per `async_to_sync` call."""
+    from channels.layers import channel_layers
+
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
+
+
+@pytest.fixture(autouse=True)
+def _release_pool_thread_connections():
+    """Both sockets' token check runs on pool threads, and channels.testing turns off the
+    connection cleanup around it: collect the connections those finished threads left behind,
+    after every test of this directory (whichever runs last), or PostgreSQL refuses to drop the
+    test database while they are open."""
+    yield
+    gc.collect()
