@@ -26,15 +26,26 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 SEED = """
+from datetime import timedelta
 from decimal import Decimal
+from ledger.models import Account
 from ledger.seed import make_user
+from ledger.services import transfer_create
+from payments.services import money_request_create
 from rest_framework_simplejwt.tokens import RefreshToken
 import json
 staff = make_user("fuzzstaff", balance=Decimal("1000000.00"), is_staff=True, phone="+91 98765 00001")
-make_user("fuzzpayee", balance=Decimal("1000.00"), phone="+91 98765 00002")
+payee = make_user("fuzzpayee", balance=Decimal("200000.00"), phone="+91 98765 00002")
+# Something for the stateful links to reach: money requests made of the fuzzing user (accept /
+# decline) and transfers held for review with their fraud alerts (staff review). Without an
+# active fraud model a transfer above FRAUD_FAIL_OPEN_LIMIT is held (fail closed).
+for _ in range(40):
+    money_request_create(requester=payee, payer="fuzzstaff", amount=Decimal("1.00"), expires_in=timedelta(days=1))
+staff_account = Account.objects.get(owner=staff, is_primary=True)
+held = [transfer_create(payer=payee, payee_account=staff_account, amount=Decimal("6000.00")) for _ in range(30)]
+print("HELD=" + str(sum(1 for outcome in held if outcome.transaction.status == "held")))
 print("TOKEN=" + json.dumps({"access": str(RefreshToken.for_user(staff).access_token)}))
 """
-
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -52,6 +63,18 @@ def wait_ready(url: str, timeout: float = 60) -> None:
         except OSError:
             time.sleep(0.3)
     raise SystemExit(f"fuzz: server did not become ready at {url}")
+
+
+def count_links(url: str) -> int:
+    """The OpenAPI links the served schema declares (securebank/openapi_links.py)."""
+    with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310 - our own loopback server
+        schema = json.load(response)
+    return sum(
+        len(answer.get("links", {}))
+        for path_item in schema.get("paths", {}).values()
+        for operation in path_item.values() if isinstance(operation, dict)
+        for answer in operation.get("responses", {}).values()
+    )
 
 
 def main() -> int:
@@ -79,6 +102,8 @@ def main() -> int:
     seeded = subprocess.run([*manage, "shell", "-c", SEED], env=env, check=True, cwd=ROOT,  # noqa: S603
                             capture_output=True, text=True).stdout
     token = json.loads(next(line for line in seeded.splitlines() if line.startswith("TOKEN="))[6:])["access"]
+    print("fuzz: seeded 40 money requests and", next(line[5:] for line in seeded.splitlines() if line.startswith("HELD=")),
+          "held transfers with fraud alerts", flush=True)
 
     port = args.port or free_port()
     base = f"http://127.0.0.1:{port}"
@@ -89,6 +114,7 @@ def main() -> int:
     )
     try:
         wait_ready(f"{base}/api/health/live")
+        declared_links = count_links(f"{base}/api/schema/?format=json")
         report = tmp / "report.json"
         cmd = [
             str(Path(PY).parent / "schemathesis"), "--config-file", str(ROOT / ".ci" / "schemathesis.toml"),
@@ -103,7 +129,7 @@ def main() -> int:
         st_code = subprocess.run(cmd, env=env, cwd=tmp).returncode  # noqa: S603 - its .schemathesis cache stays out of the repo
         print(f"fuzz: schemathesis exited {st_code} after {time.monotonic() - started:.0f} s", flush=True)
         # schemathesis exits 1 for the counted data checks too; 2+ is a usage or engine error.
-        code = 1 if st_code > 1 else (1 if summarize(tmp / "events.ndjson", report) else 0)
+        code = 1 if st_code > 1 else (1 if summarize(tmp / "events.ndjson", report, declared_links) else 0)
     finally:
         server.terminate()
         try:
@@ -135,7 +161,21 @@ KNOWN_SERVER_LAYER = {
 }
 
 
-def summarize(events: Path, out: Path) -> int:
+def count_transitions(recorder: dict, links: dict[str, list[int]]) -> None:
+    """Stateful steps that followed a link with its values resolved from the previous response:
+    [followed, answered 2xx] per link ("GET /a -> [200] Name -> POST /b")."""
+    interactions = recorder.get("interactions", {})
+    for case_id, node in recorder.get("cases", {}).items():
+        transition = node.get("transition")
+        if not transition or not node.get("is_transition_applied"):
+            continue
+        counts = links.setdefault(transition["id"], [0, 0])
+        counts[0] += 1
+        response = (interactions.get(case_id) or {}).get("response") or {}
+        counts[1] += 200 <= (response.get("status_code") or 0) < 300
+
+
+def summarize(events: Path, out: Path, declared_links: int = 0) -> int:
     """Print the figures; return the number of gating failures."""
     if not events.exists():
         print("fuzz: no events recorded")
@@ -144,6 +184,7 @@ def summarize(events: Path, out: Path) -> int:
     positive: dict[str, list[int]] = {}  # operation -> [accepted, rejected] positive cases
     gating: dict[tuple[str, str], str] = {}
     other: dict[tuple[str, str], str] = {}
+    links: dict[str, list[int]] = {}  # stateful link -> [followed, answered 2xx]
     for line in events.read_text().splitlines():
         event = json.loads(line)
         finished = event.get("ScenarioFinished")
@@ -151,6 +192,7 @@ def summarize(events: Path, out: Path) -> int:
             continue
         recorder = finished.get("recorder") or {}
         cases = recorder.get("cases", {})
+        count_transitions(recorder, links)
         for case_id, checks in recorder.get("checks", {}).items():
             case = cases.get(case_id, {}).get("value", {})
             label = recorder.get("label") or f"{case.get('method')} {case.get('path')}"
@@ -175,12 +217,19 @@ def summarize(events: Path, out: Path) -> int:
         "operations_tested": len(operations),
         "operations_with_positive_cases": len(positive),
         "operations_all_positive_cases_accepted": len(accepted),
+        "stateful_transitions": sum(followed for followed, _ in links.values()),
+        "stateful_transitions_2xx": sum(ok for _, ok in links.values()),
+        "stateful_links": {name: {"followed": followed, "2xx": ok} for name, (followed, ok) in sorted(links.items())},
         "gating_failures": [f"{op}: {name} ({title})" for (op, name), title in sorted(gating.items())],
         "data_check_failures": [f"{op}: {name} ({title})" for (op, name), title in sorted(other.items())],
     }
     out.write_text(json.dumps(summary, indent=2))
     print(f"fuzz: {summary['operations_tested']} operations tested; positive cases accepted on "
           f"{len(accepted)} of {len(positive)} operations that had them")
+    print(f"fuzz: stateful: {summary['stateful_transitions']} link transitions followed, "
+          f"{summary['stateful_transitions_2xx']} answered 2xx, over {len(links)} of {declared_links} declared links")
+    for name, (followed, ok) in sorted(links.items()):
+        print(f"fuzz:   link {name}: {followed} followed, {ok} 2xx")
     for line in summary["data_check_failures"]:
         print(f"fuzz: data check (counted, not gating): {line}")
     for line in summary["gating_failures"]:
