@@ -109,3 +109,17 @@ def test_register_username_and_phone_patterns_are_what_registration_accepts(sche
         if re.match(phone, value):
             assert normalize_phone(value) is not None, value
     assert re.match(phone, "9876543210") and not re.match(phone, "5876543210")
+
+
+def test_every_payment_taking_a_pin_documents_the_pin_errors(schema):
+    """A payment body with `pin` can be answered 403 pin_invalid / pin_not_set and 423 pin_locked."""
+    checked = []
+    for path, item in schema["paths"].items():
+        for method, op in item.items():
+            body = op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema", {})
+            component = schema["components"]["schemas"].get(body.get("$ref", "").rsplit("/", 1)[-1], {})
+            is_payment = any(p["name"] == "Idempotency-Key" for p in op.get("parameters", []))
+            if is_payment and "pin" in component.get("properties", {}):
+                checked.append(path)
+                assert {"400", "403", "423"} <= set(op["responses"]), (method, path, sorted(op["responses"]))
+    assert {"/api/blockchain/verify-qr", "/api/speech/execute", "/api/payments/send"} <= set(checked)
