@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts import extensions
@@ -9,16 +10,40 @@ from accounts.models import User
 from securebank.serializers import StrictSerializer
 
 
+# The schema says what registration accepts (accounts.services.user_register checks it); the
+# fields themselves stay plain CharFields so that its messages stay the ones customers see.
+@extend_schema_field({"type": "string", "minLength": 3, "maxLength": 30,
+                      "pattern": r"^[A-Za-z0-9][A-Za-z0-9._-]{2,29}$",
+                      "description": "3-30 letters, digits, '.', '_' or '-', starting with a letter or digit; not a phone number."})
+class UsernameField(serializers.CharField):
+    pass
+
+
+# (The pattern asks a little more than the rules, a first character that is not a digit: JSON
+# Schema has no "at least 8 and not all digits" without lookahead.)
+@extend_schema_field({"type": "string", "maxLength": 128, "pattern": r"^[^\x000-9][^\x00]{7,127}$",
+                      "description": "At least 8 characters, not all digits, not a common password, not like the username."})
+class NewPasswordField(serializers.CharField):
+    pass
+
+
+@extend_schema_field({"type": "string", "maxLength": 20, "pattern": r"^(?:(?:\+91)?[6-9][0-9]{9})?$",
+                      "description": "An Indian mobile number (10 digits, +91 optional); empty or null for none."})
+class PhoneField(serializers.CharField):
+    pass
+
+
 class RegisterInput(StrictSerializer):
-    username = serializers.CharField(max_length=30)
+    username = UsernameField(max_length=30)
     email = serializers.EmailField(max_length=254)
-    password = serializers.CharField(max_length=128, write_only=True, trim_whitespace=False)
+    password = NewPasswordField(max_length=128, write_only=True, trim_whitespace=False)
     full_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
-    phone = serializers.CharField(max_length=20, required=False, allow_blank=True, allow_null=True, default=None)
+    phone = PhoneField(max_length=20, required=False, allow_blank=True, allow_null=True, default=None)
 
 
 class LoginInput(StrictSerializer):
     # "username" is the original frontend's name; "identifier" reads better for phone/email.
+    at_least_one_of = ("username", "identifier")
     username = serializers.CharField(max_length=254, required=False)
     identifier = serializers.CharField(max_length=254, required=False)
     password = serializers.CharField(max_length=128, trim_whitespace=False)
@@ -36,7 +61,7 @@ class RefreshInput(StrictSerializer):
 class ProfileInput(StrictSerializer):
     full_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
     email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
-    phone = serializers.CharField(max_length=20, required=False, allow_blank=True, allow_null=True)
+    phone = PhoneField(max_length=20, required=False, allow_blank=True, allow_null=True)
 
 
 class AccountSummary(serializers.Serializer):

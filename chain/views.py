@@ -50,6 +50,7 @@ QR_ERRORS = {
     409: error_response("Already paid", "qr_already_used", "This QR code has already been paid."),
     410: error_response("Expired", "qr_expired", "This QR code has expired."),
     422: error_response("Refused", "insufficient_funds", "Insufficient funds."),
+    423: error_response("UPI PIN locked", "pin_locked", "Too many incorrect UPI PINs: payments are locked."),
     429: ERRORS[429],
 }
 

@@ -15,6 +15,8 @@ PAYEE_FIELDS = ("to_vpa", "to_phone", "to_username", "to_account")
 
 
 class CheckInput(StrictSerializer):
+    exactly_one_of = PAYEE_FIELDS
+
     amount = MoneyField()
     to_vpa = serializers.CharField(max_length=128, required=False)
     to_phone = serializers.CharField(max_length=20, required=False)

@@ -14,6 +14,8 @@ from securebank.serializers import StrictSerializer
 
 
 class TransferInput(StrictSerializer):
+    exactly_one_of = ("to_account", "to_username")
+
     to_account = serializers.CharField(max_length=20, required=False)
     to_username = serializers.CharField(max_length=254, required=False)
     amount = MoneyField()

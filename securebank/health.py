@@ -7,6 +7,10 @@ Two questions, two answers:
 - the full report (what an operator asks) runs every check. A critical check that is down makes
   it "unavailable" (503); any other check that is down or degraded makes it "degraded" (200).
 
+Who sees what: the checks' details (database vendor, the fraud model's version, the miner's lag)
+are for staff. Anyone else, a load balancer included, gets `public_report`: the status alone,
+which with the HTTP status code is all a load balancer acts on.
+
 Apps may register extra checks (the fraud model, say) with `register_check`.
 """
 
@@ -108,6 +112,11 @@ def readiness_report() -> dict:
     """Only what serving needs (the critical checks): cheap enough for a load balancer's poll."""
     checks = _run(sorted(name for name in _checks if name in _critical))
     return {"status": _overall(checks), "checks": checks}
+
+
+def public_report(report: dict) -> dict:
+    """What anonymous callers and customers see of a report: its status, no checks."""
+    return {"status": report["status"]}
 
 
 def down_critical(report: dict) -> list[str]:

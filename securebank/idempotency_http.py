@@ -49,10 +49,14 @@ Execute = Callable[[Any], Executed]  # receives the claimed key record (None wit
 Gate = Callable[[], DomainError | None]
 
 
+# What idempotency_key() accepts: 1-255 printable ASCII characters, no space.
+KEY_PATTERN = r"^[!-~]{1,255}$"
+
+
 def idempotency_key_parameter(description: str | None = None) -> OpenApiParameter:
     """The schema's `Idempotency-Key` header parameter."""
     return OpenApiParameter(
-        HEADER, str, OpenApiParameter.HEADER, required=False,
+        HEADER, str, OpenApiParameter.HEADER, required=False, pattern=KEY_PATTERN,
         description=description or "1-255 printable characters, unique per user. A retry with the same key "
         "and body replays the first response; a different body gets 409 `idempotency_conflict`.",
     )

@@ -72,7 +72,9 @@ from drf_spectacular.extensions import OpenApiSerializerExtension, OpenApiSerial
 
 
 class StrictSerializerExtension(OpenApiSerializerExtension):
-    """StrictSerializer refuses unknown fields: `additionalProperties: false`."""
+    """StrictSerializer refuses unknown fields: `additionalProperties: false`. Its
+    `exactly_one_of` / `at_least_one_of` (checked by its validate()) become `oneOf` / `anyOf` of
+    `required`, and a trimmed text field that may not be blank gets NON_BLANK."""
 
     target_class = "securebank.serializers.StrictSerializer"
     match_subclasses = True
@@ -81,17 +83,62 @@ class StrictSerializerExtension(OpenApiSerializerExtension):
         schema = auto_schema._map_basic_serializer(self.target, direction)
         if direction == "request":
             schema["additionalProperties"] = False
+            if self.target.exactly_one_of:
+                schema["oneOf"] = [{"required": [name]} for name in self.target.exactly_one_of]
+            if self.target.at_least_one_of:
+                schema["anyOf"] = [{"required": [name]} for name in self.target.at_least_one_of]
+            for name, field in self.target.fields.items():
+                prop = schema.get("properties", {}).get(name)
+                if prop is not None and _trimmed_and_not_blank(field) and not ({"pattern", "enum", "format"} & set(prop)):
+                    prop["pattern"] = NON_BLANK
         return schema
 
 
+def _trimmed_and_not_blank(field: object) -> bool:
+    from rest_framework import serializers as drf
+
+    return (type(field) is drf.CharField and field.trim_whitespace and not field.allow_blank
+            and not getattr(field, "_spectacular_annotation", None))
+
+
+def _integers_below(limit: str) -> list[str]:
+    """Regex alternatives for the integers 1 .. limit-1 written without leading zeros."""
+    alternatives = [rf"[1-9]\d{{0,{len(limit) - 2}}}"] if len(limit) > 1 else []
+    for i, digit in enumerate(limit):
+        lowest = 1 if i == 0 else 0
+        if int(digit) > lowest:
+            rest = len(limit) - i - 1
+            alternatives.append(limit[:i] + f"[{lowest}-{int(digit) - 1}]" + (rf"\d{{{rest}}}" if rest else ""))
+    return alternatives
+
+
+def _digit_at_most(digit: int) -> str:
+    return f"[0-{digit}]" if digit else "0"
+
+
+def _fractions_at_most(limit: str) -> str:
+    """Regex for ".x" / ".xy" whose value is at most ".<limit>" (two digits)."""
+    tens, units = int(limit[0]), int(limit[1])
+    one = _digit_at_most(tens)
+    two = [f"{tens}{_digit_at_most(units)}"] + ([f"{_digit_at_most(tens - 1)}\\d"] if tens else [])
+    return rf"\.(?:{one}|{'|'.join(two)})"
+
+
 def money_pattern(*, maximum: object, allow_zero: bool) -> str:
-    """The regex of securebank.money.parse_amount, with zero excluded unless allowed and the
-    integer digits bounded by the maximum's."""
-    digits = len(str(int(maximum))) if maximum is not None else 16
-    whole = rf"[1-9]\d{{0,{digits - 1}}}(?:\.\d{{1,2}})?"
+    """The regex of securebank.money.parse_amount: at most two places, zero refused unless
+    allowed, and no value above `maximum` (checked digit by digit, so "100000.01" is out)."""
+    from decimal import Decimal
+
+    whole, fraction = f"{Decimal(str(maximum)).quantize(Decimal('0.01'))}".split(".")
+    any_fraction = r"(?:\.\d{1,2})?"
+    alternatives = [f"(?:{alt}){any_fraction}" for alt in _integers_below(whole)] if whole != "0" else []
+    if whole != "0":
+        alternatives.append(f"{whole}(?:{_fractions_at_most(fraction)})?")
     if allow_zero:
-        return rf"^(?:0(?:\.\d{{1,2}})?|{whole})$"
-    return rf"^(?:{whole}|0\.(?:0[1-9]|[1-9]\d?))$"
+        alternatives.append(rf"0{any_fraction}")
+    else:
+        alternatives.append(r"0\.(?:0[1-9]|[1-9]\d?)")
+    return f"^(?:{'|'.join(alternatives)})$"
 
 
 class MoneyFieldExtension(OpenApiSerializerFieldExtension):
@@ -109,7 +156,25 @@ class MoneyFieldExtension(OpenApiSerializerFieldExtension):
         return schema
 
 
+class PinFieldExtension(OpenApiSerializerFieldExtension):
+    """accounts.serializers.PinField: 4 or 6 ASCII digits."""
+
+    target_class = "accounts.serializers.PinField"
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        # drf-spectacular adds the blank alternative itself (oneOf) where allow_blank is set.
+        return {"type": "string", "pattern": "^(?:[0-9]{4}|[0-9]{6})$"}
+
+
 NO_NUL = r"^[^\x00]*$"  # DRF's CharField refuses NUL characters (PostgreSQL cannot store them)
+# What str.strip() removes (DRF trims text fields, then refuses a blank one), spelled out: the
+# regex `\s` of JSON Schema (ECMA) and of Python differ on \x1c-\x1f, \x85 and \ufeff.
+_STRIPPED = "".join(
+    rf"\u{code:04x}" if code > 0xFF else rf"\x{code:02x}"
+    for code in range(0x3001) if chr(code).isspace()
+)
+NON_BLANK = rf"^[^\x00]*[^\x00{_STRIPPED}][^\x00]*$"
 
 
 def _refuse_nul(schema: dict) -> None:
@@ -132,7 +197,12 @@ def postprocess_input_strings(result: dict, generator: object, request: object, 
                 continue
             for parameter in operation.get("parameters", []):
                 if parameter.get("in") == "query" and isinstance(parameter.get("schema"), dict):
-                    _refuse_nul(parameter["schema"])
+                    query = parameter["schema"]
+                    # Query serializers trim text and refuse a blank value (minLength 1).
+                    if query.get("type") == "string" and query.get("minLength", 0) >= 1 and not (
+                            {"pattern", "enum", "format"} & set(query)):
+                        query["pattern"] = NON_BLANK
+                    _refuse_nul(query)
             if "requestBody" in operation:
                 # Any body can be malformed (not JSON, bad multipart): 400 malformed_request.
                 operation["responses"].setdefault("400", {

@@ -19,6 +19,11 @@ def DatabaseIdField(**kwargs: Any) -> serializers.IntegerField:  # noqa: N802 - 
 class StrictSerializer(serializers.Serializer):
     """Input serializer that refuses fields it does not know (a typo must not pass silently)."""
 
+    # The fields a subclass's validate() wants exactly one / at least one of: they only put that
+    # rule in the schema (securebank.openapi); validate() still enforces it.
+    exactly_one_of: tuple[str, ...] = ()
+    at_least_one_of: tuple[str, ...] = ()
+
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, dict):
             known = set(self.fields)

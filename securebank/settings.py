@@ -339,6 +339,7 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "securebank.openapi.postprocess_service_unavailable",
         "securebank.openapi.postprocess_input_strings",
+        "securebank.openapi_links.postprocess_links",
     ],
     # JWT bearer auth is declared per operation by drf-spectacular's simplejwt extension: a global
     # SECURITY list here would repeat it and wrongly mark public endpoints (login) as needing it.

@@ -1,4 +1,5 @@
-"""Project-level endpoints: health (liveness, readiness, the full report)."""
+"""Project-level endpoints: health (liveness, readiness, the full report). The checks' details
+are for staff; anyone else gets the status alone (securebank.health.public_report)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
+from rest_framework.exceptions import APIException
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -26,38 +28,57 @@ class HealthCheckOutput(serializers.Serializer):
     detail = serializers.CharField()
 
 
-def _checks() -> serializers.DictField:
-    # A fresh child each time: DRF binds a field instance to one parent.
-    return serializers.DictField(child=HealthCheckOutput())
-
-
-_Report = inline_serializer("Health", {"status": serializers.ChoiceField(choices=_STATES), "checks": _checks()})
+_CHECKS_HELP = "Staff only: every check with its detail. Absent for anyone else."
+_Report = inline_serializer("Health", {
+    "status": serializers.ChoiceField(choices=_STATES),
+    "checks": serializers.DictField(child=HealthCheckOutput(), required=False, help_text=_CHECKS_HELP),
+})
 _Unavailable = OpenApiResponse(
     response=inline_serializer(
         "HealthUnavailable",
         {
             "status": serializers.ChoiceField(choices=["unavailable"]),
-            "checks": _checks(),
+            "checks": serializers.DictField(child=HealthCheckOutput(), required=False, help_text=_CHECKS_HELP),
             "error": ErrorDetail,
         },
     ),
-    description="The database is unreachable: the report plus the common error object.",
+    description="The database is unreachable: the status (and, for staff, the checks) plus the common error object.",
 )
 
 
-def _answer(report: dict[str, Any]) -> Response:
+def _is_staff(request: Request) -> bool:
+    """A valid staff token. A missing or bad one is simply not staff: a health check never
+    answers 401, whatever header a load balancer or a stale client sends."""
+    for authenticator in request.authenticators:
+        try:
+            found = authenticator.authenticate(request)
+        except APIException:
+            return False
+        if found is not None:
+            return bool(getattr(found[0], "is_staff", False))
+    return False
+
+
+def _answer(request: Request, report: dict[str, Any]) -> Response:
+    staff = _is_staff(request)
+    body = report if staff else health.public_report(report)
     if report["status"] == "unavailable":
-        # Still the report (monitoring reads the checks), plus the one error shape.
+        # Still the report (monitoring reads it), plus the one error shape; the names of the
+        # checks that are down only for staff.
         down = health.down_critical(report)
-        body = {**report, **error_body("service_unavailable", f"Unavailable: {', '.join(down)}.")}
-        return Response(body, status=503, headers={"Retry-After": "5"})
-    return Response(report)
+        message = f"Unavailable: {', '.join(down)}." if staff else "The service is temporarily unavailable."
+        return Response({**body, **error_body("service_unavailable", message)}, status=503, headers={"Retry-After": "5"})
+    return Response(body)
 
 
 class _Public(APIView):
     permission_classes = [AllowAny]
-    authentication_classes: list = []
     throttle_classes: list = []
+    # The default authenticators, run by hand (_is_staff): a token only decides how much of the
+    # report is shown.
+
+    def perform_authentication(self, request: Request) -> None:
+        """Nothing here: DRF would turn a bad token into a 401 (see _is_staff)."""
 
 
 class HealthView(_Public):
@@ -66,23 +87,27 @@ class HealthView(_Public):
         description=(
             "For operators and monitoring. 200 with status `ok`, or `degraded` when a dependency "
             "the money path can do without is down or lagging (Redis, the fraud model, the "
-            "miner); 503 `service_unavailable` only when the database is unreachable. A load "
-            "balancer should ask /api/health/ready instead."
+            "miner); 503 `service_unavailable` only when the database is unreachable. With a "
+            "staff token the answer carries every check and its detail; anyone else sees the "
+            "status alone. A load balancer should ask /api/health/ready instead."
         ),
         responses={200: _Report, 503: _Unavailable},
     )
     def get(self, request: Request) -> Response:
-        return _answer(health.health_report())
+        return _answer(request, health.health_report())
 
 
 class ReadyView(_Public):
     @extend_schema(
         summary="Readiness: can this process serve requests (the database answers)?",
-        description="What a load balancer polls. Redis being down does not fail it: payments go on.",
+        description=(
+            "What a load balancer polls. Redis being down does not fail it: payments go on. The "
+            "status alone, or with a staff token the critical checks too."
+        ),
         responses={200: _Report, 503: _Unavailable},
     )
     def get(self, request: Request) -> Response:
-        return _answer(health.readiness_report())
+        return _answer(request, health.readiness_report())
 
 
 class LiveView(_Public):

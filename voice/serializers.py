@@ -16,6 +16,8 @@ from voice.services import ProcessOutcome
 
 
 class ProcessInput(StrictSerializer):
+    exactly_one_of = ("text", "audio")
+
     text = serializers.CharField(max_length=500, required=False, allow_blank=False, trim_whitespace=True,
                                  help_text='A typed command, e.g. "pay Rahul 500" (JSON).')
     audio = serializers.FileField(required=False, allow_empty_file=False,

@@ -91,8 +91,11 @@ class ExecuteView(VoiceThrottled, IdempotentView):
         responses={
             201: ExecuteOutput, 202: ExecuteOutput,
             400: error_response("Token refused", "confirmation_used", "The confirmation token has already been used."),
-            401: ERRORS[401], 409: ERRORS[409],
+            401: ERRORS[401],
+            403: error_response("Wrong UPI PIN, or none set", "pin_invalid", "Incorrect UPI PIN."),
+            409: ERRORS[409],
             422: error_response("Refused", "insufficient_funds", "Insufficient funds."),
+            423: error_response("UPI PIN locked", "pin_locked", "Too many incorrect UPI PINs: payments are locked."),
             429: ERRORS[429],
         },
     )

@@ -1,4 +1,5 @@
-"""Classic health: the project's health report; the app reads only `response.ok`."""
+"""Classic health: the project's health status; the app reads only `response.ok`. The checks and
+their details are for staff, at /api/health (securebank.health.public_report)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,8 @@ from securebank import health
 
 class HealthView(PublicView):
     def get(self, request: Request) -> Response:
-        report = health.health_report()
+        report = health.public_report(health.health_report())
         if report["status"] == "unavailable":
-            down = sorted(name for name, check in report["checks"].items() if check["status"] == "down")
-            return Response({**report, "success": False, "error": f"Unavailable: {', '.join(down)}.",
+            return Response({**report, "success": False, "error": "The service is temporarily unavailable.",
                              "code": "service_unavailable"}, status=503)
         return Response(report)

@@ -1,6 +1,8 @@
 """GET /api/health (full report), /api/health/ready (load balancer) and /api/health/live.
 
-Only the database is critical: 503 when it is down; Redis or another dependency down is "degraded"."""
+Only the database is critical: 503 when it is down; Redis or another dependency down is "degraded".
+The checks and their details are for staff (most tests here read them, as staff); anyone else
+sees the status alone."""
 
 from __future__ import annotations
 
@@ -12,6 +14,22 @@ from securebank import health
 pytestmark = pytest.mark.django_db
 
 URL = "/api/health"
+
+
+@pytest.fixture
+def client(db):
+    """An operator: staff see the full report."""
+    from accounts.tests.factories import make_user
+    from securebank.tests.threads import client_for
+
+    return client_for(make_user("healthops", is_staff=True))
+
+
+@pytest.fixture
+def anonymous():
+    from django.test import Client
+
+    return Client()
 
 
 @pytest.fixture
@@ -37,8 +55,43 @@ def test_health_ok(client, core_checks_only):
     assert "error" not in body
 
 
-def test_health_needs_no_token_and_ignores_a_bad_one(client):
-    assert client.get(URL, HTTP_AUTHORIZATION="Bearer garbage").status_code == 200
+def test_health_needs_no_token_and_ignores_a_bad_one(anonymous):
+    for path in (URL, URL + "/ready", URL + "/live"):
+        assert anonymous.get(path, HTTP_AUTHORIZATION="Bearer garbage").status_code == 200
+        assert anonymous.get(path).status_code == 200
+
+
+def test_anonymous_and_customers_see_the_status_alone(anonymous, monkeypatch):
+    """No model version, database vendor or miner lag for the public: what a load balancer needs."""
+    from accounts.tests.factories import make_user
+    from securebank.tests.threads import client_for
+
+    monkeypatch.setitem(health._checks, "fraud_model", lambda: ("ok", "model v-secret-7 loaded"))
+    customer = client_for(make_user("healthcustomer"))
+    for caller in (anonymous, customer):
+        for path in (URL, URL + "/ready"):
+            resp = caller.get(path)
+            assert resp.status_code == 200
+            assert set(resp.json()) == {"status"} and resp.json()["status"] in {"ok", "degraded"}
+            assert "v-secret-7" not in resp.content.decode()
+
+
+def test_staff_see_every_check(client, monkeypatch):
+    monkeypatch.setitem(health._checks, "fraud_model", lambda: ("ok", "model v-secret-7 loaded"))
+    body = client.get(URL).json()
+    assert body["checks"]["fraud_model"] == {"status": "ok", "detail": "model v-secret-7 loaded"}
+    assert set(client.get(URL + "/ready").json()["checks"]) == {"database"}
+
+
+def test_the_public_503_is_the_common_shape_without_the_checks(anonymous, monkeypatch):
+    monkeypatch.setitem(health._checks, "database", lambda: ("down", "database unreachable"))
+    for path in (URL, URL + "/ready"):
+        resp = anonymous.get(path)
+        assert resp.status_code == 503 and resp["Retry-After"]
+        body = resp.json()
+        assert set(body) == {"status", "error"} and body["status"] == "unavailable"
+        assert body["error"]["code"] == "service_unavailable" and set(body["error"]) == {"code", "message", "fields"}
+        assert "database" not in body["error"]["message"]
 
 
 def test_database_down_is_503(client, monkeypatch, core_checks_only):
