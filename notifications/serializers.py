@@ -18,8 +18,10 @@ class NotificationsQuery(StrictSerializer):
 
 
 class MarkReadInput(StrictSerializer):
-    ids = serializers.ListField(child=DatabaseIdField(), required=False, max_length=500, allow_empty=False)
+    ids = serializers.ListField(child=DatabaseIdField(), required=False, min_length=1, max_length=500, allow_empty=False)
     all = serializers.BooleanField(required=False)
+    # Either a non-empty `ids` or `all: true`, not both (validate() below).
+    one_of_schemas = ({"required": ["ids"]}, {"required": ["all"], "properties": {"all": {"enum": [True]}}})
 
     def validate(self, attrs: dict) -> dict:
         if bool(attrs.get("ids")) == bool(attrs.get("all")):

@@ -87,6 +87,8 @@ class StrictSerializerExtension(OpenApiSerializerExtension):
                 schema["oneOf"] = [{"required": [name]} for name in self.target.exactly_one_of]
             if self.target.at_least_one_of:
                 schema["anyOf"] = [{"required": [name]} for name in self.target.at_least_one_of]
+            if self.target.one_of_schemas:
+                schema["oneOf"] = [dict(branch) for branch in self.target.one_of_schemas]
             for name, field in self.target.fields.items():
                 prop = schema.get("properties", {}).get(name)
                 if prop is not None and _trimmed_and_not_blank(field) and not ({"pattern", "enum", "format"} & set(prop)):

@@ -23,6 +23,9 @@ class StrictSerializer(serializers.Serializer):
     # rule in the schema (securebank.openapi); validate() still enforces it.
     exactly_one_of: tuple[str, ...] = ()
     at_least_one_of: tuple[str, ...] = ()
+    # Explicit `oneOf` branches, for a rule the two above cannot say (a field that must also
+    # hold a given value); schema only, like them.
+    one_of_schemas: tuple[dict[str, Any], ...] = ()
 
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, dict):

@@ -15,6 +15,7 @@ from accounts.identifiers import USERNAME_RE, normalize_phone, normalize_usernam
 from accounts.serializers import LoginInput, PinField
 from fraud.serializers import CheckInput
 from ledger.serializers import TransferInput
+from notifications.serializers import MarkReadInput
 from securebank.errors import DomainError
 from securebank.idempotency_http import KEY_PATTERN
 from securebank.money import parse_amount
@@ -90,6 +91,10 @@ def _component(schema: dict, name: str) -> dict:
         {"password": "x", "username": "bob"}, {"password": "x", "identifier": "bob"},
         {"password": "x", "username": "bob", "identifier": "bob"}, {"password": "x"},
         {"password": "x", "username": " "},
+    ]),
+    ("MarkReadInputRequest", MarkReadInput, [
+        {"ids": [1]}, {"all": True}, {"ids": [1], "all": False}, {"ids": [1], "all": True}, {"all": False},
+        {"ids": []}, {}, {"ids": [], "all": True},
     ]),
 ])
 def test_one_of_rules_match_the_serializers(schema, component, serializer, bodies):
