@@ -29,6 +29,14 @@ class ProcessInput(StrictSerializer):
         return attrs
 
 
+class ProcessTextInput(StrictSerializer):
+    """The JSON body of process, for the schema: JSON cannot carry a file, so only `text`
+    (ProcessInput still parses and checks every request)."""
+
+    text = serializers.CharField(max_length=500, allow_blank=False, trim_whitespace=True,
+                                 help_text='A typed command, e.g. "pay Rahul 500".')
+
+
 class ExecuteInput(StrictSerializer):
     confirmation_token = serializers.CharField(max_length=1000)
     pin = payment_pin_field()

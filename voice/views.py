@@ -18,7 +18,15 @@ from securebank.openapi import ERRORS, ErrorBody, error_response
 from securebank.parsers import JSONParser
 from voice import services
 from voice.exceptions import ACCEPTED_AUDIO, AudioTooLarge
-from voice.serializers import ExecuteInput, ExecuteOutput, ProcessInput, ProcessOutput, process_answer, request_answer
+from voice.serializers import (
+    ExecuteInput,
+    ExecuteOutput,
+    ProcessInput,
+    ProcessOutput,
+    ProcessTextInput,
+    process_answer,
+    request_answer,
+)
 
 MULTIPART_SLACK = 64 * 1024  # form boundaries and headers around the file
 
@@ -42,7 +50,7 @@ class ProcessView(VoiceThrottled):
             "questions are answered here. Speech recognition is offline and can mishear: a "
             "misheard command looks valid, which is why nothing moves without confirmation."
         ),
-        request={"application/json": ProcessInput, "multipart/form-data": ProcessInput},
+        request={"application/json": ProcessTextInput, "multipart/form-data": ProcessInput},
         responses={
             200: ProcessOutput,
             400: error_response("Bad amount or input", "invalid_amount", "Amount must be greater than zero."),
