@@ -5,14 +5,15 @@ Why: a year's summary of a busy customer sums ~90,000 transactions on the fly (2
 bench/results_summary.md). With the rollup it reads the buckets of the closed days and months
 and only the live transactions of the days not yet closed (ledger.summary).
 
-What a bucket holds, per account:
-- a day bucket: count and sum per (direction, kind) -- totals, by kind and the daily series --
-  and per (direction, counterparty);
-- a month bucket: count and sum per (direction, counterparty) only. The top counterparties of
-  a year need exact sums for every counterparty; day rows per counterparty barely shrink the
-  read for a customer who pays the same people all the time (bench: ~220 counterparty rows
-  per busy day), so the months wholly inside the window are read from month buckets and only
-  the days at the window's two ends from day buckets.
+What a bucket holds, per account (count and sum per direction and):
+- `day`: per kind, for one closed day -- totals, by kind and the daily series of every window;
+- `month_party`: per counterparty, for one closed month wholly inside the window;
+- `day_party`: per counterparty, for one closed day of the window outside those months (its
+  two ends: at most ~61 days for a year, every closed day for a week or a month).
+The top counterparties need exact sums for every counterparty, and counterparty rows per day
+barely shrink the read for a customer who pays the same people all the time (bench: ~180
+counterparty lines per busy day against ~250 transactions), so whole months are read from
+month buckets.
 The lines are exactly what the raw summary sums: completed transactions, dated by created_at in
 the bank's time zone, one side per account of the caller's (a transfer between two of one's own
 accounts counts on both sides, as in the raw query).
@@ -60,7 +61,7 @@ from securebank import clock, sql
 
 # A day is rolled up once it ended this long ago: every transaction stamped in it has committed.
 CLOSE_MARGIN = timedelta(minutes=15)
-DAY, MONTH = SummaryRollup.Span.DAY.value, SummaryRollup.Span.MONTH.value
+DAY, DAY_PARTY, MONTH_PARTY = (str(span) for span in SummaryRollup.Span)
 ZERO = Decimal("0.00")
 _LOCK_SPACE = 0x53554D  # first key of pg_advisory_xact_lock(int, int): this module's locks
 
@@ -83,26 +84,31 @@ def _next_month(first: date) -> date:
 
 @dataclass(frozen=True)
 class Plan:
-    """How a window [start, today] is read: day buckets for [first, last] (None when no day of
-    the window is closed), month buckets for `months` (first days of the closed months wholly
-    inside), and the transactions themselves from `live_since` on."""
+    """How a window [start, today] is read: `day` buckets for [first, last] (None when no day of
+    the window is closed yet), `month_party` buckets for `months` (first days of the closed
+    months wholly inside), `day_party` buckets for `party_days` (the other closed days), and
+    the transactions themselves from `live_since` on."""
 
     first: date | None
     last: date | None
     months: tuple[date, ...]
+    party_days: tuple[date, ...]
     live_since: datetime
 
 
 def plan_window(*, start: date, since: datetime, now: datetime) -> Plan:
     last = local_date(now - CLOSE_MARGIN) - timedelta(days=1)  # the last closed day
     if last < start:
-        return Plan(first=None, last=None, months=(), live_since=since)
+        return Plan(first=None, last=None, months=(), party_days=(), live_since=since)
     months = []
     month = start if start.day == 1 else _next_month(start.replace(day=1))
     while _next_month(month) - timedelta(days=1) <= last:
         months.append(month)
         month = _next_month(month)
-    return Plan(first=start, last=last, months=tuple(months), live_since=local_start(last + timedelta(days=1)))
+    days = [start + timedelta(days=i) for i in range((last - start).days + 1)]
+    party_days = tuple(d for d in days if d.replace(day=1) not in months)
+    return Plan(first=start, last=last, months=tuple(months), party_days=party_days,
+                live_since=local_start(last + timedelta(days=1)))
 
 
 # --- Reading -------------------------------------------------------------------------------------
@@ -118,60 +124,50 @@ def rollup_rows(*, account_ids: list[int], plan: Plan, portable: bool = False) -
     return _read_portable(account_ids, plan)
 
 
-def _month_days(plan: Plan) -> tuple[date, date]:
-    """The days the month buckets cover; counterparty lines of day buckets outside them are read."""
-    if not plan.months:
-        return date.max, date.max
-    return plan.months[0], _next_month(plan.months[-1]) - timedelta(days=1)
-
-
+# Three index-only scans of one account's lines: the `day` lines of the closed days, aggregated
+# by grouping sets into totals, kinds and days (GROUPING(): bit 1 = kind not grouped, bit 0 =
+# day not grouped), and the `day_party` and `month_party` lines, summed per counterparty.
 _READ_SQL = """
-WITH days AS (
-    SELECT {outgoing}, {kind}, {counterparty} AS other, {start}, {transactions}, {amount}
-      FROM {table}
-     WHERE {account} = ANY(%(accounts)s) AND {span} = 'day' AND {start} >= %(first)s AND {start} <= %(last)s
-)
 SELECT GROUPING({kind}, {start}), {outgoing}, {kind}, {start}, NULL::bigint, SUM({transactions}), SUM({amount})
-  FROM days
- WHERE other IS NULL
+  FROM {table}
+ WHERE {account} = ANY(%(accounts)s) AND {span} = 'day' AND {start} >= %(first)s AND {start} <= %(last)s
  GROUP BY GROUPING SETS (({outgoing}), ({outgoing}, {kind}), ({outgoing}, {start}))
 UNION ALL
-SELECT -1, {outgoing}, NULL, NULL, other, SUM({transactions}), SUM({amount})
-  FROM (SELECT {outgoing}, other, {transactions}, {amount} FROM days
-         WHERE other IS NOT NULL AND ({start} < %(month_first)s OR {start} > %(month_last)s)
+SELECT -1, {outgoing}, NULL, NULL, {counterparty}, SUM({transactions}), SUM({amount})
+  FROM (SELECT {outgoing}, {counterparty}, {transactions}, {amount} FROM {table}
+         WHERE {account} = ANY(%(accounts)s) AND {span} = 'day_party' AND {start} = ANY(%(party_days)s)
         UNION ALL
         SELECT {outgoing}, {counterparty}, {transactions}, {amount} FROM {table}
-         WHERE {account} = ANY(%(accounts)s) AND {span} = 'month' AND {start} = ANY(%(months)s)) AS parties
- GROUP BY {outgoing}, other
+         WHERE {account} = ANY(%(accounts)s) AND {span} = 'month_party' AND {start} = ANY(%(months)s)) AS parties
+ GROUP BY {outgoing}, {counterparty}
 """
 _READ_SETS = {3: "total", 1: "kind", 2: "day", -1: "counterparty"}
 
 
+def _read_params(account_ids: list[int], plan: Plan) -> dict[str, Any]:
+    return {"accounts": account_ids, "first": plan.first, "last": plan.last, "months": list(plan.months),
+            "party_days": list(plan.party_days)}
+
+
 def _read_sql(account_ids: list[int], plan: Plan) -> list[tuple]:
-    month_first, month_last = _month_days(plan)
-    params = {"accounts": account_ids, "first": plan.first, "last": plan.last, "months": list(plan.months),
-              "month_first": month_first, "month_last": month_last}
     return [
         (_READ_SETS[grouping], outgoing, kind, day, other, count, amount)
         for grouping, outgoing, kind, day, other, count, amount
-        in sql.fetch_all(sql.model_sql(SummaryRollupLine, _READ_SQL), params)
+        in sql.fetch_all(sql.model_sql(SummaryRollupLine, _READ_SQL), _read_params(account_ids, plan))
     ]
 
 
 def _read_portable(account_ids: list[int], plan: Plan) -> list[tuple]:
-    month_first, month_last = _month_days(plan)
     lines = SummaryRollupLine.objects.filter(account_id__in=account_ids).filter(
-        Q(span=DAY, start__gte=plan.first, start__lte=plan.last) | Q(span=MONTH, start__in=plan.months)
+        Q(span=DAY, start__gte=plan.first, start__lte=plan.last) | Q(span=DAY_PARTY, start__in=plan.party_days)
+        | Q(span=MONTH_PARTY, start__in=plan.months)
     ).values_list("span", "start", "outgoing", "kind", "counterparty_id", "transactions", "amount")
     totals: dict[tuple, list] = defaultdict(lambda: [0, ZERO])
     for span, start, outgoing, kind, other, count, amount in lines:
-        if other is None:
-            keys = [("total", outgoing, None, None, None), ("kind", outgoing, kind, None, None),
-                    ("day", outgoing, None, start, None)]
-        elif span == MONTH or not month_first <= start <= month_last:
-            keys = [("counterparty", outgoing, None, None, other)]
-        else:
-            keys = []
+        keys = (
+            [("total", outgoing, None, None, None), ("kind", outgoing, kind, None, None), ("day", outgoing, None, start, None)]
+            if span == DAY else [("counterparty", outgoing, None, None, other)]
+        )
         for key in keys:
             totals[key][0] += count
             totals[key][1] += amount
@@ -182,12 +178,14 @@ def _read_portable(account_ids: list[int], plan: Plan) -> list[tuple]:
 
 def _wanted(account_ids: list[int], plan: Plan) -> set[tuple[int, str, date]]:
     days = [plan.first + timedelta(days=i) for i in range((plan.last - plan.first).days + 1)]
-    return {(a, DAY, d) for a in account_ids for d in days} | {(a, MONTH, m) for a in account_ids for m in plan.months}
+    return ({(a, DAY, d) for a in account_ids for d in days} | {(a, DAY_PARTY, d) for a in account_ids for d in plan.party_days}
+            | {(a, MONTH_PARTY, m) for a in account_ids for m in plan.months})
 
 
 def _existing(account_ids: list[int], plan: Plan) -> Any:
     return SummaryRollup.objects.filter(account_id__in=account_ids).filter(
-        Q(span=DAY, start__gte=plan.first, start__lte=plan.last) | Q(span=MONTH, start__in=plan.months))
+        Q(span=DAY, start__gte=plan.first, start__lte=plan.last) | Q(span=DAY_PARTY, start__in=plan.party_days)
+        | Q(span=MONTH_PARTY, start__in=plan.months))
 
 
 def rollup_fill(*, account_ids: list[int], plan: Plan, portable: bool = False) -> int:
@@ -219,7 +217,7 @@ def _lock(account_ids: list[int]) -> None:
 
 def _bounds(missing: set[tuple[int, str, date]]) -> tuple[datetime, datetime]:
     first = min(start for _, _, start in missing)
-    last = max(_next_month(start) - timedelta(days=1) if span == MONTH else start for _, span, start in missing)
+    last = max(_next_month(start) - timedelta(days=1) if span == MONTH_PARTY else start for _, span, start in missing)
     return local_start(first), local_start(last + timedelta(days=1))
 
 
@@ -263,11 +261,17 @@ WITH wanted AS (
                              (account_id, outgoing, month, other))
 )
 INSERT INTO {l_table} ({l_account}, {l_span}, {l_start}, {l_outgoing}, {l_kind}, {l_counterparty}, {l_transactions}, {l_amount})
-SELECT s.account_id, new.span, new.start, s.outgoing, COALESCE(s.kind, ''), s.other, s.n, s.total
-  FROM sums AS s JOIN new ON new.account_id = s.account_id AND new.span = 'day' AND s.month IS NULL AND new.start = s.day
+SELECT s.account_id, new.span, new.start, s.outgoing, s.kind, NULL, s.n, s.total
+  FROM sums AS s JOIN new ON new.account_id = s.account_id AND new.span = 'day' AND new.start = s.day
+ WHERE s.kind IS NOT NULL
 UNION ALL
 SELECT s.account_id, new.span, new.start, s.outgoing, '', s.other, s.n, s.total
-  FROM sums AS s JOIN new ON new.account_id = s.account_id AND new.span = 'month' AND s.day IS NULL AND new.start = s.month
+  FROM sums AS s JOIN new ON new.account_id = s.account_id AND new.span = 'day_party' AND new.start = s.day
+ WHERE s.other IS NOT NULL AND s.day IS NOT NULL
+UNION ALL
+SELECT s.account_id, new.span, new.start, s.outgoing, '', s.other, s.n, s.total
+  FROM sums AS s JOIN new ON new.account_id = s.account_id AND new.span = 'month_party' AND new.start = s.month
+ WHERE s.month IS NOT NULL
 """
 
 
@@ -301,9 +305,11 @@ def _fill_portable(account_ids: list[int], missing: set[tuple[int, str, date]]) 
         for account, outgoing, other in sides:
             keys = []
             if (account, DAY, day) in missing:
-                keys += [(account, DAY, day, outgoing, kind, None), (account, DAY, day, outgoing, "", other)]
-            if (account, MONTH, month) in missing:
-                keys.append((account, MONTH, month, outgoing, "", other))
+                keys.append((account, DAY, day, outgoing, kind, None))
+            if (account, DAY_PARTY, day) in missing:
+                keys.append((account, DAY_PARTY, day, outgoing, "", other))
+            if (account, MONTH_PARTY, month) in missing:
+                keys.append((account, MONTH_PARTY, month, outgoing, "", other))
             for key in keys:
                 sums[key][0] += 1
                 sums[key][1] += amount
@@ -324,11 +330,11 @@ def _fill_portable(account_ids: list[int], missing: set[tuple[int, str, date]]) 
 # --- Forgetting ----------------------------------------------------------------------------------
 
 def rollup_forget(*, account_ids: list[int], day: date) -> None:
-    """Delete the buckets holding `day` (its day and its month) of these accounts; the next read
+    """Delete the buckets holding `day` (its day's and its month's) of these accounts; the next read
     fills them again. Call inside the transaction that changed the day's transactions."""
     with transaction.atomic():
         _lock(account_ids)
-        where = Q(span=DAY, start=day) | Q(span=MONTH, start=day.replace(day=1))
+        where = Q(span__in=(DAY, DAY_PARTY), start=day) | Q(span=MONTH_PARTY, start=day.replace(day=1))
         SummaryRollup.objects.filter(where, account_id__in=account_ids).delete()
         SummaryRollupLine.objects.filter(where, account_id__in=account_ids).delete()
 
