@@ -158,8 +158,8 @@ def main() -> int:
         transaction_summary(user=caller, period="year")
         samples.append((time.perf_counter() - t) * 1000)
     print(f"{'first year read (fills all buckets)':<46} {statistics.median(samples):>10.1f} {max(samples):>8.1f}")
-    _, _, since = summary_window(period="year")
-    plan = rollup.plan_window(start=summary_window(period="year")[0], since=since, now=timezone.now())
+    start, _, since = summary_window(period="year")
+    plan = rollup.plan_window(start=start, since=since, now=timezone.now())
     samples = []
     for _ in range(args.cold_runs):
         forget(span="day", start=plan.last)
@@ -169,18 +169,24 @@ def main() -> int:
     print(f"{'first year read of a day (fills yesterday)':<46} {statistics.median(samples):>10.1f} {max(samples):>8.1f}")
 
     lines = SummaryRollupLine.objects.filter(account_id__in=mine)
-    day_kind = lines.filter(span="day", counterparty__isnull=True).count()
-    day_party = lines.filter(span="day", counterparty__isnull=False).count()
-    month_party = lines.filter(span="month").count()
-    days = SummaryRollup.objects.filter(account_id__in=mine, span="day").count()
-    month_first, month_last = rollup._month_days(plan)
-    edge_party = lines.filter(span="day", counterparty__isnull=False).exclude(start__gte=month_first, start__lte=month_last).count()
-    read = day_kind + edge_party + month_party
-    print(f"\nrollup of the caller: {days} day buckets, {len(plan.months)} month buckets")
-    print(f"  lines per account-day: {day_kind / days:.1f} by kind + {day_party / days:.1f} by counterparty; "
-          f"per month: {month_party / max(len(plan.months), 1):.0f} by counterparty")
-    print(f"  a year reads {read:,} lines ({day_kind:,} day-kind + {edge_party:,} edge-day counterparty + "
-          f"{month_party:,} month counterparty) instead of the transactions of its closed days")
+    spans = {span: (SummaryRollup.objects.filter(account_id__in=mine, span=span).count(), lines.filter(span=span).count())
+             for span in ("day", "day_party", "month_party")}
+    with connection.cursor() as cursor:
+        cursor.execute("""
+            SELECT COUNT(*), COUNT(DISTINCT (day, outgoing, other)) FROM (
+                SELECT (created_at AT TIME ZONE %(tz)s)::date AS day, TRUE AS outgoing, payee_account_id AS other
+                  FROM ledger_transaction WHERE payer_account_id = ANY(%(mine)s) AND status = 'completed' AND created_at >= %(since)s
+                UNION ALL
+                SELECT (created_at AT TIME ZONE %(tz)s)::date, FALSE, payer_account_id
+                  FROM ledger_transaction WHERE payee_account_id = ANY(%(mine)s) AND status = 'completed' AND created_at >= %(since)s
+            ) AS sides""", {"tz": "Asia/Kolkata", "mine": mine, "since": since})
+        completed, day_parties = cursor.fetchone()
+    print(f"\nthe caller's completed transactions over the year: {completed:,} ({completed / 365:.0f} per day); "
+          f"distinct (day, direction, counterparty): {day_parties:,} ({day_parties / 365:.0f} per day)")
+    for span, (buckets, count) in spans.items():
+        print(f"  {span:<12} {buckets:>4} buckets {count:>7,} lines ({count / max(buckets, 1):.1f} per bucket)")
+    read = sum(count for _, count in spans.values())
+    print(f"  a year reads {read:,} rollup lines (+ the live rows of today) instead of {completed:,} transactions")
 
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens_for(caller).access}")
@@ -217,9 +223,7 @@ def main() -> int:
         med, p95 = timed(lambda q=q: client.get("/api/users/search", {"q": q}), args.runs)
         print(f"{'GET /api/users/search?q=' + q:<46} {med:>10.1f} {p95:>8.1f}  {len(hits)} hits")
 
-    month_first, month_last = rollup._month_days(plan)
-    params = {"accounts": mine, "first": plan.first, "last": plan.last, "months": list(plan.months),
-              "month_first": month_first, "month_last": month_last}
+    params = rollup._read_params(mine, plan)
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql.model_sql(SummaryRollupLine, rollup._READ_SQL), params)
         print("\nEXPLAIN (ANALYZE, BUFFERS), the rollup read of period=year:")
