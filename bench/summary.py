@@ -11,8 +11,9 @@ check_ledger on this database. VACUUM ANALYZE follows, as autovacuum would after
 
 Measured, `--runs` times each after 3 warm-ups, median and p95 of wall time:
 - the rollup (ledger.rollup) cold: the first year read, which fills every bucket of the year
-  (`--cold-runs` times, the buckets deleted before each), and the first read of a new day,
-  which fills one day bucket (yesterday's deleted before each); then the rollup's size: lines
+  (`--cold-runs` times, the buckets deleted before each), the first read of a new day, which
+  fills yesterday's buckets (deleted before each), and the first read of a month, which fills
+  the counterparty buckets of the days at the window's start (deleted before each); then the rollup's size: lines
   per account-day, and the lines a year reads against the transactions it replaces;
 - `ledger.summary.transaction_summary` for week / month / year through the rollup (buckets
   filled, not yet vacuumed, then after VACUUM ANALYZE as autovacuum would), and on the fly
@@ -167,6 +168,14 @@ def main() -> int:
         transaction_summary(user=caller, period="year")
         samples.append((time.perf_counter() - t) * 1000)
     print(f"{'first year read of a day (fills yesterday)':<46} {statistics.median(samples):>10.1f} {max(samples):>8.1f}")
+    edge = [day for day in plan.party_days if plan.months and day < plan.months[0]]
+    samples = []
+    for _ in range(args.cold_runs):  # once a month the window's start enters a month not yet split into days
+        forget(span="day_party", start__in=edge)
+        t = time.perf_counter()
+        transaction_summary(user=caller, period="year")
+        samples.append((time.perf_counter() - t) * 1000)
+    print(f"{f'first year read of a month (fills {len(edge)} edge days)':<46} {statistics.median(samples):>10.1f} {max(samples):>8.1f}")
 
     lines = SummaryRollupLine.objects.filter(account_id__in=mine)
     spans = {span: (SummaryRollup.objects.filter(account_id__in=mine, span=span).count(), lines.filter(span=span).count())
