@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import random
 import threading
+import time
 from datetime import datetime, timedelta
 from decimal import Decimal
 from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.tests.factories import make_user
@@ -205,3 +206,45 @@ def test_two_first_reads_fill_each_bucket_once(scripted_risk):
     assert buckets.count() == buckets.values("span", "start").distinct().count() == 364 + len(plan.party_days) + len(plan.months)
     lines = SummaryRollupLine.objects.filter(account=primary(alice))
     assert lines.count() == lines.values("span", "start", "outgoing", "kind", "counterparty").distinct().count()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_fill_waits_for_a_hold_completing_in_its_day(scripted_risk):
+    """A read that fills the day while hold_complete's transaction is open waits for its commit
+    (the per-account advisory lock), so the bucket counts the completed hold."""
+    alice, bob = make_user("alice", balance="1000.00"), make_user("bob")
+    past = timezone.now() - timedelta(days=3)
+    with at(past):
+        scripted_risk.decision = "hold"
+        held = services.transfer_create(payer=alice, payee_account=primary(bob), amount=Decimal("40.00")).transaction
+    locked, errors, results = threading.Event(), [], []
+
+    def complete() -> None:
+        try:
+            with transaction.atomic():
+                services.hold_complete(transaction_id=held.pk)  # forgets the day: takes the lock
+                locked.set()
+                time.sleep(0.5)  # the reader starts its fill meanwhile
+        except Exception as exc:  # noqa: BLE001 -- reported by the assertion below
+            errors.append(exc)
+        finally:
+            locked.set()
+            connection.close()
+
+    def read() -> None:
+        try:
+            locked.wait()
+            results.append(transaction_summary(user=alice, period="week"))
+        except Exception as exc:  # noqa: BLE001 -- reported by the assertion below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=complete), threading.Thread(target=read)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and results[0].total.money_out == Decimal("40.00")
+    assert transaction_summary(user=alice, period="week") == transaction_summary(user=alice, period="week", rollup=False)
