@@ -5,7 +5,7 @@ Why: a year's summary of a busy customer sums ~90,000 transactions on the fly (2
 bench/results_summary.md). With the rollup it reads the buckets of the closed days and months
 and only the live transactions of the days not yet closed (ledger.summary).
 
-What a bucket holds, per account (count and sum per direction and):
+What a bucket holds, per account (count and sum, per direction and):
 - `day`: per kind, for one closed day -- totals, by kind and the daily series of every window;
 - `month_party`: per counterparty, for one closed month wholly inside the window;
 - `day_party`: per counterparty, for one closed day of the window outside those months (its
@@ -32,12 +32,13 @@ When a bucket's transactions can change after its days ended, and why it stays e
   transaction, dated now). Both send `transaction_posted` inside their database transaction,
   and `rollup_forget_changed` (its receiver) deletes the buckets of that day and month for both
   accounts there, so they commit or roll back together; the next read fills them again. On
-  PostgreSQL the fill and the delete take the same per-account advisory lock: a delete waits
-  for a fill in progress (then deletes what it wrote), and a fill waits for a pending delete's
-  commit, so it reads the changed status.
+  PostgreSQL fills and deletes take a per-account advisory lock (reads take it shared): a
+  delete waits for a fill or read in progress (then deletes what it wrote), a fill waits for
+  a pending delete's commit, so it reads the changed status, and a read never counts a bucket
+  that is deleted before it reads its lines.
 - A released hold is declined: it never counted, nothing changes.
-For an ordinary transfer the receiver costs one comparison (its created_at and completed_at
-are one reading of the clock). Anything else that rewrites past transactions (a data fix in
+For an ordinary transfer the receiver costs a few comparisons and no query (its created_at
+and completed_at are one reading of the clock). Anything else that rewrites past transactions (a data fix in
 SQL, a backdated import) must call `rollup_forget` for the accounts and days it touched.
 """
 
@@ -113,15 +114,27 @@ def plan_window(*, start: date, since: datetime, now: datetime) -> Plan:
 
 # --- Reading -------------------------------------------------------------------------------------
 
-def rollup_rows(*, account_ids: list[int], plan: Plan, portable: bool = False) -> list[tuple]:
+def rollup_rows(*, account_ids: list[int], plan: Plan, portable: bool = False) -> list[tuple] | None:
     """The plan's closed days as summary rows (grouping, outgoing, kind, day, other, count,
-    amount), the shape ledger.summary merges; fills the buckets that are missing first."""
+    amount), the shape ledger.summary merges; fills the buckets that are missing first. None
+    if buckets kept being dropped while this read filled them (the caller then reads raw).
+    Call it outside a transaction, as the view does: inside one, the shared lock taken here
+    is held on into the fill's exclusive one, and two such callers would deadlock."""
     if plan.first is None:
         return []
-    rollup_fill(account_ids=account_ids, plan=plan, portable=portable)
-    if connection.vendor == "postgresql" and not portable:
-        return _read_sql(account_ids, plan)
-    return _read_portable(account_ids, plan)
+    wanted = len(_wanted(account_ids, plan))
+    for _ in range(3):
+        with transaction.atomic():
+            # Shared: reads run side by side, a fill or a drop waits for them and they for its
+            # commit, so the buckets counted here are the buckets read (on SQLite the
+            # transaction's snapshot does the same).
+            _lock(account_ids, shared=True)
+            if _existing(account_ids, plan).count() == wanted:
+                if connection.vendor == "postgresql" and not portable:
+                    return _read_sql(account_ids, plan)
+                return _read_portable(account_ids, plan)
+        rollup_fill(account_ids=account_ids, plan=plan, portable=portable)
+    return None
 
 
 # Three index-only scans of one account's lines: the `day` lines of the closed days, aggregated
@@ -204,15 +217,16 @@ def rollup_fill(*, account_ids: list[int], plan: Plan, portable: bool = False) -
         return _fill_portable(account_ids, missing)
 
 
-def _lock(account_ids: list[int]) -> None:
-    """PostgreSQL: the per-account lock that orders fills and deletes, held to the commit (taken
-    in account order, so two holders never wait on each other). Other databases serialise
-    writers themselves."""
+def _lock(account_ids: list[int], *, shared: bool = False) -> None:
+    """PostgreSQL: the per-account lock that orders fills and drops (exclusive) against each
+    other and against reads (shared), held to the commit and taken in account order. Other
+    databases serialise writers themselves."""
     if connection.vendor != "postgresql":
         return
+    function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
     with connection.cursor() as cursor:
         for account_id in sorted(set(account_ids)):
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_SPACE, account_id % 2**31])
+            cursor.execute(f"SELECT {function}(%s, %s)", [_LOCK_SPACE, account_id % 2**31])
 
 
 def _bounds(missing: set[tuple[int, str, date]]) -> tuple[datetime, datetime]:

@@ -100,8 +100,9 @@ def transaction_summary(
     rows: list[tuple] = []
     if rollup:
         plan = summary_rollup.plan_window(start=start, since=since, now=now)
-        rows = summary_rollup.rollup_rows(account_ids=account_ids, plan=plan, portable=portable)
-        since = plan.live_since
+        rolled = summary_rollup.rollup_rows(account_ids=account_ids, plan=plan, portable=portable)
+        if rolled is not None:
+            rows, since = rolled, plan.live_since
     rows += (
         _rows_grouping_sets(account_ids, since) if connection.vendor == "postgresql" and not portable
         else _rows_portable(account_ids, since)
