@@ -1,6 +1,6 @@
 """Spending summary and people search for a customer with 100,000 transactions (PostgreSQL).
 
-    DEBUG=1 .venv/bin/python bench/summary.py --database-url postgres://postgres@127.0.0.1:5432/sb_pin_bench
+    DEBUG=1 .venv/bin/python bench/summary.py --database-url postgres://postgres@127.0.0.1:5432/sb_rollup_bench
 
 The database is flushed and migrated, then filled by SQL (generate_series): one caller with
 `--transactions` transactions over the last 365 days (60% paid out, 40% received, 90%
@@ -10,11 +10,18 @@ table. Ledger entries are not written (the summary does not read them): do not r
 check_ledger on this database. VACUUM ANALYZE follows, as autovacuum would after a load.
 
 Measured, `--runs` times each after 3 warm-ups, median and p95 of wall time:
-- `ledger.summary.transaction_summary` for week / month / year (the selector: one SQL statement);
+- the rollup (ledger.rollup) cold: the first year read, which fills every bucket of the year
+  (`--cold-runs` times, the buckets deleted before each), the first read of a new day, which
+  fills yesterday's buckets (deleted before each), and the first read of a month, which fills
+  the counterparty buckets of the days at the window's start (deleted before each); then the rollup's size: lines
+  per account-day, and the lines a year reads against the transactions it replaces;
+- `ledger.summary.transaction_summary` for week / month / year through the rollup (buckets
+  filled, not yet vacuumed, then after VACUUM ANALYZE as autovacuum would), and on the fly
+  (`rollup=False`, every transaction of the window summed: the reference);
 - GET /api/transactions/summary through Django's test client with a real JWT (auth, the
   selector and rendering, no network);
 - GET /api/users/search (a contact's name prefix and an exact VPA);
-and EXPLAIN (ANALYZE, BUFFERS) of the year statement is printed, to show where its time goes.
+and EXPLAIN (ANALYZE, BUFFERS) of the year's rollup read is printed, to show where its time goes.
 """
 
 from __future__ import annotations
@@ -33,11 +40,12 @@ from bench.common import django_setup, pct  # noqa: E402
 
 def parse_args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/sb_pin_bench")
+    p.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/sb_rollup_bench")
     p.add_argument("--transactions", type=int, default=100_000)
     p.add_argument("--counterparties", type=int, default=200)
     p.add_argument("--noise", type=int, default=100_000)
     p.add_argument("--runs", type=int, default=30)
+    p.add_argument("--cold-runs", type=int, default=5)
     p.add_argument("--seed", type=float, default=0.42)
     return p.parse_args()
 
@@ -123,43 +131,111 @@ def main() -> int:
     os.environ.setdefault("THROTTLE_SEARCH", "off")
     django_setup(args.database_url, scratch_prefix="sb-summary-")
     from django.db import connection
+    from django.utils import timezone
     from rest_framework.test import APIClient
 
     from accounts.selectors import user_search
     from accounts.services import token_pair_create
-    from ledger.models import Account, Transaction
-    from ledger.summary import _GROUPING_SETS_SQL, summary_window, transaction_summary
+    from ledger import rollup
+    from ledger.models import Account, SummaryRollup, SummaryRollupLine, Transaction
+    from ledger.summary import summary_window, transaction_summary
     from securebank import sql
 
     caller = load(args)
     counts = Transaction.objects.filter(payer_account__owner=caller).count() + Transaction.objects.filter(
         payee_account__owner=caller).count()
     print(f"caller's transactions: {counts:,}; table: {Transaction.objects.count():,}")
+    mine = list(Account.objects.filter(owner=caller).values_list("pk", flat=True))
+
+    def forget(**where) -> None:
+        SummaryRollup.objects.filter(account_id__in=mine, **where).delete()
+        SummaryRollupLine.objects.filter(account_id__in=mine, **where).delete()
+
+    print(f"\n{'rollup, cold':<46} {'median ms':>10} {'max ms':>8}")
+    samples = []
+    for _ in range(args.cold_runs):
+        forget()
+        t = time.perf_counter()
+        transaction_summary(user=caller, period="year")
+        samples.append((time.perf_counter() - t) * 1000)
+    print(f"{'first year read (fills all buckets)':<46} {statistics.median(samples):>10.1f} {max(samples):>8.1f}")
+    start, _, since = summary_window(period="year")
+    plan = rollup.plan_window(start=start, since=since, now=timezone.now())
+    samples = []
+    for _ in range(args.cold_runs):
+        forget(span="day", start=plan.last)
+        t = time.perf_counter()
+        transaction_summary(user=caller, period="year")
+        samples.append((time.perf_counter() - t) * 1000)
+    print(f"{'first year read of a day (fills yesterday)':<46} {statistics.median(samples):>10.1f} {max(samples):>8.1f}")
+    edge = [day for day in plan.party_days if plan.months and day < plan.months[0]]
+    samples = []
+    for _ in range(args.cold_runs):  # once a month the window's start enters a month not yet split into days
+        forget(span="day_party", start__in=edge)
+        t = time.perf_counter()
+        transaction_summary(user=caller, period="year")
+        samples.append((time.perf_counter() - t) * 1000)
+    print(f"{f'first year read of a month (fills {len(edge)} edge days)':<46} {statistics.median(samples):>10.1f} {max(samples):>8.1f}")
+
+    lines = SummaryRollupLine.objects.filter(account_id__in=mine)
+    spans = {span: (SummaryRollup.objects.filter(account_id__in=mine, span=span).count(), lines.filter(span=span).count())
+             for span in ("day", "day_party", "month_party")}
+    with connection.cursor() as cursor:
+        cursor.execute("""
+            SELECT COUNT(*), COUNT(DISTINCT (day, outgoing, other)) FROM (
+                SELECT (created_at AT TIME ZONE %(tz)s)::date AS day, TRUE AS outgoing, payee_account_id AS other
+                  FROM ledger_transaction WHERE payer_account_id = ANY(%(mine)s) AND status = 'completed' AND created_at >= %(since)s
+                UNION ALL
+                SELECT (created_at AT TIME ZONE %(tz)s)::date, FALSE, payer_account_id
+                  FROM ledger_transaction WHERE payee_account_id = ANY(%(mine)s) AND status = 'completed' AND created_at >= %(since)s
+            ) AS sides""", {"tz": "Asia/Kolkata", "mine": mine, "since": since})
+        completed, day_parties = cursor.fetchone()
+    print(f"\nthe caller's completed transactions over the year: {completed:,} ({completed / 365:.0f} per day); "
+          f"distinct (day, direction, counterparty): {day_parties:,} ({day_parties / 365:.0f} per day)")
+    for span, (buckets, count) in spans.items():
+        print(f"  {span:<12} {buckets:>4} buckets {count:>7,} lines ({count / max(buckets, 1):.1f} per bucket)")
+    read = sum(count for _, count in spans.values())
+    print(f"  a year reads {read:,} rollup lines (+ the live rows of today) instead of {completed:,} transactions")
+
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_pair_create(caller).access}")
     target = 50.0
-    print(f"\n{'what':<46} {'median ms':>10} {'p95 ms':>8}  rows summarised")
+
+    def measure(label: str, rollup_on: bool) -> None:
+        print(f"\n{label}\n{'what':<46} {'median ms':>10} {'p95 ms':>8}  rows summarised")
+        for period in ("week", "month", "year"):
+            summary = transaction_summary(user=caller, period=period, rollup=rollup_on)
+            med, p95 = timed(lambda p=period: transaction_summary(user=caller, period=p, rollup=rollup_on), args.runs)
+            print(f"{'selector transaction_summary ' + period:<46} {med:>10.1f} {p95:>8.1f}  {summary.total.count:,}")
+            if not rollup_on:
+                continue
+            resp = client.get("/api/transactions/summary", {"period": period})
+            assert resp.status_code == 200, resp.content
+            med, p95 = timed(lambda p=period: client.get("/api/transactions/summary", {"period": p}), args.runs)
+            flag = "met" if p95 <= target else "MISSED"
+            print(f"{'GET /api/transactions/summary?period=' + period:<46} {med:>10.1f} {p95:>8.1f}  (p95 vs {target:.0f} ms: {flag})")
+
     for period in ("week", "month", "year"):
-        summary = transaction_summary(user=caller, period=period)
-        med, p95 = timed(lambda p=period: transaction_summary(user=caller, period=p), args.runs)
-        print(f"{'selector transaction_summary ' + period:<46} {med:>10.1f} {p95:>8.1f}  {summary.total.count:,}")
-        resp = client.get("/api/transactions/summary", {"period": period})
-        assert resp.status_code == 200, resp.content
-        med, p95 = timed(lambda p=period: client.get("/api/transactions/summary", {"period": p}), args.runs)
-        flag = "met" if p95 <= target else "MISSED"
-        print(f"{'GET /api/transactions/summary?period=' + period:<46} {med:>10.1f} {p95:>8.1f}  (p95 vs {target:.0f} ms: {flag})")
+        assert transaction_summary(user=caller, period=period) == transaction_summary(user=caller, period=period, rollup=False)
+    print("\nthe rollup's summaries equal the on-the-fly ones (week, month, year)")
+    measure("through the rollup, buckets just filled (not vacuumed):", True)
+    import psycopg
+
+    with psycopg.connect(args.database_url, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE ledger_summaryrollup")
+        conn.execute("VACUUM ANALYZE ledger_summaryrollupline")
+    connection.close()
+    measure("through the rollup, after VACUUM ANALYZE of its tables:", True)
+    measure("on the fly (rollup=False), for reference:", False)
     for q in ("Counter Party 01", "cp0042@securebank"):
         hits = user_search(user=caller, q=q)
         med, p95 = timed(lambda q=q: client.get("/api/users/search", {"q": q}), args.runs)
         print(f"{'GET /api/users/search?q=' + q:<46} {med:>10.1f} {p95:>8.1f}  {len(hits)} hits")
 
-    _, _, since = summary_window(period="year")
-    mine = list(Account.objects.filter(owner=caller).values_list("pk", flat=True))
-    query = "EXPLAIN (ANALYZE, BUFFERS) " + sql.model_sql(Transaction, _GROUPING_SETS_SQL)
-    params = {"tz": "Asia/Kolkata", "accounts": mine, "since": since, "completed": "completed"}
+    params = rollup._read_params(mine, plan)
     with connection.cursor() as cursor:
-        cursor.execute(query, params)
-        print("\nEXPLAIN (ANALYZE, BUFFERS), period=year:")
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql.model_sql(SummaryRollupLine, rollup._READ_SQL), params)
+        print("\nEXPLAIN (ANALYZE, BUFFERS), the rollup read of period=year:")
         for (line,) in cursor.fetchall():
             print("  " + line)
     return 0

@@ -175,3 +175,57 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}:{self.key} {self.state}"
+
+
+class SummaryRollup(models.Model):
+    """One filled bucket of the spending summary's rollup (ledger.rollup): the account's completed
+    transactions of one closed local day summed per kind (`day`), or per counterparty over one
+    closed local day (`day_party`) or one closed local month (`month_party`), in its
+    SummaryRollupLine rows. Derived data: deleting a bucket with its lines only makes the next
+    summary read fill it again from the transactions."""
+
+    class Span(models.TextChoices):
+        DAY = "day", "Day, by kind"
+        DAY_PARTY = "day_party", "Day, by counterparty"
+        MONTH_PARTY = "month_party", "Month, by counterparty"
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    span = models.CharField(max_length=11, choices=Span.choices)
+    start = models.DateField()  # the local day, or the first local day of the month
+    filled_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        constraints = [
+            # Two first reads fill the same bucket once: INSERT ... ON CONFLICT DO NOTHING.
+            models.UniqueConstraint(fields=["account", "span", "start"], name="summary_rollup_bucket_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.span} {self.start}"
+
+
+class SummaryRollupLine(models.Model):
+    """Count and sum of one bucket's completed transactions in one direction: of one kind (a
+    `day` bucket: no counterparty) or with one counterparty (the `*_party` buckets: no kind)."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+", db_index=False)
+    span = models.CharField(max_length=11, choices=SummaryRollup.Span.choices)
+    start = models.DateField()
+    outgoing = models.BooleanField()
+    kind = models.CharField(max_length=20, blank=True)
+    counterparty = models.ForeignKey(
+        Account, null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    transactions = models.PositiveIntegerField()
+    amount = models.DecimalField(**MONEY)
+
+    class Meta:
+        indexes = [
+            # A summary reads one account's lines of a span over a range of days: an index-only
+            # scan on PostgreSQL.
+            models.Index(fields=["account", "span", "start"], include=["outgoing", "kind", "counterparty", "transactions", "amount"],
+                         name="summary_rollup_line_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.span} {self.start} {self.kind or self.counterparty_id}"

@@ -12,6 +12,11 @@ of the (payer_account | payee_account, created_at, status, kind, amount, other s
 one pass over the rows (bench/summary.py, bench/results_summary.md: 100k transactions of one
 customer). Other databases (SQLite in development) aggregate the same rows in Python; a
 PostgreSQL test proves both give the same summary.
+
+The closed days of the window come from the daily / monthly rollup (ledger.rollup: filled on
+first read, exact), and only the days not yet closed (today, and yesterday for CLOSE_MARGIN
+after midnight) are read from the transactions as above; `rollup=False` reads everything raw
+(the reference the rollup is tested against).
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
+from ledger import rollup as summary_rollup
 from ledger.models import Account, Transaction
 from ledger.selectors import mask_account_number
 from securebank import sql
@@ -76,16 +82,28 @@ def summary_window(*, period: str, now: datetime | None = None) -> tuple[date, d
     return start, today, datetime.combine(start, time.min, tzinfo=zone)
 
 
-def transaction_summary(*, user: Any, period: str, now: datetime | None = None, portable: bool = False) -> Summary:
-    """The caller's summary. `portable` forces the database-independent path (for the test
-    that compares the two)."""
+def transaction_summary(
+    *, user: Any, period: str, now: datetime | None = None, portable: bool = False, rollup: bool = True,
+) -> Summary:
+    """The caller's summary. `portable` forces the database-independent paths (for the test
+    that compares them); `rollup=False` sums every transaction of the window on the fly.
+
+    Fills the rollup buckets the window needs and are missing (a write, on the first read of a
+    day): see ledger.rollup."""
+    now = now or timezone.now()
     start, end, since = summary_window(period=period, now=now)
     summary = Summary(period=period, start=start, end=end)
     summary.daily = {start + timedelta(days=i): Flow() for i in range((end - start).days + 1)}
     account_ids = list(Account.objects.filter(owner=user).values_list("pk", flat=True))
     if not account_ids:
         return summary
-    rows = (
+    rows: list[tuple] = []
+    if rollup:
+        plan = summary_rollup.plan_window(start=start, since=since, now=now)
+        rolled = summary_rollup.rollup_rows(account_ids=account_ids, plan=plan, portable=portable)
+        if rolled is not None:
+            rows, since = rolled, plan.live_since
+    rows += (
         _rows_grouping_sets(account_ids, since) if connection.vendor == "postgresql" and not portable
         else _rows_portable(account_ids, since)
     )
