@@ -178,6 +178,9 @@ else:
             },
         }
     }
+    # The summary rollup's covering index (INCLUDE columns) is a PostgreSQL index-only-scan aid;
+    # SQLite builds the same index on its key columns and would warn about it on every command.
+    SILENCED_SYSTEM_CHECKS = ["models.W040"]
 # Requests running their view at once in one server process (securebank/handlers.py); more
 # wait for a thread. At most DB_POOL_MAX, so that none of them waits for a pooled connection.
 HTTP_THREADS = env_int("HTTP_THREADS", 20)
