@@ -6,6 +6,7 @@ fills the buckets its window needs)."""
 
 from __future__ import annotations
 
+import io
 import random
 import threading
 import time
@@ -15,6 +16,7 @@ from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -248,3 +250,45 @@ def test_a_fill_waits_for_a_hold_completing_in_its_day(scripted_risk):
         t.join()
     assert not errors and results[0].total.money_out == Decimal("40.00")
     assert transaction_summary(user=alice, period="week") == transaction_summary(user=alice, period="week", rollup=False)
+
+
+
+def test_prefill_leaves_the_readers_nothing_to_fill(scripted_risk):
+    """After the worker's batch, the active customers' week, month and year reads fill no bucket
+    (and still equal the raw computation); a customer idle for longer is left to `--all`."""
+    now = timezone.now()
+    with at(now - timedelta(days=41)):
+        alice, bob, carol = (make_user(n, balance="100000.00") for n in ("alice", "bob", "carol"))
+    rng = random.Random(11)
+    for moment in random_moments(rng, now - timedelta(days=40), 39, 30):
+        with at(moment):
+            services.transfer_create(payer=alice, payee_account=primary(bob), amount=Decimal(rng.randrange(1, 9999)) / 100)
+    with at(now - timedelta(hours=1)):
+        services.transfer_create(payer=bob, payee_account=primary(alice), amount=Decimal("5.00"))
+    with at(now - timedelta(days=10)):
+        services.transfer_create(payer=carol, payee_account=primary(bob), amount=Decimal("1.00"))
+
+    out = io.StringIO()
+    with at(now):
+        call_command("fill_summary_rollup", stdout=out)
+    assert "bucket(s) of 2 account(s)" in out.getvalue()  # alice and bob: active in the last two days
+    assert not SummaryRollup.objects.filter(account=primary(carol)).exists()
+
+    filled: list[int] = []
+    real_fill = rollup.rollup_fill
+
+    def counting_fill(**kwargs):
+        filled.append(real_fill(**kwargs))
+        return filled[-1]
+
+    with mock.patch.object(rollup, "rollup_fill", side_effect=counting_fill):
+        assert_rollup_equals_raw(alice, now)
+        assert_rollup_equals_raw(bob, now)
+        assert filled == []  # every read found its buckets filled
+        assert_rollup_equals_raw(carol, now)  # not prefilled: her first read fills
+        assert sum(filled) > 0
+
+    SummaryRollup.objects.filter(account=primary(carol)).delete()
+    with at(now):
+        call_command("fill_summary_rollup", "--all", stdout=out)
+    assert SummaryRollup.objects.filter(account=primary(carol)).exists()

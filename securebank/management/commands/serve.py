@@ -27,6 +27,7 @@ SIDECARS: list[list[str]] = [
     ["mine_blocks", "--loop", "--interval", "2"],  # chain: seal completed transactions into signed blocks
     ["release_expired_holds", "--loop", "--interval", "300"],  # fraud: release holds nobody reviewed in time
     ["push_outbox", "--loop", "--interval", "2"],  # notifications: re-send those whose push was lost
+    ["fill_summary_rollup", "--loop", "--interval", "900"],  # ledger: roll up closed days before customers read them
 ]
 
 APPLICATION = "securebank.asgi:application"
