@@ -248,6 +248,24 @@ def customer_payees_recent(*, user: User, limit: int) -> list[PaidCustomer]:
             for row in rows]
 
 
+def customer_payers_recent(*, user: User, limit: int) -> list[PaidCustomer]:
+    """The active customers other than `user` who paid `user`'s accounts (completed customer
+    payments, as `customer_incoming_payments`: not deposits or reversals), most recently
+    first (then by id), with how often."""
+    rows = (
+        Transaction.objects.filter(
+            payee_account__owner=user, kind__in=CUSTOMER_PAYMENT_KINDS, status=Transaction.Status.COMPLETED,
+            payer_account__owner__isnull=False, payer_account__owner__is_active=True,
+        )
+        .exclude(payer_account__owner=user)
+        .values("payer_account__owner")
+        .annotate(last_paid_at=Max("created_at"), count=Count("id"))
+        .order_by("-last_paid_at", "payer_account__owner")[:limit]
+    )
+    return [PaidCustomer(user_id=row["payer_account__owner"], last_paid_at=row["last_paid_at"], count=row["count"])
+            for row in rows]
+
+
 def customer_incoming_payments(*, account_id: int) -> QuerySet[Transaction]:
     """Completed customer payments into the account, newest first, on the (payee_account,
     created_at) index."""

@@ -9,15 +9,17 @@ candidates are returned as candidates, never guessed between.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rapidfuzz import fuzz
 
 from accounts.identifiers import is_valid_username, normalize_username
 from accounts.models import User
 from ledger.exceptions import PayeeNotFound
-from ledger.models import Transaction
-from ledger.selectors import transactions_for_user
+from ledger.selectors import customer_payers_recent, transactions_for_user
+
+if TYPE_CHECKING:
+    from ledger.models import Transaction
 from payments.selectors import payee_resolve, recent_payees
 from voice.names import latin_name, name_key
 from voice.parsing import PayeeRef
@@ -62,7 +64,8 @@ def _contact(user: User) -> Contact:
 
 def contacts_for_user(*, user: Any, limit: int = CONTACTS_LIMIT) -> list[Contact]:
     """The caller's contacts, most recent first: people they paid (payments.recent_payees), then
-    people who paid them."""
+    people who paid them (the ledger's customer payments: a deposit or a reversal is the bank's
+    posting, not someone paying the caller)."""
     seen: dict[int, Contact] = {}
     for row in recent_payees(user=user, limit=limit):
         seen.setdefault(row["user_id"], Contact(
@@ -70,18 +73,11 @@ def contacts_for_user(*, user: Any, limit: int = CONTACTS_LIMIT) -> list[Contact
             username=row["username"], vpa=row["vpa"],
         ))
     if len(seen) < limit:
-        incoming = (
-            transactions_for_user(user=user)
-            .filter(is_outgoing=False, payer_account__owner__isnull=False, payer_account__owner__is_active=True,
-                    status=Transaction.Status.COMPLETED)
-            .exclude(payer_account__owner=user)
-            .order_by("-created_at")
-            .values_list("payer_account__owner", flat=True)[: limit * 4]
-        )
-        payer_ids = [pk for pk in dict.fromkeys(incoming) if pk not in seen][: limit - len(seen)]
-        payers = User.objects.in_bulk(payer_ids)
+        payers = [row.user_id for row in customer_payers_recent(user=user, limit=limit) if row.user_id not in seen]
+        payer_ids = payers[: limit - len(seen)]
+        found = User.objects.in_bulk(payer_ids)
         for pk in payer_ids:
-            seen[pk] = _contact(payers[pk])
+            seen[pk] = _contact(found[pk])
     return list(seen.values())
 
 
