@@ -162,7 +162,7 @@ def _chunks(qs: QuerySet, fields: tuple[str, ...], *, limit: int | None = None) 
             yield chunk
 
 
-def db_key(transaction_id: Any) -> Any:
+def db_key(transaction_id: UUID | str) -> str | UUID:
     """A transaction id in the form `_chunks` returns it (text with hyphens on PostgreSQL, 32
     hex digits on SQLite): the key of `Loaded` and of the seal rows, so the hot loop never
     converts ids. Either database accepts it back as a parameter for the id column."""
@@ -182,7 +182,7 @@ class Loaded:
         self.facts: dict[Any, LeafFacts | None] = {}
         self.status: dict[Any, str] = {}
 
-    def of(self, transaction_id: Any) -> LeafFacts | None:
+    def of(self, transaction_id: UUID | str) -> LeafFacts | None:
         return self.facts[db_key(transaction_id)]
 
 

@@ -215,7 +215,7 @@ def expired_hold_ids(*, now: datetime) -> list[UUID]:
 # --- Customer payments ---------------------------------------------------------------------------
 # Reads for the fraud app's behaviour features (fraud.behaviour) and the payments app's recent
 # payees. The ledger owns the queries on its tables; the other apps only read their results.
-def _customer_outgoing(**payer: Any) -> QuerySet[Transaction]:
+def _customer_outgoing(**payer: User | int) -> QuerySet[Transaction]:
     return Transaction.objects.filter(kind__in=CUSTOMER_PAYMENT_KINDS, status__in=MOVED_STATUSES, **payer)
 
 

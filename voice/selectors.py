@@ -62,7 +62,7 @@ def _contact(user: User) -> Contact:
                    username=user.username, vpa=user.vpa)
 
 
-def contacts_for_user(*, user: Any, limit: int = CONTACTS_LIMIT) -> list[Contact]:
+def contacts_for_user(*, user: User, limit: int = CONTACTS_LIMIT) -> list[Contact]:
     """The caller's contacts, most recent first: people they paid (payments.recent_payees), then
     people who paid them (the ledger's customer payments: a deposit or a reversal is the bank's
     posting, not someone paying the caller)."""
@@ -81,7 +81,7 @@ def contacts_for_user(*, user: Any, limit: int = CONTACTS_LIMIT) -> list[Contact
     return list(seen.values())
 
 
-def contact_names(*, user: Any) -> list[str]:
+def contact_names(*, user: User) -> list[str]:
     """Names to add to the recognizer's vocabulary for this caller, most recent contact first."""
     names: list[str] = []
     for contact in contacts_for_user(user=user):
@@ -107,7 +107,7 @@ def _fuzzy_score(query: str, contact: Contact) -> float:
     return round(max(scores, default=0.0), 1)
 
 
-def payee_match(*, user: Any, ref: PayeeRef) -> PayeeMatch:
+def payee_match(*, user: User, ref: PayeeRef) -> PayeeMatch:
     """Resolve what the caller said to one customer, or to candidates, or to nothing."""
     if ref.kind in ("vpa", "phone"):
         found = _resolve_exact(ref.query)
@@ -144,7 +144,7 @@ def payee_match(*, user: Any, ref: PayeeRef) -> PayeeMatch:
     return PayeeMatch(user=User.objects.get(pk=best.user_id), matched_by="fuzzy", score=best_score)
 
 
-def recent_transactions(*, user: Any, count: int) -> list[Transaction]:
+def recent_transactions(*, user: User, count: int) -> list[Transaction]:
     """The caller's last `count` transactions (1-20), newest first, annotated from their side."""
     count = max(1, min(count, 20))
     return list(transactions_for_user(user=user).order_by("-created_at")[:count])
