@@ -31,6 +31,7 @@ from chain.crypto import format_timestamp
 from chain.leaves import LeafEntry, LeafFacts, canonical_json
 from chain.models import Seal
 from ledger.models import Entry, Transaction
+from ledger.selectors_chain import entries_of_transactions, transaction_ids_existing, transactions_by_ids
 
 _TX_FIELDS = (
     "id", "reference", "kind", "amount", "channel", "description", "created_at", "completed_at",
@@ -161,7 +162,7 @@ def _chunks(qs: QuerySet, fields: tuple[str, ...], *, limit: int | None = None) 
             yield chunk
 
 
-def db_key(transaction_id: Any) -> Any:
+def db_key(transaction_id: UUID | str) -> str | UUID:
     """A transaction id in the form `_chunks` returns it (text with hyphens on PostgreSQL, 32
     hex digits on SQLite): the key of `Loaded` and of the seal rows, so the hot loop never
     converts ids. Either database accepts it back as a parameter for the id column."""
@@ -181,7 +182,7 @@ class Loaded:
         self.facts: dict[Any, LeafFacts | None] = {}
         self.status: dict[Any, str] = {}
 
-    def of(self, transaction_id: Any) -> LeafFacts | None:
+    def of(self, transaction_id: UUID | str) -> LeafFacts | None:
         return self.facts[db_key(transaction_id)]
 
 
@@ -218,8 +219,7 @@ def facts_load(*, transactions: QuerySet[Transaction], entries: QuerySet[Entry] 
         # A few hundred ids per query: with a thousand, PostgreSQL's cost model prefers scanning
         # the whole entry table (~60 ms at 300,000 entries) to probing its transaction index.
         entry_sets = [
-            Entry.objects.filter(transaction_id__in=ids[i : i + ENTRY_IDS_PER_QUERY]).order_by("transaction_id", "id")
-            for i in range(0, len(ids), ENTRY_IDS_PER_QUERY)
+            entries_of_transactions(ids=ids[i : i + ENTRY_IDS_PER_QUERY]) for i in range(0, len(ids), ENTRY_IDS_PER_QUERY)
         ]
     else:
         entry_sets = [entries]
@@ -270,7 +270,7 @@ def facts_load(*, transactions: QuerySet[Transaction], entries: QuerySet[Entry] 
 
 
 def facts_for_ids(ids: list[Any]) -> Loaded:
-    return facts_load(transactions=Transaction.objects.filter(pk__in=ids))
+    return facts_load(transactions=transactions_by_ids(ids=ids))
 
 
 # --- the verification fast path ------------------------------------------------------------------
@@ -300,7 +300,7 @@ def sealed_batch(*, first_index: int, last_index: int) -> tuple[dict[int, list[t
     unreadable: set[Any] = set()
     sealed_ids = Seal.objects.filter(block__index__range=(first_index, last_index)).values("transaction_id")
     quote, as_text = _quote_json, text_casts()
-    for chunk in _chunks(Entry.objects.filter(transaction_id__in=sealed_ids).order_by("transaction_id", "id"), _ENTRY_FIELDS):
+    for chunk in _chunks(entries_of_transactions(ids=sealed_ids), _ENTRY_FIELDS):
         for tx_id, account, amount, balance_after, created_at in chunk:
             try:  # entry_json, inlined: amounts are plain ASCII and never null here
                 moment = moment_text(created_at)
@@ -319,5 +319,5 @@ def seal_transaction_ids(*, block_id: int) -> list[tuple[int, Any, bool]]:
     """(position, transaction db_key, transaction exists) of a block's seals: the slow path
     that names a transaction whose row was deleted."""
     rows = list(Seal.objects.filter(block_id=block_id).order_by("position").values_list("position", "transaction_id"))
-    existing = set(Transaction.objects.filter(pk__in=[tx for _p, tx in rows]).values_list("pk", flat=True))
+    existing = transaction_ids_existing(ids=[tx for _p, tx in rows])
     return [(position, db_key(tx), tx in existing) for position, tx in rows]

@@ -9,8 +9,7 @@ from django.db import DatabaseError
 from django.utils import timezone
 
 from chain.models import Block
-from chain.services import SEALABLE_STATUSES
-from ledger.models import Transaction
+from ledger.selectors_chain import sealable_completed_between
 
 logger = logging.getLogger(__name__)
 MINER_LAG = timedelta(minutes=2)
@@ -26,13 +25,7 @@ def check_miner() -> tuple[str, str]:
         tip = Block.objects.order_by("-index").values_list("index", "timestamp").first()
         if tip is None:
             return "degraded", "no genesis block (run migrate)"
-        stale = (
-            Transaction.objects.filter(completed_at__gt=tip[1], completed_at__lt=timezone.now() - MINER_LAG)
-            .exclude(status__in=[s for s in Transaction.Status if s not in SEALABLE_STATUSES])
-            .order_by("completed_at")
-            .values_list("completed_at", flat=True)
-            .first()
-        )
+        stale = sealable_completed_between(after=tip[1], before=timezone.now() - MINER_LAG)
     except DatabaseError:
         logger.warning("health: chain check failed", exc_info=True)
         return "degraded", "chain state unreadable"

@@ -19,7 +19,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 from uuid import UUID
 
@@ -28,6 +27,7 @@ from django.db import transaction
 from django.utils import timezone
 from qrcode.util import MODE_8BIT_BYTE, QRData
 
+from accounts.models import User
 from chain.crypto import TokenInvalid, token_open, token_seal
 from chain.exceptions import QRAlreadyUsed, QRAmountFixed, QRAmountRequired, QRExpired, QRInvalid
 from chain.keys import qr_keyring
@@ -153,7 +153,7 @@ def qr_png_data_uri(text: str) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def qr_create(*, payee: Any, amount: Decimal | None, note: str = "", expires_in: timedelta = DEFAULT_TTL) -> QRIssued:
+def qr_create(*, payee: User, amount: Decimal | None, note: str = "", expires_in: timedelta = DEFAULT_TTL) -> QRIssued:
     """Issue a code that pays `payee` (`amount`, or any amount the payer enters when None)."""
     if not MIN_TTL <= expires_in <= MAX_TTL:
         raise ValueError("expires_in outside 1 minute .. 24 hours")  # the serializer bounds it
@@ -175,7 +175,7 @@ def qr_create(*, payee: Any, amount: Decimal | None, note: str = "", expires_in:
 
 
 # --- Paying --------------------------------------------------------------------------------------
-def _checked(qr: QRPayment | None, claims: QRClaims, payer: Any) -> QRPayment:
+def _checked(qr: QRPayment | None, claims: QRClaims, payer: User) -> QRPayment:
     if qr is None or not secrets.compare_digest(qr.token_nonce, claims.nonce):
         raise QRInvalid()  # authentic, but not a code this database issued
     if qr.amount != claims.amount or qr.expires_at != claims.expires_at:
@@ -199,7 +199,7 @@ def _amount_to_pay(qr: QRPayment, amount: Decimal | None, *, required: bool) -> 
     return amount
 
 
-def qr_inspect(*, payer: Any, qr_data: str, amount: Decimal | None = None) -> tuple[QRPayment, Decimal | None]:
+def qr_inspect(*, payer: User, qr_data: str, amount: Decimal | None = None) -> tuple[QRPayment, Decimal | None]:
     """What the payer is about to pay (no money moves): the code and the amount, if known."""
     claims = qr_claims_read(qr_data)
     qr = _checked(QRPayment.objects.select_related("payee").filter(pk=claims.qr_id).first(), claims, payer)
@@ -207,7 +207,7 @@ def qr_inspect(*, payer: Any, qr_data: str, amount: Decimal | None = None) -> tu
 
 
 def qr_redeem(
-    *, payer: Any, qr_data: str, amount: Decimal | None = None, idempotency: IdempotencyKey | None = None
+    *, payer: User, qr_data: str, amount: Decimal | None = None, idempotency: IdempotencyKey | None = None
 ) -> QRRedemption:
     """Pay the code: one atomic block (inside the idempotent request's transaction) locks the
     QR row, moves the money through `transfer_create`, and marks the code paid. A declined payment is recorded (by the ledger)

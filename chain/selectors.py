@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from accounts.models import User
 from chain.crypto import HEADER_VERSION, format_timestamp, header_prefix
 from chain.exceptions import BlockNotFound, NotSealed
 from chain.facts import facts_for_ids
@@ -77,7 +79,7 @@ def chain_head() -> dict[str, Any]:
     }
 
 
-def transaction_proof(*, user: Any, transaction_id: Any) -> dict[str, Any]:
+def transaction_proof(*, user: User, transaction_id: UUID) -> dict[str, Any]:
     """Everything an outside verifier needs to check that the caller's transaction is in a
     signed block: the leaf's bytes, its RFC 6962 audit path, and the block header.
 
@@ -117,7 +119,7 @@ def qr_status(qr: QRPayment, *, now: Any = None) -> str:
     return "expired" if qr.expires_at <= (now or timezone.now()) else "active"
 
 
-def qr_list_for_user(*, user: Any, status: str | None = None) -> QuerySet[QRPayment]:
+def qr_list_for_user(*, user: User, status: str | None = None) -> QuerySet[QRPayment]:
     """The caller's own codes (as payee), newest first; `status` is active, paid or expired."""
     qs = QRPayment.objects.filter(payee=user).select_related("transaction", "paid_by")
     now = timezone.now()

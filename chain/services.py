@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -24,14 +24,16 @@ from chain.keys import ChainSigner, chain_signer
 from chain.leaves import SALT_BYTES, leaf_of
 from chain.merkle import EMPTY_ROOT, merkle_root
 from chain.models import Block, ChainHead, Seal
-from ledger.models import Transaction
+from ledger.selectors_chain import sealable_transactions
+
+if TYPE_CHECKING:
+    from ledger.models import Transaction
 
 DEFAULT_MAX_TX = 1000
 # A transaction whose commit lands later than this after its completed_at (set moments before
 # its commit) is picked up by the periodic full sweep rather than the cheap recent-window
 # query (see blocks_mine_iter).
 STRAGGLER_WINDOW = timedelta(minutes=2)
-SEALABLE_STATUSES = (Transaction.Status.COMPLETED, Transaction.Status.REVERSED)
 
 
 def block_forge(
@@ -86,16 +88,6 @@ def genesis_ensure() -> ChainHead:
             return ChainHead.objects.create(pk=1, block=block)
     except IntegrityError:  # another process created it first
         return ChainHead.objects.get(pk=1)
-
-
-def sealable_transactions() -> QuerySet[Transaction]:
-    """Transactions a block may seal: completed, or completed and since reversed."""
-    # Written as "not one of the other statuses": an equality on status would make SQLite walk
-    # the (status, hold_expires_at) index and sort every completed transaction, instead of
-    # walking completed_at from `since`.
-    return Transaction.objects.filter(completed_at__isnull=False).exclude(
-        status__in=[s for s in Transaction.Status if s not in SEALABLE_STATUSES]
-    )
 
 
 def pending_transactions(*, since: datetime | None = None) -> QuerySet[Transaction]:

@@ -28,7 +28,8 @@ from chain.keys import ChainKey, chain_keys
 from chain.leaves import leaf_hash_of
 from chain.merkle import EMPTY_ROOT, merkle_root
 from chain.models import Block, ChainHead, Seal
-from chain.services import SEALABLE_STATUSES, genesis_ensure, pending_transactions, sealable_transactions
+from chain.services import genesis_ensure, pending_transactions
+from ledger.selectors_chain import SEALABLE_STATUSES, sealable_transactions
 
 _HEADER_FIELDS = (
     "pk", "index", "previous_hash", "merkle_root", "timestamp", "difficulty", "nonce", "tx_count", "hash",

@@ -11,6 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from accounts.models import User
 from accounts.serializers import UserOutput
 from ledger.selectors import account_summary_for_user
 from securebank.money import TWO_PLACES
@@ -32,7 +33,7 @@ def account_numbers(summary: dict[str, Any] | None) -> dict[str, Any] | None:
     return {**summary, **{key: number(summary[key]) for key in MONEY_KEYS if key in summary}}
 
 
-def user_answer(user: Any) -> dict[str, Any]:
+def user_answer(user: User) -> dict[str, Any]:
     """`user` as the classic app reads it (id, username, email, full_name, upi_id, phone), and
     the primary account once as `account` and once as `accounts[0]` (register reads the first,
     login and profile the second)."""

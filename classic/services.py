@@ -11,12 +11,12 @@ the single process of `make run`.
 from __future__ import annotations
 
 import time
-from typing import Any
 
 from django.core.cache import cache
 
 from accounts import pin as pins
 from accounts.exceptions import PinLocked
+from accounts.models import User
 from securebank import clock
 from securebank.errors import DomainError
 
@@ -27,13 +27,13 @@ def _key(user_id: int) -> str:
     return f"classic:pin-ticket:{user_id}"
 
 
-def pin_ticket_issue(*, user: Any) -> None:
+def pin_ticket_issue(*, user: User) -> None:
     """Call after `accounts.pin.pin_verify` succeeded for `user`. A second verify replaces the
     first ticket (still one payment)."""
     cache.set(_key(user.pk), time.time() + PIN_TICKET_SECONDS, PIN_TICKET_SECONDS)
 
 
-def pin_ticket_take(*, user: Any) -> bool:
+def pin_ticket_take(*, user: User) -> bool:
     """Consume the ticket: True once per issued ticket, False when none is live. Of concurrent
     takers only one wins: the cache's delete reports whether it removed the key (Redis DEL is
     atomic; the in-memory cache deletes under its lock)."""
@@ -44,7 +44,7 @@ def pin_ticket_take(*, user: Any) -> bool:
     return float(deadline) >= time.time()
 
 
-def payment_pin_gate(*, user: Any, pin: str | None) -> DomainError | None:
+def payment_pin_gate(*, user: User, pin: str | None) -> DomainError | None:
     """The classic send's PIN gate, first in the money's transaction like /api/'s (the
     `gate` of `securebank.idempotency_http`): a PIN in the body is checked by
     `pin_check_in_payment`; otherwise a live ticket stands for a PIN verified in the last

@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from rest_framework import status
 
+from accounts.models import User
 from ledger.exceptions import TransactionDeclined
 from ledger.models import Transaction
 from ledger.serializers import TransactionOutput
@@ -29,7 +31,7 @@ def transfer_result(outcome: TransferOutcome) -> tuple[int, dict[str, Any]]:
     return (status.HTTP_202_ACCEPTED if txn.status == Transaction.Status.HELD else status.HTTP_201_CREATED), body
 
 
-def transaction_replay(*, user: Any, transaction_id: Any) -> tuple[int, dict[str, Any]]:
+def transaction_replay(*, user: User, transaction_id: UUID) -> tuple[int, dict[str, Any]]:
     """Rebuild the answer for an idempotent retry whose first response was never stored."""
     from ledger.selectors import account_for_user, transaction_get_for_user
 

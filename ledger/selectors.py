@@ -215,7 +215,7 @@ def expired_hold_ids(*, now: datetime) -> list[UUID]:
 # --- Customer payments ---------------------------------------------------------------------------
 # Reads for the fraud app's behaviour features (fraud.behaviour) and the payments app's recent
 # payees. The ledger owns the queries on its tables; the other apps only read their results.
-def _customer_outgoing(**payer: Any) -> QuerySet[Transaction]:
+def _customer_outgoing(**payer: User | int) -> QuerySet[Transaction]:
     return Transaction.objects.filter(kind__in=CUSTOMER_PAYMENT_KINDS, status__in=MOVED_STATUSES, **payer)
 
 
@@ -245,6 +245,24 @@ def customer_payees_recent(*, user: User, limit: int) -> list[PaidCustomer]:
         .order_by("-last_paid_at", "payee_account__owner")[:limit]
     )
     return [PaidCustomer(user_id=row["payee_account__owner"], last_paid_at=row["last_paid_at"], count=row["count"])
+            for row in rows]
+
+
+def customer_payers_recent(*, user: User, limit: int) -> list[PaidCustomer]:
+    """The active customers other than `user` who paid `user`'s accounts (completed customer
+    payments, as `customer_incoming_payments`: not deposits or reversals), most recently
+    first (then by id), with how often."""
+    rows = (
+        Transaction.objects.filter(
+            payee_account__owner=user, kind__in=CUSTOMER_PAYMENT_KINDS, status=Transaction.Status.COMPLETED,
+            payer_account__owner__isnull=False, payer_account__owner__is_active=True,
+        )
+        .exclude(payer_account__owner=user)
+        .values("payer_account__owner")
+        .annotate(last_paid_at=Max("created_at"), count=Count("id"))
+        .order_by("-last_paid_at", "payer_account__owner")[:limit]
+    )
+    return [PaidCustomer(user_id=row["payer_account__owner"], last_paid_at=row["last_paid_at"], count=row["count"])
             for row in rows]
 
 

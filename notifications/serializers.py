@@ -3,10 +3,9 @@ are unchanged)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from rest_framework import serializers
 
+from notifications.models import Notification
 from securebank.serializers import DatabaseIdField, StrictSerializer
 
 
@@ -40,7 +39,7 @@ class NotificationOutput(serializers.Serializer):
     read_at = serializers.DateTimeField(allow_null=True)
     created_at = serializers.DateTimeField()
 
-    def get_read(self, obj: Any) -> bool:
+    def get_read(self, obj: Notification) -> bool:
         return obj.read_at is not None
 
 

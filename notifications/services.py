@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from accounts.models import User
 from notifications.models import Notification
 from notifications.outbox import notification_payload, outbox_push_after_commit
 from securebank import sql
@@ -63,7 +64,7 @@ def _payload(item: Outgoing) -> dict[str, Any]:
     return payload
 
 
-def notifications_mark_read(*, user: Any, ids: list[int] | None = None, all: bool = False) -> int:  # noqa: A002
+def notifications_mark_read(*, user: User, ids: list[int] | None = None, all: bool = False) -> int:  # noqa: A002
     """Mark the caller's notifications read: the given ids (others' ids are ignored) or all.
     Returns how many changed from unread to read."""
     from django.utils import timezone

@@ -12,6 +12,7 @@ import logging
 from decimal import Decimal
 from typing import Any
 
+from accounts.models import User
 from ledger.models import Account, Transaction
 from notifications.services import Outgoing, notification_send, notifications_send
 from payments.models import MoneyRequest
@@ -25,7 +26,7 @@ logger = logging.getLogger(__name__)
 Balances = dict[int, tuple[Decimal, Decimal]]
 
 
-def party(user: Any) -> dict[str, Any]:
+def party(user: User | None) -> dict[str, Any]:
     """A counterparty as a client shows it. The bank itself (deposits) has no VPA."""
     if user is None:
         return {"name": "SecureBank", "vpa": None}

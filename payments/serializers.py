@@ -6,6 +6,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from accounts.models import User
 from accounts.serializers import payment_pin_field
 from ledger.serializers import TransferOutput
 from payments.models import MoneyRequest
@@ -110,7 +111,7 @@ class MoneyRequestOutput(serializers.Serializer):
     def get_status(self, obj: MoneyRequest) -> str:
         return getattr(obj, "effective_status", None) or obj.status
 
-    def _party(self, user: Any) -> dict[str, Any]:
+    def _party(self, user: User) -> dict[str, Any]:
         return {"name": user.display_name, "vpa": user.vpa}
 
     def get_requester(self, obj: MoneyRequest) -> dict[str, Any]:

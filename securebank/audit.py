@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
+
+from django.db.models import Model
 
 from securebank.models import AuditEvent
 
+if TYPE_CHECKING:
+    from accounts.models import User
 
-def audit_record(*, actor: Any, action: str, obj: Any, before: dict | None = None, after: dict | None = None, note: str = "") -> AuditEvent:
+
+def audit_record(*, actor: User | None, action: str, obj: Model, before: dict | None = None, after: dict | None = None, note: str = "") -> AuditEvent:
     return AuditEvent.objects.create(
         actor=actor if getattr(actor, "pk", None) else None,
         action=action,

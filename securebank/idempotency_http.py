@@ -26,7 +26,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from django.conf import settings
 from django.db import transaction
@@ -37,6 +37,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from securebank.errors import DomainError
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -101,7 +104,7 @@ class Answer(NamedTuple):
 
 class IdempotencyStore(Protocol):
     def __call__(
-        self, *, user: Any, key: str, scope: str, fingerprint: str, execute: Execute, gate: Gate | None = None
+        self, *, user: User, key: str, scope: str, fingerprint: str, execute: Execute, gate: Gate | None = None
     ) -> Answer: ...
 
 

@@ -9,15 +9,17 @@ candidates are returned as candidates, never guessed between.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rapidfuzz import fuzz
 
 from accounts.identifiers import is_valid_username, normalize_username
 from accounts.models import User
 from ledger.exceptions import PayeeNotFound
-from ledger.models import Transaction
-from ledger.selectors import transactions_for_user
+from ledger.selectors import customer_payers_recent, transactions_for_user
+
+if TYPE_CHECKING:
+    from ledger.models import Transaction
 from payments.selectors import payee_resolve, recent_payees
 from voice.names import latin_name, name_key
 from voice.parsing import PayeeRef
@@ -60,9 +62,10 @@ def _contact(user: User) -> Contact:
                    username=user.username, vpa=user.vpa)
 
 
-def contacts_for_user(*, user: Any, limit: int = CONTACTS_LIMIT) -> list[Contact]:
+def contacts_for_user(*, user: User, limit: int = CONTACTS_LIMIT) -> list[Contact]:
     """The caller's contacts, most recent first: people they paid (payments.recent_payees), then
-    people who paid them."""
+    people who paid them (the ledger's customer payments: a deposit or a reversal is the bank's
+    posting, not someone paying the caller)."""
     seen: dict[int, Contact] = {}
     for row in recent_payees(user=user, limit=limit):
         seen.setdefault(row["user_id"], Contact(
@@ -70,22 +73,15 @@ def contacts_for_user(*, user: Any, limit: int = CONTACTS_LIMIT) -> list[Contact
             username=row["username"], vpa=row["vpa"],
         ))
     if len(seen) < limit:
-        incoming = (
-            transactions_for_user(user=user)
-            .filter(is_outgoing=False, payer_account__owner__isnull=False, payer_account__owner__is_active=True,
-                    status=Transaction.Status.COMPLETED)
-            .exclude(payer_account__owner=user)
-            .order_by("-created_at")
-            .values_list("payer_account__owner", flat=True)[: limit * 4]
-        )
-        payer_ids = [pk for pk in dict.fromkeys(incoming) if pk not in seen][: limit - len(seen)]
-        payers = User.objects.in_bulk(payer_ids)
+        payers = [row.user_id for row in customer_payers_recent(user=user, limit=limit) if row.user_id not in seen]
+        payer_ids = payers[: limit - len(seen)]
+        found = User.objects.in_bulk(payer_ids)
         for pk in payer_ids:
-            seen[pk] = _contact(payers[pk])
+            seen[pk] = _contact(found[pk])
     return list(seen.values())
 
 
-def contact_names(*, user: Any) -> list[str]:
+def contact_names(*, user: User) -> list[str]:
     """Names to add to the recognizer's vocabulary for this caller, most recent contact first."""
     names: list[str] = []
     for contact in contacts_for_user(user=user):
@@ -111,7 +107,7 @@ def _fuzzy_score(query: str, contact: Contact) -> float:
     return round(max(scores, default=0.0), 1)
 
 
-def payee_match(*, user: Any, ref: PayeeRef) -> PayeeMatch:
+def payee_match(*, user: User, ref: PayeeRef) -> PayeeMatch:
     """Resolve what the caller said to one customer, or to candidates, or to nothing."""
     if ref.kind in ("vpa", "phone"):
         found = _resolve_exact(ref.query)
@@ -148,7 +144,7 @@ def payee_match(*, user: Any, ref: PayeeRef) -> PayeeMatch:
     return PayeeMatch(user=User.objects.get(pk=best.user_id), matched_by="fuzzy", score=best_score)
 
 
-def recent_transactions(*, user: Any, count: int) -> list[Transaction]:
+def recent_transactions(*, user: User, count: int) -> list[Transaction]:
     """The caller's last `count` transactions (1-20), newest first, annotated from their side."""
     count = max(1, min(count, 20))
     return list(transactions_for_user(user=user).order_by("-created_at")[:count])

@@ -6,8 +6,10 @@ from typing import Any
 
 from rest_framework import serializers
 
+from accounts.models import User
 from accounts.serializers import payment_pin_field
 from ledger.serializers import TransactionOutput
+from payments.models import MoneyRequest
 from payments.serializers import MoneyRequestOutput
 from securebank import clock
 from securebank.money import format_amount
@@ -94,7 +96,7 @@ class ExecuteOutput(serializers.Serializer):
     request = MoneyRequestOutput(required=False)
 
 
-def process_answer(outcome: ProcessOutcome, *, user: Any) -> dict[str, Any]:
+def process_answer(outcome: ProcessOutcome, *, user: User) -> dict[str, Any]:
     intent = outcome.intent
     body: dict[str, Any] = {
         "transcript": outcome.transcript,
@@ -124,5 +126,5 @@ def process_answer(outcome: ProcessOutcome, *, user: Any) -> dict[str, Any]:
     return body
 
 
-def request_answer(money_request: Any, *, user: Any) -> dict[str, Any]:
+def request_answer(money_request: MoneyRequest, *, user: User) -> dict[str, Any]:
     return {"intent": "request", "request": MoneyRequestOutput(money_request, context={"user": user}).data}

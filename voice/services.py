@@ -23,6 +23,7 @@ from django.core import signing
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import User
 from ledger.models import IdempotencyKey, Transaction
 from ledger.selectors import account_summary_for_user
 from ledger.services import TransferOutcome
@@ -63,7 +64,7 @@ class ExecuteOutcome:
 
 
 # --- Process ---------------------------------------------------------------------------------------
-def voice_command_process(*, user: Any, text: str | None = None, audio: bytes | None = None) -> ProcessOutcome:
+def voice_command_process(*, user: User, text: str | None = None, audio: bytes | None = None) -> ProcessOutcome:
     """Understand one command (typed `text` or a WAV `audio` upload). Raises InvalidAmount (400),
     AudioTooLarge / AudioTooLong (413), UnsupportedAudio (415), VoiceModelUnavailable (503)."""
     recognition = None
@@ -97,7 +98,7 @@ def voice_command_process(*, user: Any, text: str | None = None, audio: bytes | 
     )
 
 
-def _message(*, user: Any, intent: Intent, match: PayeeMatch) -> str:
+def _message(*, user: User, intent: Intent, match: PayeeMatch) -> str:
     if intent.language == "hi":  # answered in Hindi, in the script of the command
         summary = account_summary_for_user(user=user) if intent.kind == "balance" else None
         return hindi_message(intent=intent, match=match, user_pk=user.pk, summary=summary)
@@ -157,7 +158,7 @@ def _claims(token: str) -> dict[str, Any]:
     return claims
 
 
-def _locked_confirmation(*, user: Any, claims: dict[str, Any]) -> VoiceConfirmation:
+def _locked_confirmation(*, user: User, claims: dict[str, Any]) -> VoiceConfirmation:
     """The token's row, locked FOR UPDATE; the caller holds an atomic block."""
     row = VoiceConfirmation.objects.select_for_update().filter(pk=claims["id"]).first()
     if (
@@ -179,7 +180,7 @@ def _consume(row: VoiceConfirmation, **links: Any) -> None:
 
 
 # --- Execute ---------------------------------------------------------------------------------------
-def voice_command_execute(*, user: Any, token: str, idempotency: IdempotencyKey | None = None) -> ExecuteOutcome:
+def voice_command_execute(*, user: User, token: str, idempotency: IdempotencyKey | None = None) -> ExecuteOutcome:
     """Carry out a confirmed command. Raises ConfirmationInvalid / Expired / Used (400) and
     whatever the payments services raise (a refused payment leaves the token unused)."""
     claims = _claims(token)
@@ -190,7 +191,7 @@ def voice_command_execute(*, user: Any, token: str, idempotency: IdempotencyKey 
     return _execute_request(user=user, claims=claims)
 
 
-def voice_token_moves_money(*, user: Any, token: str) -> bool:
+def voice_token_moves_money(*, user: User, token: str) -> bool:
     """Whether executing this confirmation pays (so needs the UPI PIN first). Raises
     ConfirmationInvalid / Expired for a bad token, like execute would, without touching the
     database."""
@@ -200,7 +201,7 @@ def voice_token_moves_money(*, user: Any, token: str) -> bool:
     return claims["i"] == VoiceConfirmation.Intent.PAY
 
 
-def _execute_payment(*, user: Any, claims: dict[str, Any], idempotency: IdempotencyKey | None) -> ExecuteOutcome:
+def _execute_payment(*, user: User, claims: dict[str, Any], idempotency: IdempotencyKey | None) -> ExecuteOutcome:
     with transaction.atomic():  # inside the idempotent request's transaction when keyed
         row = _locked_confirmation(user=user, claims=claims)
         payee = row.payee
@@ -214,7 +215,7 @@ def _execute_payment(*, user: Any, claims: dict[str, Any], idempotency: Idempote
     return ExecuteOutcome(kind="payment", transfer=outcome)
 
 
-def _execute_request(*, user: Any, claims: dict[str, Any]) -> ExecuteOutcome:
+def _execute_request(*, user: User, claims: dict[str, Any]) -> ExecuteOutcome:
     # One atomic block: a refused request (nothing created) rolls the consumption back too.
     with transaction.atomic():
         row = _locked_confirmation(user=user, claims=claims)

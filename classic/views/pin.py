@@ -11,13 +11,14 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 
 from accounts import pin as pins
+from accounts.models import User
 from classic.serializers import PinChangeInput, PinResetInput, PinSetupInput, PinVerifyInput
 from classic.services import PIN_TICKET_SECONDS, pin_ticket_issue
 from classic.views.base import ClassicView
 from securebank import clock
 
 
-def status_answer(user: Any) -> dict[str, Any]:
+def status_answer(user: User) -> dict[str, Any]:
     state = pins.pin_status(user=user)
     return {
         "has_pin": state.is_set,

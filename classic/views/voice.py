@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 
+from accounts.models import User
 from classic.presenters import account_numbers, number, transaction_numbers
 from classic.serializers import ExecuteCommandInput, ParseTextInput
 from classic.views.base import ClassicView
@@ -26,12 +27,12 @@ ACTIONS = {"pay": "payment", "request": "request_money", "balance": "balance_che
            "unknown": "unknown"}
 
 
-def _resolved(outcome: ProcessOutcome, user: Any) -> Any:
+def _resolved(outcome: ProcessOutcome, user: User) -> User | None:
     match = outcome.match.user
     return match if match is not None and match.pk != user.pk else None
 
 
-def parsed_answer(outcome: ProcessOutcome, *, user: Any) -> dict[str, Any]:
+def parsed_answer(outcome: ProcessOutcome, *, user: User) -> dict[str, Any]:
     intent = outcome.intent
     payee = _resolved(outcome, user)
     params: dict[str, Any] = {

@@ -52,3 +52,21 @@ def test_limit_fraud_and_payees_count_the_same_payments(scripted_risk):
     assert sorted(amount for amount, _payee, _at in reads.recent_outgoing) == [D("100.00"), D("200.00")]
     payees = selectors.customer_payees_recent(user=alice, limit=10)
     assert {(p.user_id, p.count) for p in payees} == {(bob.pk, 1), (carol.pk, 1)}
+
+
+def test_payers_are_the_customers_whose_completed_payments_came_in(scripted_risk):
+    alice, bob, carol, dan = make_user("alice"), make_user("bob"), make_user("carol"), make_user("dan")
+    ops = make_user("ops", is_staff=True)
+    mine = account(alice)
+    services.transfer_create(payer=bob, payee_account=mine, amount=D("10.00"))
+    services.transfer_create(payer=bob, payee_account=mine, amount=D("20.00"))
+    scripted_risk.decision = "hold"
+    services.transfer_create(payer=carol, payee_account=mine, amount=D("30.00"))  # held: not paid yet
+    scripted_risk.decision = "allow"
+    services.deposit_create(account=mine, amount=D("50.00"), actor=ops)  # the bank's posting
+    to_dan = services.transfer_create(payer=alice, payee_account=account(dan), amount=D("40.00")).transaction
+    services.transfer_reverse(transaction_id=to_dan.pk, actor=ops, reason="duplicate")  # dan's account pays it back
+
+    payers = selectors.customer_payers_recent(user=alice, limit=10)
+    assert [(p.user_id, p.count) for p in payers] == [(bob.pk, 2)]
+    assert selectors.customer_payers_recent(user=alice, limit=0) == []
