@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+from uuid import UUID
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -226,5 +227,5 @@ class TransactionProofView(APIView):
             409: error_response("Not sealed yet", "not_sealed", "The transaction is not sealed in a block yet."),
         },
     )
-    def get(self, request: Request, transaction_id: str) -> Response:
+    def get(self, request: Request, transaction_id: UUID) -> Response:
         return Response(selectors.transaction_proof(user=request.user, transaction_id=transaction_id))

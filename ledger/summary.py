@@ -25,7 +25,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -37,6 +37,9 @@ from ledger import rollup as summary_rollup
 from ledger.models import Account, Transaction
 from ledger.selectors import mask_account_number
 from securebank import sql
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 PERIOD_DAYS = {"week": 7, "month": 30, "year": 365}
 TOP_COUNTERPARTIES = 5
@@ -83,7 +86,7 @@ def summary_window(*, period: str, now: datetime | None = None) -> tuple[date, d
 
 
 def transaction_summary(
-    *, user: Any, period: str, now: datetime | None = None, portable: bool = False, rollup: bool = True,
+    *, user: User, period: str, now: datetime | None = None, portable: bool = False, rollup: bool = True,
 ) -> Summary:
     """The caller's summary. `portable` forces the database-independent paths (for the test
     that compares them); `rollup=False` sums every transaction of the window on the fly.
