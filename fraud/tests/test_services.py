@@ -8,8 +8,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.core.management import call_command
 
 from fraud.exceptions import AlertAlreadyReviewed, AlertNotFound, ReviewNotAllowed
@@ -21,6 +19,7 @@ from ledger.exceptions import AccountFrozen
 from ledger.models import Account, Transaction
 from ledger.services import account_status_set, transfer_create
 from notifications.models import Notification
+from notifications.tests.layer import heard_in_group
 from securebank.audit import AuditEvent
 
 
@@ -50,11 +49,11 @@ def test_the_ledger_uses_this_assessor():
 
 
 def test_fail_closed_hold_raises_an_alert_and_notifies_the_payer(alice, bob, django_capture_on_commit_callbacks):
-    layer = get_channel_layer()
-    channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(f"user_{alice.pk}", channel)
-    with django_capture_on_commit_callbacks(execute=True):
-        txn, alert = held_transfer(payer=alice, payee=bob, amount="6000.00")
+    def hold() -> tuple:
+        with django_capture_on_commit_callbacks(execute=True):
+            return held_transfer(payer=alice, payee=bob, amount="6000.00")
+
+    (txn, alert), pushed = heard_in_group(f"user_{alice.pk}", hold)
     assert alert.status == FraudAlert.Status.OPEN and alert.user == alice
     assert alert.score is None and alert.risk_level == "unknown" and alert.reasons == [MODEL_UNAVAILABLE_REASON]
     assert txn.fraud_decision == "hold" and txn.fraud_score is None and txn.fraud_model_version is None
@@ -63,7 +62,6 @@ def test_fail_closed_hold_raises_an_alert_and_notifies_the_payer(alice, bob, dja
     assert note.title == "Payment held for review" and "₹6,000.00" in note.message and "Bob Iyer" in note.message
     assert note.data["alert_id"] == alert.pk and note.data["transaction_id"] == str(txn.pk)
     assert note.data["status"] == "open" and note.data["hold_expires_at"]
-    pushed = async_to_sync(layer.receive)(channel)
     assert pushed["event"] == "fraud_alert" and pushed["data"]["alert_id"] == alert.pk
     assert not Notification.objects.filter(user=bob).exists()
 

@@ -17,7 +17,7 @@ import pytest
 import socketio
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
-from channels.layers import channel_layers, get_channel_layer
+from channels.layers import InMemoryChannelLayer, channel_layers, get_channel_layer
 from django.db import transaction
 from django.utils import timezone
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
@@ -334,12 +334,12 @@ def test_disconnect_leaves_the_group(users):
         async with live_server() as url:
             listener = await listen(url, bob, "websocket")
             assert socketio_server.subscription_count() == 1
-            if hasattr(layer, "groups"):
+            if isinstance(layer, InMemoryChannelLayer):  # inspect membership directly
                 assert len(layer.groups[f"user_{bob.pk}"]) == 1
             await close_all(listener)
 
     run(scenario)
-    if hasattr(layer, "groups"):  # in-memory layer: inspect membership directly
+    if isinstance(layer, InMemoryChannelLayer):
         assert not layer.groups.get(f"user_{bob.pk}")
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
 from ledger.models import Account
 from ledger.services import deposit_create, hold_complete, hold_release, transfer_reverse
 from notifications.models import Notification
+from notifications.tests.layer import heard_in_group
 from payments.services import payment_send
 from payments.tests.factories import make_user
 
@@ -143,14 +143,10 @@ def test_a_channel_layer_outage_keeps_the_stored_copy(alice, bob, monkeypatch, d
 
 
 def test_real_layer_round_trip(alice, bob, django_capture_on_commit_callbacks):
-    layer = get_channel_layer()
-    channel = async_to_sync(layer.new_channel)("test.")
-    async_to_sync(layer.group_add)(f"user_{bob.pk}", channel)
-    try:
+    def pay() -> None:
         with django_capture_on_commit_callbacks(execute=True):
             payment_send(payer=alice, payee="bob", amount=Decimal("2.00"))
-        first = async_to_sync(layer.receive)(channel)
-        assert first["type"] == "user.event" and first["event"] == "payment_received"
-        assert first["sent_at"] >= first["timestamp"]
-    finally:
-        async_to_sync(layer.group_discard)(f"user_{bob.pk}", channel)
+
+    _, first = heard_in_group(f"user_{bob.pk}", pay)
+    assert first["type"] == "user.event" and first["event"] == "payment_received"
+    assert first["sent_at"] >= first["timestamp"]

@@ -7,14 +7,13 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.utils import timezone
 from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.tests.factories import make_user
 from ledger import services
 from ledger.models import Account
+from notifications.tests.layer import heard_in_group
 from payments.events import payment_data
 from securebank import clock
 from securebank.notify import notify_many, user_group
@@ -56,11 +55,10 @@ def test_rest_and_event_payloads_show_the_same_moment_the_same_way(client):
 
 
 def test_event_timestamp_and_sent_at_are_local(django_capture_on_commit_callbacks):
-    layer = get_channel_layer()
-    channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(user_group(7), channel)
-    with django_capture_on_commit_callbacks(execute=True):
-        notify_many([(7, "notification", {"kind": "x"})])
-    message = async_to_sync(layer.receive)(channel)
+    def notify() -> None:
+        with django_capture_on_commit_callbacks(execute=True):
+            notify_many([(7, "notification", {"kind": "x"})])
+
+    _, message = heard_in_group(user_group(7), notify)
     assert message["timestamp"].endswith(IST)
     assert message["sent_at"].endswith(IST)
