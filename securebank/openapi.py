@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, inline_serializer
 from rest_framework import serializers
 
@@ -88,7 +90,9 @@ class StrictSerializerExtension(OpenApiSerializerExtension):
             if self.target.at_least_one_of:
                 schema["anyOf"] = [{"required": [name]} for name in self.target.at_least_one_of]
             if self.target.one_of_schemas:
-                schema["oneOf"] = [dict(branch) for branch in self.target.one_of_schemas]
+                # A deep copy: drf-spectacular's enum hook rewrites nested enums in place into
+                # $refs, which would leave the class attribute pointing at another run's component.
+                schema["oneOf"] = copy.deepcopy(list(self.target.one_of_schemas))
             for name, field in self.target.fields.items():
                 prop = schema.get("properties", {}).get(name)
                 if prop is not None and _trimmed_and_not_blank(field) and not ({"pattern", "enum", "format"} & set(prop)):
