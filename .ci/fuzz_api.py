@@ -6,7 +6,7 @@ documented schema.
 
 What it does: a throwaway database (SQLite in a temporary directory unless --database-url),
 migrate, seed a customer-and-staff user, a payee and a customer for the PIN operations, start
-daphne on a free port with throttles off, run `schemathesis run` with .ci/schemathesis.toml twice
+the production server (`manage.py serve`, uvicorn) on a free port with throttles off, run `schemathesis run` with .ci/schemathesis.toml twice
 in the time budget (examples, coverage and fuzzing; then, after fresh money requests and held
 transfers, the stateful phase following the schema's OpenAPI links), print a summary (operations
 tested, operations whose valid "positive" cases were all accepted, link transitions followed and
@@ -133,7 +133,8 @@ def main() -> int:
     base = f"http://127.0.0.1:{port}"
     log = open(tmp / "server.log", "w")  # noqa: SIM115 - closed below
     server = subprocess.Popen(  # noqa: S603
-        [PY, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "securebank.asgi:application"],
+        # The production server, as `make run` starts it (uvicorn), one process, no workers.
+        [PY, str(ROOT / "manage.py"), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1", "--no-workers"],
         env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
     )
     try:
@@ -191,13 +192,10 @@ GATING = {
     "response_headers_conformance", "response_schema_conformance",
 }
 
-# Known, explained, and not the application's: daphne's Twisted layer parses multipart bodies
-# itself and answers a body with no parts ("--boundary--") with a bare 400 (no headers, no body)
-# before the request reaches Django. Listed so that anything else still fails the run.
-KNOWN_SERVER_LAYER = {
-    ("POST /api/speech/process", "content_type_conformance"),
-    ("POST /api/speech/process", "response_schema_conformance"),
-}
+# Known, explained, and not the application's (none today: daphne's Twisted layer answered a
+# part-less multipart body with a bare 400 before Django; the run now uses the production
+# server). A failure listed here is printed but does not fail the run.
+KNOWN_SERVER_LAYER: set[tuple[str, str]] = set()
 
 
 def count_transitions(recorder: dict, links: dict[str, list[int]]) -> None:

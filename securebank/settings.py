@@ -344,6 +344,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "securebank.openapi.postprocess_service_unavailable",
+        "securebank.openapi.postprocess_required_bodies",
         "securebank.openapi.postprocess_input_strings",
         "securebank.openapi_links.postprocess_links",
     ],
