@@ -343,6 +343,16 @@ def _fill_portable(account_ids: list[int], missing: set[tuple[int, str, date]]) 
 
 # --- Forgetting ----------------------------------------------------------------------------------
 
+def rollup_prune(*, before: date) -> int:
+    """Delete the buckets (markers and lines) of days and months starting before `before`;
+    returns the lines deleted. No summary reaches them once `before` is older than the longest
+    window (a year) -- the caller keeps a margin -- so no read or fill can race this: a window
+    only ever asks for buckets inside itself."""
+    lines, _ = SummaryRollupLine.objects.filter(start__lt=before).delete()
+    SummaryRollup.objects.filter(start__lt=before).delete()
+    return lines
+
+
 def rollup_forget(*, account_ids: list[int], day: date) -> None:
     """Delete the buckets holding `day` (its day's and its month's) of these accounts; the next read
     fills them again. Call inside the transaction that changed the day's transactions."""

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 
 PERIOD_DAYS = {"week": 7, "month": 30, "year": 365}
 TOP_COUNTERPARTIES = 5
+PRUNE_MARGIN_DAYS = 31  # rollup buckets are kept this long past the longest window
 ZERO = Decimal("0.00")
 
 
@@ -152,6 +153,14 @@ def summary_rollup_prefill(*, active_within: timedelta = timedelta(days=2), ever
             if plan.first is not None:
                 filled += summary_rollup.rollup_fill(account_ids=[account_id], plan=plan)
     return len(account_ids), filled
+
+
+def summary_rollup_prune(*, now: datetime | None = None) -> int:
+    """Drop the rollup's buckets that no window can read any more: older than the longest
+    window plus a month of margin. Returns the lines deleted."""
+    zone = ZoneInfo(settings.TIME_ZONE)
+    today = timezone.localtime(now or timezone.now(), zone).date()
+    return summary_rollup.rollup_prune(before=today - timedelta(days=max(PERIOD_DAYS.values()) + PRUNE_MARGIN_DAYS))
 
 
 def _top(counterparties: dict[int, Flow]) -> list[dict[str, Any]]:

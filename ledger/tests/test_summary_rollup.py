@@ -292,3 +292,29 @@ def test_prefill_leaves_the_readers_nothing_to_fill(scripted_risk):
     with at(now):
         call_command("fill_summary_rollup", "--all", stdout=out)
     assert SummaryRollup.objects.filter(account=primary(carol)).exists()
+
+
+def test_the_worker_prunes_buckets_no_window_can_read(scripted_risk):
+    """Buckets older than a year and a month go; the ones a year's summary reads stay, and the
+    summary still equals the raw computation."""
+    now = timezone.now()
+    with at(now - timedelta(days=500)):
+        alice, bob = make_user("alice", balance="100000.00"), make_user("bob")
+    for age in (480, 420, 300, 40, 3):
+        with at(now - timedelta(days=age)):
+            services.transfer_create(payer=alice, payee_account=primary(bob), amount=Decimal("7.00"))
+    with at(now - timedelta(days=400)):  # a year's read back then filled buckets now out of reach
+        transaction_summary(user=alice, period="year")
+    assert_rollup_equals_raw(alice, now)  # and today's reads fill the buckets in reach
+    old = now.astimezone(IST).date() - timedelta(days=365 + 31)
+    assert SummaryRollupLine.objects.filter(start__lt=old).exists()
+    kept = SummaryRollupLine.objects.filter(start__gte=old).count()
+
+    out = io.StringIO()
+    with at(now):
+        call_command("fill_summary_rollup", stdout=out)
+    assert "pruned" in out.getvalue()
+    assert not SummaryRollupLine.objects.filter(start__lt=old).exists()
+    assert not SummaryRollup.objects.filter(start__lt=old).exists()
+    assert SummaryRollupLine.objects.filter(start__gte=old).count() == kept > 0
+    assert_rollup_equals_raw(alice, now)

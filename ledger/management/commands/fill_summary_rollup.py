@@ -4,13 +4,14 @@ securebank.management.loop).
 
 Each batch fills, for the customer accounts with a transaction in the last two days, every
 bucket the week, month and year summaries need as of now; a bucket already filled costs one
-count. `--all` does it once for every customer account (after a migration or a restore)."""
+count. `--all` does it once for every customer account (after a migration or a restore). Each
+batch also deletes the buckets older than any window can read (a year and a month)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from ledger.summary import summary_rollup_prefill
+from ledger.summary import summary_rollup_prefill, summary_rollup_prune
 from securebank.management.loop import LoopCommand
 
 
@@ -25,4 +26,7 @@ class Command(LoopCommand):
 
     def run_once(self) -> str | None:
         accounts, filled = summary_rollup_prefill(every_account=bool(self.options.get("all")))
-        return f"filled {filled} bucket(s) of {accounts} account(s)" if filled else None
+        pruned = summary_rollup_prune()
+        done = [f"filled {filled} bucket(s) of {accounts} account(s)"] if filled else []
+        done += [f"pruned {pruned} line(s) older than any window"] if pruned else []
+        return ", ".join(done) or None
