@@ -36,3 +36,20 @@ def _release_pool_thread_connections():
     test database while they are open."""
     yield
     gc.collect()
+
+
+@pytest.fixture
+def group_adds(monkeypatch):
+    """Every group a socket joins, whatever the channel layer."""
+    from channels.layers import get_channel_layer
+
+    layer = get_channel_layer()
+    calls: list[str] = []
+    original = layer.group_add
+
+    async def spy(group: str, channel: str) -> None:
+        calls.append(group)
+        await original(group, channel)
+
+    monkeypatch.setattr(layer, "group_add", spy)
+    return calls

@@ -13,7 +13,7 @@ import jwt
 import pytest
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
-from channels.layers import InMemoryChannelLayer, channel_layers, get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.db import transaction
@@ -92,32 +92,6 @@ def users(db):
 @pytest.fixture(autouse=True)
 def allow_all_risk(settings):
     settings.LEDGER_RISK_ASSESSOR = "ledger.risk.AllowAll"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_channel_layer():
-    """One channel layer instance per test. Each scenario runs in its own event loop, and
-    channels_redis keeps per-instance asyncio locks (per-channel receive locks) that bind to
-    the first loop that waits on them; one left behind by a finished loop fails the next test
-    with "bound to a different event loop". A server process has one loop: tests only."""
-    channel_layers.backends.clear()
-    yield
-    channel_layers.backends.clear()
-
-
-@pytest.fixture
-def group_adds(monkeypatch):
-    """Every group a socket joins, whatever the channel layer."""
-    layer = get_channel_layer()
-    calls: list[str] = []
-    original = layer.group_add
-
-    async def spy(group: str, channel: str) -> None:
-        calls.append(group)
-        await original(group, channel)
-
-    monkeypatch.setattr(layer, "group_add", spy)
-    return calls
 
 
 def pay(payer, payee: str, amount: str = "25.00") -> None:

@@ -69,21 +69,6 @@ def _no_subscription_left():
     assert socketio_server.subscription_count() == 0
 
 
-@pytest.fixture
-def group_adds(monkeypatch):
-    """Every group a socket joins, whatever the channel layer."""
-    layer = get_channel_layer()
-    calls: list[str] = []
-    original = layer.group_add
-
-    async def spy(group: str, channel: str) -> None:
-        calls.append(group)
-        await original(group, channel)
-
-    monkeypatch.setattr(layer, "group_add", spy)
-    return calls
-
-
 def pay(payer: Any, payee: str, amount: str = "25.00") -> str:
     from payments.services import payment_send
 

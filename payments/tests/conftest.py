@@ -1,32 +1,10 @@
 import pytest
 
+# The customers and the per-test channel layer of the notification tests (payments notify).
+from notifications.tests.conftest import _fresh_channel_layer, alice, bob  # noqa: F401
+
 
 @pytest.fixture(autouse=True)
 def scripted_risk(scripted_risk):
     """Payments tests decide risk outcomes themselves: `scripted_risk.decision = "hold"`."""
     return scripted_risk
-
-
-@pytest.fixture
-def alice(db):
-    from payments.tests.factories import make_user
-
-    return make_user("alice", full_name="Alice Rao", phone="+91 98765 43210")
-
-
-@pytest.fixture
-def bob(db):
-    from payments.tests.factories import make_user
-
-    return make_user("bob", full_name="Bob Iyer", phone="9123456780")
-
-
-@pytest.fixture(autouse=True)
-def _fresh_channel_layer():
-    """A channel layer instance per test: channels_redis's asyncio locks bind to the first
-    event loop that waits on them, and tests run a new loop per `async_to_sync` call."""
-    from channels.layers import channel_layers
-
-    channel_layers.backends.clear()
-    yield
-    channel_layers.backends.clear()
