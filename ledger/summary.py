@@ -144,23 +144,26 @@ def summary_rollup_prefill(*, active_within: timedelta = timedelta(days=2), ever
             Q(pk__in=Transaction.objects.filter(created_at__gte=since).values("payer_account"))
             | Q(pk__in=Transaction.objects.filter(created_at__gte=since).values("payee_account"))
         )
+    plans = []  # the same for every account
+    for period in PERIOD_DAYS:
+        start, _, since = summary_window(period=period, now=now)
+        plan = summary_rollup.plan_window(start=start, since=since, now=now)
+        if plan.first is not None:
+            plans.append(plan)
     filled = 0
     account_ids = list(accounts.order_by("pk").values_list("pk", flat=True))
     for account_id in account_ids:
-        for period in PERIOD_DAYS:
-            start, _, since = summary_window(period=period, now=now)
-            plan = summary_rollup.plan_window(start=start, since=since, now=now)
-            if plan.first is not None:
-                filled += summary_rollup.rollup_fill(account_ids=[account_id], plan=plan)
+        for plan in plans:
+            filled += summary_rollup.rollup_fill(account_ids=[account_id], plan=plan)
     return len(account_ids), filled
 
 
 def summary_rollup_prune(*, now: datetime | None = None) -> int:
     """Drop the rollup's buckets that no window can read any more: older than the longest
     window plus a month of margin. Returns the lines deleted."""
-    zone = ZoneInfo(settings.TIME_ZONE)
-    today = timezone.localtime(now or timezone.now(), zone).date()
-    return summary_rollup.rollup_prune(before=today - timedelta(days=max(PERIOD_DAYS.values()) + PRUNE_MARGIN_DAYS))
+    longest = max(PERIOD_DAYS, key=PERIOD_DAYS.__getitem__)
+    start, _, _ = summary_window(period=longest, now=now)
+    return summary_rollup.rollup_prune(before=start - timedelta(days=PRUNE_MARGIN_DAYS))
 
 
 def _top(counterparties: dict[int, Flow]) -> list[dict[str, Any]]:
