@@ -39,13 +39,6 @@ def allow_all_risk(settings):
     settings.LEDGER_RISK_ASSESSOR = "ledger.risk.AllowAll"
 
 
-@pytest.fixture(autouse=True)
-def _fresh_channel_layer():
-    channel_layers.backends.clear()
-    yield
-    channel_layers.backends.clear()
-
-
 @pytest.fixture
 def users(db):
     return make_user("alice", full_name="Alice Rao"), make_user("bob", full_name="Bob Iyer")
