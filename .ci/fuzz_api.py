@@ -192,12 +192,6 @@ GATING = {
     "response_headers_conformance", "response_schema_conformance",
 }
 
-# Known, explained, and not the application's (none today: daphne's Twisted layer answered a
-# part-less multipart body with a bare 400 before Django; the run now uses the production
-# server). A failure listed here is printed but does not fail the run.
-KNOWN_SERVER_LAYER: set[tuple[str, str]] = set()
-
-
 def count_transitions(recorder: dict, links: dict[str, list[int]]) -> None:
     """Stateful steps that followed a link with its values resolved from the previous response:
     [followed, answered 2xx] per link ("GET /a -> [200] Name -> POST /b")."""
@@ -243,11 +237,7 @@ def summarize(events: list[Path], out: Path, declared_links: int = 0) -> int:
                 if check["status"] != "failure":
                     continue
                 failure = (check.get("failure_info") or {}).get("failure", {})
-                concrete = f"{case.get('method')} {case.get('path')}"
-                known = failure.get("code") in {"ST104", "ST109"} and (
-                    (label, check["name"]) in KNOWN_SERVER_LAYER or (concrete, check["name"]) in KNOWN_SERVER_LAYER
-                )
-                target = gating if check["name"] in GATING and not known else other
+                target = gating if check["name"] in GATING else other
                 target.setdefault((label, check["name"]), failure.get("title", ""))
     accepted = sorted(op for op, (ok, bad) in positive.items() if ok and not bad)
     summary = {

@@ -113,15 +113,18 @@ class StrictSerializerExtension(OpenApiSerializerExtension):
                 schema["oneOf"] = copy.deepcopy(list(self.target.one_of_schemas))
             for name, field in self.target.fields.items():
                 prop = schema.get("properties", {}).get(name)
-                if prop is not None and _trimmed_and_not_blank(field) and not ({"pattern", "enum", "format"} & set(prop)):
+                if prop is not None and _trimmed_and_not_blank(field) and not _constrained(prop):
                     prop["pattern"] = NON_BLANK
         return schema
 
 
-def _trimmed_and_not_blank(field: object) -> bool:
-    from rest_framework import serializers as drf
+def _constrained(schema: dict) -> bool:
+    """Whether a string schema already says what it accepts (a pattern, an enum or a format)."""
+    return bool({"pattern", "enum", "format"} & set(schema))
 
-    return (type(field) is drf.CharField and field.trim_whitespace and not field.allow_blank
+
+def _trimmed_and_not_blank(field: object) -> bool:
+    return (type(field) is serializers.CharField and field.trim_whitespace and not field.allow_blank
             and not getattr(field, "_spectacular_annotation", None))
 
 
@@ -202,7 +205,7 @@ NON_BLANK = rf"^[^\x00]*[^\x00{_STRIPPED}][^\x00]*$"
 
 
 def _refuse_nul(schema: dict) -> None:
-    if schema.get("type") == "string" and not ({"pattern", "enum", "format"} & set(schema)):
+    if schema.get("type") == "string" and not _constrained(schema):
         schema["pattern"] = NO_NUL
     for child in (schema.get("properties") or {}).values():
         _refuse_nul(child)
@@ -223,8 +226,7 @@ def postprocess_input_strings(result: dict, generator: object, request: object, 
                 if parameter.get("in") == "query" and isinstance(parameter.get("schema"), dict):
                     query = parameter["schema"]
                     # Query serializers trim text and refuse a blank value (minLength 1).
-                    if query.get("type") == "string" and query.get("minLength", 0) >= 1 and not (
-                            {"pattern", "enum", "format"} & set(query)):
+                    if query.get("type") == "string" and query.get("minLength", 0) >= 1 and not _constrained(query):
                         query["pattern"] = NON_BLANK
                     _refuse_nul(query)
             if "requestBody" in operation:
