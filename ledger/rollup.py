@@ -68,7 +68,12 @@ _LOCK_SPACE = 0x53554D  # first key of pg_advisory_xact_lock(int, int): this mod
 
 
 def _zone() -> ZoneInfo:
-    return ZoneInfo(settings.TIME_ZONE)
+    return _zone_named(settings.TIME_ZONE)
+
+
+@lru_cache(maxsize=4)
+def _zone_named(name: str) -> ZoneInfo:  # the portable fill asks once per transaction
+    return ZoneInfo(name)
 
 
 def local_date(moment: datetime) -> date:
@@ -170,11 +175,14 @@ def _read_sql(account_ids: list[int], plan: Plan) -> list[tuple]:
     ]
 
 
+def _plan_q(plan: Plan) -> Q:
+    """The plan's buckets, on markers and lines alike."""
+    return (Q(span=DAY, start__gte=plan.first, start__lte=plan.last) | Q(span=DAY_PARTY, start__in=plan.party_days)
+            | Q(span=MONTH_PARTY, start__in=plan.months))
+
+
 def _read_portable(account_ids: list[int], plan: Plan) -> list[tuple]:
-    lines = SummaryRollupLine.objects.filter(account_id__in=account_ids).filter(
-        Q(span=DAY, start__gte=plan.first, start__lte=plan.last) | Q(span=DAY_PARTY, start__in=plan.party_days)
-        | Q(span=MONTH_PARTY, start__in=plan.months)
-    ).values_list("span", "start", "outgoing", "kind", "counterparty_id", "transactions", "amount")
+    lines = SummaryRollupLine.objects.filter(_plan_q(plan), account_id__in=account_ids).values_list("span", "start", "outgoing", "kind", "counterparty_id", "transactions", "amount")
     totals: dict[tuple, list] = defaultdict(lambda: [0, ZERO])
     for span, start, outgoing, kind, other, count, amount in lines:
         keys = (
@@ -196,9 +204,7 @@ def _wanted(account_ids: list[int], plan: Plan) -> set[tuple[int, str, date]]:
 
 
 def _existing(account_ids: list[int], plan: Plan) -> Any:
-    return SummaryRollup.objects.filter(account_id__in=account_ids).filter(
-        Q(span=DAY, start__gte=plan.first, start__lte=plan.last) | Q(span=DAY_PARTY, start__in=plan.party_days)
-        | Q(span=MONTH_PARTY, start__in=plan.months))
+    return SummaryRollup.objects.filter(_plan_q(plan), account_id__in=account_ids)
 
 
 def rollup_fill(*, account_ids: list[int], plan: Plan, portable: bool = False) -> int:

@@ -23,10 +23,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection
@@ -80,10 +79,9 @@ class Summary:
 
 def summary_window(*, period: str, now: datetime | None = None) -> tuple[date, date, datetime]:
     """(first local day, last local day, the aware instant the first day starts)."""
-    zone = ZoneInfo(settings.TIME_ZONE)
-    today = timezone.localtime(now or timezone.now(), zone).date()
+    today = summary_rollup.local_date(now or timezone.now())
     start = today - timedelta(days=PERIOD_DAYS[period] - 1)
-    return start, today, datetime.combine(start, time.min, tzinfo=zone)
+    return start, today, summary_rollup.local_start(start)
 
 
 def transaction_summary(
@@ -222,7 +220,6 @@ def _rows_grouping_sets(account_ids: list[int], since: datetime) -> list[tuple]:
 def _rows_portable(account_ids: list[int], since: datetime) -> list[tuple]:
     """The same rows as the grouping-sets query, aggregated in Python (any database)."""
     mine = set(account_ids)
-    zone = ZoneInfo(settings.TIME_ZONE)
     totals: dict[tuple, list] = defaultdict(lambda: [0, ZERO])
     qs = Transaction.objects.filter(
         status=Transaction.Status.COMPLETED, created_at__gte=since,
@@ -231,7 +228,7 @@ def _rows_portable(account_ids: list[int], since: datetime) -> list[tuple]:
         sides = [(True, payee)] if payer in mine else []
         if payee in mine:
             sides.append((False, payer))
-        day = timezone.localtime(created_at, zone).date()
+        day = summary_rollup.local_date(created_at)
         for outgoing, other in sides:
             for key in (("total", outgoing, None, None, None), ("kind", outgoing, kind, None, None),
                         ("day", outgoing, None, day, None), ("counterparty", outgoing, None, None, other)):
