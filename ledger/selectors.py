@@ -233,45 +233,39 @@ class PaidCustomer:
     count: int
 
 
-def customer_payees_recent(*, user: User, limit: int) -> list[PaidCustomer]:
-    """The active customers other than `user` that `user`'s accounts paid
-    (`customer_outgoing_payments`), most recently paid first (then by id), with how often."""
+def _recent_customers(payments: QuerySet[Transaction], *, other: str, user: User, limit: int) -> list[PaidCustomer]:
+    """The active customers other than `user` on the `other` side ("payer" / "payee") of
+    `payments`, most recent first (then by id), with how often."""
+    owner = f"{other}_account__owner"
     rows = (
-        _customer_outgoing(payer_account__owner=user)
-        .filter(payee_account__owner__isnull=False, payee_account__owner__is_active=True)
-        .exclude(payee_account__owner=user)
-        .values("payee_account__owner")
+        payments.filter(**{f"{owner}__isnull": False, f"{owner}__is_active": True})
+        .exclude(**{owner: user})
+        .values(owner)
         .annotate(last_paid_at=Max("created_at"), count=Count("id"))
-        .order_by("-last_paid_at", "payee_account__owner")[:limit]
+        .order_by("-last_paid_at", owner)[:limit]
     )
-    return [PaidCustomer(user_id=row["payee_account__owner"], last_paid_at=row["last_paid_at"], count=row["count"])
-            for row in rows]
+    return [PaidCustomer(user_id=row[owner], last_paid_at=row["last_paid_at"], count=row["count"]) for row in rows]
+
+
+def customer_payees_recent(*, user: User, limit: int) -> list[PaidCustomer]:
+    """The customers `user`'s accounts paid (`customer_outgoing_payments`)."""
+    return _recent_customers(_customer_outgoing(payer_account__owner=user), other="payee", user=user, limit=limit)
 
 
 def customer_payers_recent(*, user: User, limit: int) -> list[PaidCustomer]:
-    """The active customers other than `user` who paid `user`'s accounts (completed customer
-    payments, as `customer_incoming_payments`: not deposits or reversals), most recently
-    first (then by id), with how often."""
-    rows = (
-        Transaction.objects.filter(
-            payee_account__owner=user, kind__in=CUSTOMER_PAYMENT_KINDS, status=Transaction.Status.COMPLETED,
-            payer_account__owner__isnull=False, payer_account__owner__is_active=True,
-        )
-        .exclude(payer_account__owner=user)
-        .values("payer_account__owner")
-        .annotate(last_paid_at=Max("created_at"), count=Count("id"))
-        .order_by("-last_paid_at", "payer_account__owner")[:limit]
-    )
-    return [PaidCustomer(user_id=row["payer_account__owner"], last_paid_at=row["last_paid_at"], count=row["count"])
-            for row in rows]
+    """The customers who paid `user`'s accounts (completed customer payments, as
+    `customer_incoming_payments`: not deposits or reversals)."""
+    return _recent_customers(_customer_incoming(payee_account__owner=user), other="payer", user=user, limit=limit)
+
+
+def _customer_incoming(**payee: User | int) -> QuerySet[Transaction]:
+    return Transaction.objects.filter(kind__in=CUSTOMER_PAYMENT_KINDS, status=Transaction.Status.COMPLETED, **payee)
 
 
 def customer_incoming_payments(*, account_id: int) -> QuerySet[Transaction]:
     """Completed customer payments into the account, newest first, on the (payee_account,
     created_at) index."""
-    return Transaction.objects.filter(
-        payee_account_id=account_id, kind__in=CUSTOMER_PAYMENT_KINDS, status=Transaction.Status.COMPLETED,
-    ).order_by("-created_at")
+    return _customer_incoming(payee_account_id=account_id).order_by("-created_at")
 
 
 # The same rows as the querysets above, as SQL by hand: fraud scoring runs these inside every
