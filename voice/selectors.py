@@ -81,10 +81,11 @@ def contacts_for_user(*, user: User, limit: int = CONTACTS_LIMIT) -> list[Contac
     return list(seen.values())
 
 
-def contact_names(*, user: User) -> list[str]:
-    """Names to add to the recognizer's vocabulary for this caller, most recent contact first."""
+def contact_names(*, user: User, contacts: list[Contact] | None = None) -> list[str]:
+    """Names to add to the recognizer's vocabulary for this caller, most recent contact first
+    (`contacts`: the caller's, if already read)."""
     names: list[str] = []
-    for contact in contacts_for_user(user=user):
+    for contact in contacts if contacts is not None else contacts_for_user(user=user):
         name = (contact.full_name or contact.username).lower()  # one slot pair per contact
         if name not in names:
             names.append(name)
@@ -107,8 +108,9 @@ def _fuzzy_score(query: str, contact: Contact) -> float:
     return round(max(scores, default=0.0), 1)
 
 
-def payee_match(*, user: User, ref: PayeeRef) -> PayeeMatch:
-    """Resolve what the caller said to one customer, or to candidates, or to nothing."""
+def payee_match(*, user: User, ref: PayeeRef, contacts: list[Contact] | None = None) -> PayeeMatch:
+    """Resolve what the caller said to one customer, or to candidates, or to nothing
+    (`contacts`: the caller's, if already read)."""
     if ref.kind in ("vpa", "phone"):
         found = _resolve_exact(ref.query)
         return PayeeMatch(user=found, matched_by=ref.kind, score=100.0) if found else PayeeMatch()
@@ -116,7 +118,9 @@ def payee_match(*, user: User, ref: PayeeRef) -> PayeeMatch:
     # A name said in Devanagari ("राहुल") or spelled freely ("Raahul") is compared by its key.
     spoken = " ".join(latin_name(ref.query).split())
     query = name_key(spoken)
-    contacts = [c for c in contacts_for_user(user=user) if c.user_id != user.pk]
+    if contacts is None:
+        contacts = contacts_for_user(user=user)
+    contacts = [c for c in contacts if c.user_id != user.pk]
     exact = [c for c in contacts if query in {name_key(c.full_name), name_key(c.display_name)}]
     if len(exact) == 1:
         return PayeeMatch(user=User.objects.get(pk=exact[0].user_id), matched_by="contact_name", score=100.0)

@@ -36,7 +36,7 @@ from voice.messages import hindi_message
 from voice.models import VoiceConfirmation
 from voice.parsing import Intent, parse_command
 from voice.recognizer import transcribe
-from voice.selectors import PayeeMatch, contact_names, payee_match, recent_transactions
+from voice.selectors import PayeeMatch, contact_names, contacts_for_user, payee_match, recent_transactions
 
 TOKEN_SALT = "securebank.voice.confirmation.v1"  # noqa: S105 - a namespace, not a secret
 DEFAULT_HISTORY = 5
@@ -67,10 +67,11 @@ class ExecuteOutcome:
 def voice_command_process(*, user: User, text: str | None = None, audio: bytes | None = None) -> ProcessOutcome:
     """Understand one command (typed `text` or a WAV `audio` upload). Raises InvalidAmount (400),
     AudioTooLarge / AudioTooLong (413), UnsupportedAudio (415), VoiceModelUnavailable (503)."""
-    recognition = None
+    recognition = contacts = None
     if audio is not None:
         clip = clip_from_wav(audio)
-        heard = transcribe(clip.pcm, names=contact_names(user=user))
+        contacts = contacts_for_user(user=user)  # read once: the recognizer's names, then the match
+        heard = transcribe(clip.pcm, names=contact_names(user=user, contacts=contacts))
         transcript, source = heard.text, VoiceConfirmation.Source.AUDIO
         recognition = {"seconds": round(clip.seconds, 2), "converted_from": clip.source if clip.converted else None,
                        "contact_biased": heard.contact_biased}
@@ -80,7 +81,7 @@ def voice_command_process(*, user: User, text: str | None = None, audio: bytes |
     intent = parse_command(transcript)
     if intent.amount is not None:
         parse_amount(format_amount(intent.amount))  # per-transaction limit: InvalidAmount (400)
-    match = payee_match(user=user, ref=intent.payee) if intent.payee else PayeeMatch()
+    match = payee_match(user=user, ref=intent.payee, contacts=contacts) if intent.payee else PayeeMatch()
     confirmation = token = None
     if intent.complete and match.user is not None and match.user.pk != user.pk:
         confirmation = VoiceConfirmation.objects.create(
