@@ -40,6 +40,9 @@ class HistoryFilter(StrictSerializer):
     cursor = serializers.CharField(required=False)
 
 
+_DATETIME = serializers.DateTimeField()  # renders a moment as every DRF field does (None stays None)
+
+
 class TransactionOutput(serializers.Serializer):
     """A transaction from the caller's side (needs `transactions_for_user` annotations)."""
 
@@ -58,6 +61,28 @@ class TransactionOutput(serializers.Serializer):
     completed_at = serializers.DateTimeField(allow_null=True)
     status_reason = serializers.CharField()
     fraud = serializers.SerializerMethodField()
+
+    def to_representation(self, txn: Transaction) -> dict[str, Any]:
+        # Every transfer answers with one of these: DRF's generic path deep-copies the fifteen
+        # declared fields for each instance, which cost more CPU than the rest of the answer. The
+        # declared fields stay: they are the schema, and a test holds this to DRF's own output.
+        return {
+            "id": str(txn.pk),
+            "reference": txn.reference,
+            "kind": str(txn.kind),
+            "status": str(txn.status),
+            "direction": self.get_direction(txn),
+            "amount": self.get_amount(txn),
+            "signed_amount": self.get_signed_amount(txn),
+            "counterparty": self.get_counterparty(txn),
+            "description": txn.description,
+            "channel": txn.channel,
+            "balance_after": self.get_balance_after(txn),
+            "created_at": _DATETIME.to_representation(txn.created_at),
+            "completed_at": _DATETIME.to_representation(txn.completed_at),
+            "status_reason": txn.status_reason,
+            "fraud": self.get_fraud(txn),
+        }
 
     def _outgoing(self, txn: Transaction) -> bool:
         return bool(getattr(txn, "is_outgoing", False))
