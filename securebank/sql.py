@@ -108,19 +108,22 @@ def _converters(field: Any, vendor: str) -> tuple[Any, tuple]:
     return column, tuple(connection.ops.get_db_converters(column) + column.get_db_converters(connection))
 
 
-_INSERT = "INSERT INTO {table} ({names}) VALUES {rows}{returning}"
+_INSERT = "INSERT INTO {table} ({names}) VALUES {rows}{conflict}{returning}"
 
 
 @lru_cache(maxsize=64)
-def _insert_sql(model: type[Model], count: int, vendor: str) -> tuple[str, tuple[Any, ...], bool]:
+def _insert_sql(model: type[Model], count: int, vendor: str, unique: str | None) -> tuple[str, tuple[Any, ...], bool]:
     """(statement, the fields it writes in order, whether the id comes back through RETURNING)."""
     quote = connection.ops.quote_name
-    auto_pk = isinstance(model._meta.pk, AutoField)  # BigAutoField included
-    fields = tuple(f for f in model._meta.concrete_fields if not (auto_pk and f.primary_key))
+    meta = model._meta
+    auto_pk = isinstance(meta.pk, AutoField)  # BigAutoField included
+    fields = tuple(f for f in meta.concrete_fields if not (auto_pk and f.primary_key))
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     statement = _INSERT.format(
-        table=quote(model._meta.db_table), names=", ".join(quote(f.column) for f in fields),
-        rows=", ".join([row] * count), returning=f" RETURNING {quote(model._meta.pk.column)}" if auto_pk else "",
+        table=quote(meta.db_table), names=", ".join(quote(f.column) for f in fields),
+        rows=", ".join([row] * count),
+        conflict="" if unique is None else f" ON CONFLICT ({quote(meta.get_field(unique).column)}) DO NOTHING",
+        returning=f" RETURNING {quote(meta.pk.column)}" if auto_pk else "",
     )
     return statement, fields, auto_pk
 
@@ -129,14 +132,30 @@ def insert(objs: Sequence[Model]) -> None:
     """INSERT `objs` (one model) in one statement, as `Model.save(force_insert=True)` would
     write them: `pre_save` fills auto_now_add fields, values are prepared by their fields, and
     an auto-increment primary key comes back through RETURNING. No signals are sent."""
-    if not objs:
-        return
-    statement, fields, auto_pk = _insert_sql(type(objs[0]), len(objs), connection.vendor)
+    if objs:
+        _insert(objs, unique=None)
+
+
+def insert_unless_taken(obj: Model, unique: str) -> bool:
+    """INSERT `obj` as `insert` does, unless another row already holds its value of the unique
+    field `unique` (ON CONFLICT DO NOTHING): False then, and nothing is written. A clash needs
+    no savepoint around the INSERT to be survived inside a transaction."""
+    return _insert([obj], unique=unique) == 1
+
+
+def _insert(objs: Sequence[Model], *, unique: str | None) -> int:
+    statement, fields, auto_pk = _insert_sql(type(objs[0]), len(objs), connection.vendor, unique)
     params = [f.get_db_prep_save(f.pre_save(obj, add=True), connection) for obj in objs for f in fields]
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
-        ids = [pk for (pk,) in cursor.fetchall()] if auto_pk else [obj.pk for obj in objs]
+        if auto_pk:
+            ids = [pk for (pk,) in cursor.fetchall()]
+        else:
+            ids = [obj.pk for obj in objs] if cursor.rowcount == len(objs) else []
+    if len(ids) != len(objs):  # ON CONFLICT skipped the row (only with `unique`, one object)
+        return 0
     for obj, pk in zip(objs, ids, strict=True):
         obj.pk = pk
         obj._state.adding = False
         obj._state.db = connection.alias
+    return len(objs)

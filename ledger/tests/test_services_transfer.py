@@ -247,3 +247,24 @@ def test_rolled_back_transfer_sends_nothing_and_keeps_balances(django_capture_on
     assert callbacks == []
     assert account(alice).balance == D("10000.00")
     assert not Transaction.objects.filter(kind=Transaction.Kind.TRANSFER).exists()
+
+
+def test_a_reference_clash_draws_again_without_leaving_the_transaction(monkeypatch):
+    alice, bob = make_user("alice"), make_user("bob")
+    taken = Transaction.objects.get(payee_account=account(bob)).reference  # bob's opening deposit
+    draws = iter([taken, taken, "424242424242"])
+    monkeypatch.setattr(services.posting, "new_reference", lambda: next(draws))
+    with db_transaction.atomic():  # a clash must not poison the caller's transaction
+        outcome = services.transfer_create(payer=alice, payee_account=account(bob), amount=D("1.00"))
+        assert Transaction.objects.filter(reference=taken).count() == 1
+    assert outcome.transaction.reference == "424242424242"
+    assert Transaction.objects.get(reference="424242424242").amount == D("1.00")
+    assert ledger_check().ok
+
+
+def test_an_account_number_clash_draws_again(monkeypatch):
+    alice = make_user("alice")
+    draws = iter([account(alice).number, "55555555555555"])
+    monkeypatch.setattr(services.accounts, "new_account_number", lambda: next(draws))
+    bob = make_user("bob")
+    assert account(bob).number == "55555555555555" and account(alice).number != account(bob).number
