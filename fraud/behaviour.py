@@ -157,7 +157,7 @@ def customer_history(context: TransferContext) -> History:
         )
     opened = reads.opened_at
     worth_more = context.amount >= settings.FRAUD_SIGNAL_MIN_AMOUNT
-    incoming = sum(reads.incoming_since, ZERO) if worth_more else ZERO
+    incoming = reads.incoming_total if worth_more else ZERO
     new_payers = 0
     if worth_more and payee_payments == 0:
         new_payers = _payee_new_payers_day(context)

@@ -280,12 +280,13 @@ _NEW_PAYERS_SQL = (
     "AND {payer_account} IN (SELECT {payer_account} FROM {table} WHERE {payee_account} = %s AND {created_at} >= %s "
     "AND {kinds_in} AND {status} = %s LIMIT %s) GROUP BY {payer_account} HAVING MIN({created_at}) >= %s"
 )
-# One round trip for what every decision reads: the payer's last payments (part 0), what came in
-# during the last hour (part 1) and both accounts' opening dates (part 2).
+# One round trip for what every decision reads: the payer's last payments (part 0), the sum of
+# what came in during the last hour (part 1: one row, summed here, however busy the account)
+# and both accounts' opening dates (part 2).
 _DECISION_READS_SQL = (
     "SELECT * FROM (SELECT 0, {amount}, {payee_account}, {epoch:created_at} FROM {table} WHERE {payer_account} = %s "
     "AND {kinds_in} AND {status} IN (%s, %s) ORDER BY {created_at} DESC LIMIT %s) AS recent "
-    "UNION ALL SELECT 1, {amount}, {payer_account}, {epoch:created_at} FROM {table} WHERE {payee_account} = %s "
+    "UNION ALL SELECT 1, SUM({amount}), NULL, NULL FROM {table} WHERE {payee_account} = %s "
     "AND {created_at} >= %s AND {kinds_in} AND {status} = %s "
     "UNION ALL SELECT 2, NULL, {account_id}, {epoch:account_created_at} FROM {account_table} WHERE {account_id} IN (%s, %s)"
 )
@@ -325,7 +326,7 @@ def payee_new_payers_since(*, account_id: int, since: datetime, limit: int = 200
 @dataclass(frozen=True)
 class DecisionReads:
     recent_outgoing: list[tuple[Decimal, int, datetime]]  # newest first
-    incoming_since: list[Decimal]
+    incoming_total: Decimal  # of customer payments in since `incoming_since`
     opened_at: dict[int, datetime]
 
 
@@ -344,7 +345,7 @@ def _decision_reads_sql(vendor: str) -> str:
 
 
 def customer_decision_reads(*, account_id: int, payee_account_id: int, limit: int, incoming_since: datetime) -> DecisionReads:
-    """In one statement: the last `limit` rows of `customer_outgoing_payments`, the amounts of
+    """In one statement: the last `limit` rows of `customer_outgoing_payments`, the sum of
     `customer_incoming_payments` since `incoming_since`, and when both accounts were opened."""
     kinds = list(_KIND_VALUES)
     params = [
@@ -352,14 +353,15 @@ def customer_decision_reads(*, account_id: int, payee_account_id: int, limit: in
         account_id, connection.ops.adapt_datetimefield_value(incoming_since), *kinds, str(Transaction.Status.COMPLETED),
         account_id, payee_account_id,
     ]
-    recent, incoming, opened = [], [], {}
+    recent, incoming, opened = [], Decimal("0.00"), {}
     for part, amount, other, seconds in sql.fetch_all(_decision_reads_sql(connection.vendor), params):
+        if part == 1:
+            incoming = Decimal("0.00") if amount is None else _money(amount)
+            continue
         at = datetime.fromtimestamp(round(seconds, 3), UTC)  # SQLite's julianday keeps milliseconds
         if part == 0:
             recent.append((_money(amount), other, at))
-        elif part == 1:
-            incoming.append(_money(amount))
         else:
             opened[other] = at
     recent.sort(key=lambda row: row[2], reverse=True)  # a UNION does not promise the inner order
-    return DecisionReads(recent_outgoing=recent, incoming_since=incoming, opened_at=opened)
+    return DecisionReads(recent_outgoing=recent, incoming_total=incoming, opened_at=opened)

@@ -94,7 +94,15 @@ def test_the_one_statement_reads_the_rows_the_ledger_querysets_define(ledger):
     expected = customer_outgoing_payments(account_id=me.pk).values_list("amount", "payee_account_id", "created_at")[:5]
     assert reads.recent_outgoing == [tuple(row) for row in expected]
     incoming = customer_incoming_payments(account_id=me.pk).filter(created_at__gte=AT - timedelta(hours=1))
-    assert reads.incoming_since == list(incoming.values_list("amount", flat=True)) == [Decimal("1234.56")]
+    assert reads.incoming_total == Decimal("1234.56")
+    shop_reads = customer_decision_reads(account_id=shop.pk, payee_account_id=me.pk, limit=5,
+                                         incoming_since=AT - timedelta(hours=1))
+    shop_in = customer_incoming_payments(account_id=shop.pk).filter(created_at__gte=AT - timedelta(hours=1))
+    assert shop_reads.incoming_total == sum(shop_in.values_list("amount", flat=True))  # held, declined: not in
+    paid(other, me, "0.44", AT - timedelta(minutes=20))
+    reads_again = customer_decision_reads(account_id=me.pk, payee_account_id=shop.pk, limit=5,
+                                          incoming_since=AT - timedelta(hours=1))
+    assert reads_again.incoming_total == sum(incoming.values_list("amount", flat=True)) == Decimal("1235.00")
     assert reads.opened_at == {me.pk: AT - timedelta(days=200), shop.pk: LONG_AGO}
 
 
