@@ -40,6 +40,7 @@ MONEY_ERRORS = {
 
 
 class TransferView(IdempotentView):
+    user_read_in_payment = True  # by the PIN gate, first in the payment's transaction (accounts.authentication)
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "payments"
     idempotency_scope = "ledger.transfer"

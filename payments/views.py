@@ -103,6 +103,7 @@ class PayeesView(APIView):
 
 
 class SendView(PaymentsThrottled, IdempotentView):
+    user_read_in_payment = True  # by the PIN gate, first in the payment's transaction (accounts.authentication)
     idempotency_scope = "payments.send"
 
     @extend_schema(
@@ -181,6 +182,7 @@ class PendingView(APIView):
 
 
 class RequestAcceptView(PaymentsThrottled, IdempotentView):
+    user_read_in_payment = True  # by the PIN gate, first in the payment's transaction (accounts.authentication)
     @extend_schema(
         summary="Pay a money request (payer only; exactly once)",
         description="Pays through the transfer service: 201 completed, 202 held, 422 declined (the "

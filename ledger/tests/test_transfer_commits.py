@@ -1,7 +1,7 @@
-"""A keyed transfer commits once: the UPI PIN, the key, the money, the notifications (the outbox)
-and the stored answer in one transaction; the JWT user read before it is the only other
-(read-only) transaction. A wrong PIN commits its count alone. bench/transfer_commits.py lists
-the statements."""
+"""A keyed transfer commits once: the payer's row (active?), the UPI PIN, the key, the money,
+the notifications (the outbox) and the stored answer in one transaction, and nothing runs in
+autocommit before it (the view's authentication leaves the user row to that transaction). A
+wrong PIN commits its count alone. bench/transfer_commits.py lists the statements."""
 
 from __future__ import annotations
 
@@ -73,7 +73,7 @@ def test_a_keyed_transfer_with_its_pin_is_one_commit(auth_client, counted, scrip
                            HTTP_IDEMPOTENCY_KEY="one-commit")
     assert resp.status_code == 201, resp.content
     assert counted.commits == 1
-    assert counted.autocommit == ["SELECT"]  # the JWT's user, read-only: no WAL, no flush
+    assert counted.autocommit == []  # the user is read inside the payment's transaction
     txn = Transaction.objects.get(pk=resp.json()["transaction"]["id"])
     assert IdempotencyKey.objects.get(key="one-commit").transaction_id == txn.pk
     assert Notification.objects.filter(data__transaction_id=str(txn.pk)).count() == 2
@@ -89,7 +89,7 @@ def test_a_wrong_pin_commits_its_count_and_nothing_else(auth_client, counted, sc
     with counted.watch():
         wrong = client.post(URL, {**body, "pin": "1111"}, format="json", HTTP_IDEMPOTENCY_KEY="k")
     assert wrong.status_code == 403 and wrong.json()["error"]["code"] == "pin_invalid"
-    assert counted.commits == 1 and UserPin.objects.get(user=alice).failed_attempts == 1
+    assert counted.commits == 1 and counted.autocommit == [] and UserPin.objects.get(user=alice).failed_attempts == 1
     assert not IdempotencyKey.objects.filter(key="k").exists() and not Transaction.objects.filter(amount=5).exists()
     right = client.post(URL, {**body, "pin": "2580"}, format="json", HTTP_IDEMPOTENCY_KEY="k")
     assert right.status_code == 201, right.content  # the key was not used by the refusal

@@ -42,7 +42,7 @@ def test_database_down_is_a_503_for_authenticated_reads_and_writes(authed_client
     assert_unavailable(authed_client.get("/api/accounts/me"))
     assert_unavailable(authed_client.get("/api/transactions/history"))
     assert_unavailable(
-        authed_client.post("/api/payments/send", {"to": "nobody@securebank", "amount": "1.00"}, format="json",
+        authed_client.post("/api/payments/send", {"payee": "nobody@securebank", "amount": "1.00"}, format="json",
                            HTTP_IDEMPOTENCY_KEY="outage-1")
     )
 
