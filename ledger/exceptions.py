@@ -81,3 +81,9 @@ class AlreadyExecuted(Exception):
     def __init__(self, transaction_id):
         self.transaction_id = transaction_id
         super().__init__(str(transaction_id))
+
+
+class RefusedAfterWriting(RuntimeError):
+    """Internal guard: a posting refuses only before it writes (`ledger.services.posting.post`
+    runs without a savepoint in its caller's transaction). A refusal after a write is a
+    programming error: a 500, the whole transaction rolled back, never a stored answer."""

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from ledger.exceptions import AccountFrozen, InsufficientFunds, LimitExceeded, SelfTransfer
+from ledger.exceptions import AccountFrozen, InsufficientFunds, LimitExceeded, RefusedAfterWriting, SelfTransfer
 from ledger.models import Account, Transaction
 from ledger.risk import AllowAll, RiskAssessor, RiskVerdict, TransferContext
 from ledger.selectors import daily_outgoing_total
@@ -32,6 +32,7 @@ from ledger.services.statements import (
 )
 from ledger.signals import transaction_committed, transaction_posted
 from securebank import clock
+from securebank.errors import DomainError
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -70,16 +71,24 @@ def post(posting: Posting, *, assessor: RiskAssessor, enforce_limits: bool) -> T
         _daily_limit_check(payer=payer, amount=posting.amount, now=now)
     _funds_check(payer=payer, amount=posting.amount)
     verdict = assessor.assess(_transfer_context(posting, payer=payer, payee=payee, now=now))
-    txn = _transaction_build(posting, payer=payer, payee=payee, verdict=verdict, scored=not isinstance(assessor, AllowAll), now=now)
-    if verdict.decision == "decline":
-        event, balances = _declined_write(txn)
-    elif verdict.decision == "hold":
-        event, balances = _held_write(txn, payer=payer, now=now)
-    else:
-        event, balances = _completed_write(txn, payer=payer, payee=payee, now=now)
-    assessor.record(transaction=txn, verdict=verdict)
-    announce(txn, event, balances)
+    # Above: every refusal (a DomainError), nothing written. Below: the writes, which must not
+    # refuse. A customer transfer runs in its caller's transaction without a savepoint, so a
+    # refusal after a write would be stored as the answer beside money that moved: it is turned
+    # into an error that rolls the whole transaction back instead.
+    try:
+        txn = _transaction_build(posting, payer=payer, payee=payee, verdict=verdict, scored=not isinstance(assessor, AllowAll), now=now)
+        if verdict.decision == "decline":
+            event, balances = _declined_write(txn)
+        elif verdict.decision == "hold":
+            event, balances = _held_write(txn, payer=payer, now=now)
+        else:
+            event, balances = _completed_write(txn, payer=payer, payee=payee, now=now)
+        assessor.record(transaction=txn, verdict=verdict)
+        announce(txn, event, balances)
+    except DomainError as exc:
+        raise RefusedAfterWriting(f"{type(exc).__name__} after the posting wrote") from exc
     return TransferOutcome(transaction=txn, payer_account=payer, payee_account=payee)
+
 
 
 # --- Checks (under the locks, on the balances just read) -----------------------------------------

@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from decimal import Decimal
 from typing import TYPE_CHECKING
 from uuid import UUID
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from ledger.exceptions import AccountNotFound, SelfTransfer, TransactionStateConflict
 from ledger.models import Account, IdempotencyKey, Transaction
@@ -33,8 +34,9 @@ def transfer_create(
 ) -> TransferOutcome:
     """Move `amount` from `payer`'s primary account to `payee_account`: the one customer path.
 
-    One atomic block (the outermost use case's; QR and money requests call this inside theirs
-    so that consuming the QR / paying the request commits with the money). Checks, in order:
+    One atomic block: the caller's when there is one (the idempotent request's; QR and money
+    requests call this inside theirs so that consuming the QR / paying the request commits with
+    the money), else its own. Checks, in order:
     self-transfer, frozen accounts, daily limit, available funds; then the risk assessor
     decides allow (completed), hold (funds reserved, payee not credited) or decline (recorded,
     nothing moves). `idempotency`, when given, is linked in the same transaction, and a key
@@ -49,7 +51,10 @@ def transfer_create(
         payer_id=payer_account_id, payee_id=payee_account.pk, amount=amount, kind=kind, channel=channel,
         description=description, initiated_by=payer,
     )
-    with transaction.atomic():
+    # Inside a caller's transaction (every API path) no savepoint: `post` refuses only before it
+    # writes, so a refusal leaves that transaction as it found it, and a savepoint would cost
+    # every transfer two statements for nothing.
+    with nullcontext() if connection.in_atomic_block else transaction.atomic():
         outcome = post(posting, assessor=get_risk_assessor(), enforce_limits=True)
         if idempotency is not None:
             idempotency_link(idempotency, outcome.transaction)

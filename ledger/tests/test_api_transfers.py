@@ -197,3 +197,31 @@ def test_purge_keeps_recent_keys(auth_client, alice, bob):
     IdempotencyKey.objects.filter(key="old").update(created_at=timezone.now() - timedelta(hours=25))
     call_command("purge_idempotency_keys")
     assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["new"]
+
+
+def test_a_refusal_after_the_posting_wrote_rolls_everything_back(auth_client, alice, bob, scripted_risk, monkeypatch):
+    """No savepoint guards a transfer inside its request's transaction: a refusal raised after a
+    write must not be stored as the answer beside the money; it is an error and nothing stays."""
+    from ledger.exceptions import InsufficientFunds
+    from notifications.models import Notification
+
+    def refuse(self, *, transaction, verdict):
+        raise InsufficientFunds(available="0.00")
+
+    monkeypatch.setattr(scripted_risk, "record", refuse)
+    before = (balance(alice), balance(bob), Transaction.objects.count(), Notification.objects.count())
+    resp = auth_client(alice).post(URL, {"to_username": "bob", "amount": "7.00"}, format="json", HTTP_IDEMPOTENCY_KEY="late")
+    assert resp.status_code == 500 and "RefusedAfterWriting" not in resp.content.decode()
+    assert not IdempotencyKey.objects.filter(key="late").exists()
+    assert (balance(alice), balance(bob), Transaction.objects.count(), Notification.objects.count()) == before
+
+
+def test_a_refusal_before_any_write_is_stored_with_the_key_and_nothing_else(auth_client, alice, bob):
+    client = auth_client(alice)
+    before = (balance(alice), Transaction.objects.count())
+    first = client.post(URL, {"to_username": "bob", "amount": "20000.00"}, format="json", HTTP_IDEMPOTENCY_KEY="poor")
+    assert first.status_code == 422 and first.json()["error"]["code"] == "insufficient_funds"
+    again = client.post(URL, {"to_username": "bob", "amount": "20000.00"}, format="json", HTTP_IDEMPOTENCY_KEY="poor")
+    assert again.json() == first.json() and again.headers["Idempotent-Replayed"] == "true"
+    assert (balance(alice), Transaction.objects.count()) == before
+    assert IdempotencyKey.objects.get(key="poor").transaction_id is None
