@@ -72,9 +72,10 @@ def post(posting: Posting, *, assessor: RiskAssessor, enforce_limits: bool) -> T
     _funds_check(payer=payer, amount=posting.amount)
     verdict = assessor.assess(_transfer_context(posting, payer=payer, payee=payee, now=now))
     # Above: every refusal (a DomainError), nothing written. Below: the writes, which must not
-    # refuse. A customer transfer runs in its caller's transaction without a savepoint, so a
-    # refusal after a write would be stored as the answer beside money that moved: it is turned
-    # into an error that rolls the whole transaction back instead.
+    # refuse. A customer transfer runs in its caller's transaction without a savepoint, so
+    # whatever fails below marks that whole transaction for rollback (no caller can commit half
+    # a posting, even one that catches the error), and a refusal becomes an error: it would
+    # otherwise be stored as the answer beside money that moved.
     try:
         txn = _transaction_build(posting, payer=payer, payee=payee, verdict=verdict, scored=not isinstance(assessor, AllowAll), now=now)
         if verdict.decision == "decline":
@@ -85,8 +86,11 @@ def post(posting: Posting, *, assessor: RiskAssessor, enforce_limits: bool) -> T
             event, balances = _completed_write(txn, payer=payer, payee=payee, now=now)
         assessor.record(transaction=txn, verdict=verdict)
         announce(txn, event, balances)
-    except DomainError as exc:
-        raise RefusedAfterWriting(f"{type(exc).__name__} after the posting wrote") from exc
+    except BaseException as exc:
+        transaction.set_rollback(True)
+        if isinstance(exc, DomainError):
+            raise RefusedAfterWriting(f"{type(exc).__name__} after the posting wrote") from exc
+        raise
     return TransferOutcome(transaction=txn, payer_account=payer, payee_account=payee)
 
 

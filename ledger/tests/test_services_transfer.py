@@ -268,3 +268,24 @@ def test_an_account_number_clash_draws_again(monkeypatch):
     monkeypatch.setattr(services.accounts, "new_account_number", lambda: next(draws))
     bob = make_user("bob")
     assert account(bob).number == "55555555555555" and account(alice).number != account(bob).number
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failure_after_the_posting_wrote_dooms_the_callers_transaction(monkeypatch, scripted_risk):
+    """No savepoint inside a caller's transaction: a caller that swallows the error still cannot
+    commit half a posting."""
+    alice, bob = make_user("alice"), make_user("bob")
+
+    def fail(self, *, transaction, verdict):
+        raise RuntimeError("alert store down")
+
+    monkeypatch.setattr(scripted_risk, "record", fail)
+    count = Transaction.objects.count()
+    with db_transaction.atomic():
+        try:
+            services.transfer_create(payer=alice, payee_account=account(bob), amount=D("9.00"))
+        except RuntimeError:
+            pass  # swallowed: the block still rolls back
+    assert Transaction.objects.count() == count
+    assert account(alice).balance == account(bob).balance == D("10000.00")
+    assert ledger_check().ok

@@ -116,6 +116,7 @@ def test_deposit_and_reversal(alice, bob, pushed, django_capture_on_commit_callb
     assert {d["kind"] for _, e, d in pushed if e.startswith("payment_")} == {"reversal"}
 
 
+@pytest.mark.django_db(transaction=True)  # the payment's own transaction, not the test's, must roll back
 def test_notifications_that_cannot_be_stored_stop_the_payment(alice, bob, monkeypatch, pushed,
                                                               django_capture_on_commit_callbacks):
     """The outbox is part of the money's transaction: no payment whose notifications are lost."""
