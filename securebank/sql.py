@@ -20,10 +20,18 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import AutoField, Model
 
 M = TypeVar("M", bound=Model)
+
+
+def db() -> BaseDatabaseWrapper:
+    """This thread's connection itself. `django.db.connection` is a proxy that looks the
+    connection up again on every attribute (a thread-local read each time): a transfer made
+    ~130 such lookups through these helpers, 7% of its CPU (cProfile, bench/results_transfers.md)."""
+    return connections[DEFAULT_DB_ALIAS]
 
 
 @lru_cache(maxsize=256)
@@ -40,20 +48,20 @@ def model_sql(model: type[Model], template: str) -> str:
 
 
 def fetch_one(sql: str, params: Sequence[Any]) -> tuple | None:
-    with connection.cursor() as cursor:
+    with db().cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchone()
 
 
 def fetch_all(sql: str, params: Sequence[Any]) -> list[tuple]:
-    with connection.cursor() as cursor:
+    with db().cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 
 
 def execute(sql: str, params: Sequence[Any]) -> int:
     """Run a write; returns the number of rows it touched."""
-    with connection.cursor() as cursor:
+    with db().cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
 
@@ -75,7 +83,7 @@ def get(model: type[M], field: str, value: Any) -> M | None:
 
 def prep(model: type[Model], field: str, value: Any) -> Any:
     """`value` as the ORM would send it for `model.field` (e.g. a UUID as 32 hex digits on SQLite)."""
-    return model._meta.get_field(field).get_db_prep_save(value, connection)
+    return model._meta.get_field(field).get_db_prep_save(value, db())
 
 
 def columns(model: type[Model], prefix: str = "") -> str:
@@ -92,14 +100,15 @@ def _columns(model: type[Model], prefix: str, vendor: str) -> str:
 def from_row(model: type[M], row: Sequence[Any]) -> M:
     """An instance from a row of `columns(model)`, converted as the ORM converts values read
     from this database (decimals, datetimes, JSON, UUIDs)."""
+    conn = db()
     fields = model._meta.concrete_fields
     values = []
     for field, value in zip(fields, row, strict=True):
-        column, converters = _converters(field, connection.vendor)
+        column, converters = _converters(field, conn.vendor)
         for convert in converters:
-            value = convert(value, column, connection)
+            value = convert(value, column, conn)
         values.append(value)
-    return model.from_db(connection.alias, [f.attname for f in fields], values)
+    return model.from_db(conn.alias, [f.attname for f in fields], values)
 
 
 @lru_cache(maxsize=512)
@@ -144,9 +153,10 @@ def insert_unless_taken(obj: Model, unique: str) -> bool:
 
 
 def _insert(objs: Sequence[Model], *, unique: str | None) -> int:
-    statement, fields, auto_pk = _insert_sql(type(objs[0]), len(objs), connection.vendor, unique)
-    params = [f.get_db_prep_save(f.pre_save(obj, add=True), connection) for obj in objs for f in fields]
-    with connection.cursor() as cursor:
+    conn = db()
+    statement, fields, auto_pk = _insert_sql(type(objs[0]), len(objs), conn.vendor, unique)
+    params = [f.get_db_prep_save(f.pre_save(obj, add=True), conn) for obj in objs for f in fields]
+    with conn.cursor() as cursor:
         cursor.execute(statement, params)
         if auto_pk:
             ids = [pk for (pk,) in cursor.fetchall()]
@@ -157,5 +167,5 @@ def _insert(objs: Sequence[Model], *, unique: str | None) -> int:
     for obj, pk in zip(objs, ids, strict=True):
         obj.pk = pk
         obj._state.adding = False
-        obj._state.db = connection.alias
+        obj._state.db = conn.alias
     return len(objs)
