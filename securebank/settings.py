@@ -158,6 +158,17 @@ if DATABASE_URL:
             "timeout": 10,
             "check_idle_seconds": env_float("DB_POOL_CHECK_IDLE_SECONDS", "5"),
         }
+    if DATABASES["default"]["ENGINE"] in {"django.db.backends.postgresql", "securebank.pgpool"}:
+        # Parameters sent apart from the SQL (not quoted into it by psycopg), and a statement run
+        # DB_PREPARE_THRESHOLD times on a connection prepared there, so PostgreSQL stops parsing
+        # and planning the money path's dozen statements on every transfer: ~1 ms less of
+        # PostgreSQL CPU per transfer (bench/results_transfers.md). A transaction pooler hands
+        # the connection on at COMMIT, with its prepared statements: off behind one.
+        options = DATABASES["default"].setdefault("OPTIONS", {})
+        options["server_side_binding"] = env_bool("DB_SERVER_SIDE_BINDING", True)
+        prepare = env_str("DB_PREPARE_THRESHOLD", "5").lower()
+        if options["server_side_binding"] and prepare not in {"off", "none", ""} and not env_bool("DB_TRANSACTION_POOLER", False):
+            options["prepare_threshold"] = int(prepare)
     if env_bool("DB_TRANSACTION_POOLER", False):
         # Behind PgBouncer in transaction mode a server connection changes hands at every COMMIT:
         # a cursor that outlives its transaction (`.iterator()` in autocommit opens one WITH

@@ -31,6 +31,8 @@ print(json.dumps({
     "SERVER_SIDE_CURSORS_OFF": s.DATABASES["default"].get("DISABLE_SERVER_SIDE_CURSORS", False),
     "POOL": s.DATABASES["default"].get("OPTIONS", {}).get("pool"),
     "HEALTH_CHECKS": s.DATABASES["default"].get("CONN_HEALTH_CHECKS"),
+    "BINDING": s.DATABASES["default"].get("OPTIONS", {}).get("server_side_binding"),
+    "PREPARE": s.DATABASES["default"].get("OPTIONS", {}).get("prepare_threshold", "unset"),
 }))
 """
 
@@ -39,7 +41,8 @@ _SCRUB = (
     "CHAIN_SIGNING_KEY", "QR_ENCRYPTION_KEYS_OLD", "THROTTLE_LOGIN", "THROTTLE_REGISTER", "THROTTLE_PAYMENTS",
     "THROTTLE_VOICE", "JWT_ACCESS_MINUTES", "JWT_REFRESH_DAYS", "DJANGO_SETTINGS_MODULE", "TRUSTED_PROXY_COUNT",
     "PIN_HMAC_KEY", "PIN_HMAC_KEYS_OLD", "PIN_REQUIRED", "THROTTLE_PIN", "THROTTLE_SEARCH", "DB_TRANSACTION_POOLER",
-    "CHANNEL_LAYER", "DB_POOL", "DB_POOL_MAX", "DB_POOL_CHECK_IDLE_SECONDS",
+    "CHANNEL_LAYER", "DB_POOL", "DB_POOL_MAX", "DB_POOL_CHECK_IDLE_SECONDS", "DB_SERVER_SIDE_BINDING",
+    "DB_PREPARE_THRESHOLD",
 )
 
 
@@ -182,6 +185,20 @@ def test_a_transaction_pooler_turns_server_side_cursors_off():
     url = "postgres://postgres@127.0.0.1:5432/securebank"
     assert probe(DEBUG="1", DATABASE_URL=url)["SERVER_SIDE_CURSORS_OFF"] is False
     assert probe(DEBUG="1", DATABASE_URL=url, DB_TRANSACTION_POOLER="1")["SERVER_SIDE_CURSORS_OFF"] is True
+
+
+def test_postgresql_binds_on_the_server_and_prepares_unless_behind_a_transaction_pooler():
+    url = "postgres://postgres@127.0.0.1:5432/securebank"
+    default = probe(DEBUG="1", DATABASE_URL=url)
+    assert (default["BINDING"], default["PREPARE"]) == (True, 5)
+    for pooled in ({"DB_POOL": "1"}, {"DB_PREPARE_THRESHOLD": "2", "DB_POOL": "1"}):
+        values = probe(DEBUG="1", DATABASE_URL=url, **pooled)
+        assert values["BINDING"] is True and values["PREPARE"] == int(pooled.get("DB_PREPARE_THRESHOLD", 5))
+    behind_pgbouncer = probe(DEBUG="1", DATABASE_URL=url, DB_TRANSACTION_POOLER="1")
+    assert (behind_pgbouncer["BINDING"], behind_pgbouncer["PREPARE"]) == (True, "unset")  # Django's default: None
+    assert probe(DEBUG="1", DATABASE_URL=url, DB_PREPARE_THRESHOLD="off")["PREPARE"] == "unset"
+    assert probe(DEBUG="1", DATABASE_URL=url, DB_SERVER_SIDE_BINDING="0")["BINDING"] is False
+    assert probe(DEBUG="1")["BINDING"] is None  # SQLite: nothing to bind
 
 
 def test_the_pool_uses_the_backend_whose_check_pings_only_suspect_connections():

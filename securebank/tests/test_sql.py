@@ -57,3 +57,22 @@ def test_insert_writes_what_save_writes_and_returns_auto_ids():
 def test_model_sql_quotes_the_models_own_names():
     statement = sql.model_sql(Account, "SELECT {id} FROM {table} WHERE {owner} = %s")
     assert "owner_id" in statement and Account._meta.db_table in statement and "{" not in statement
+
+
+@pytest.mark.postgres
+def test_postgresql_prepares_a_statement_the_connection_keeps_running():
+    """DB_PREPARE_THRESHOLD (5): the money path's statements are parsed and planned once per
+    connection, not on every transfer."""
+    from django.db import connection
+
+    make_user("alice")
+    template = sql.model_sql(User, "SELECT {id} FROM {table} WHERE {username} = %s")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements")
+        before = cursor.fetchone()[0]
+    for _ in range(6):
+        assert sql.fetch_one(template, ["alice"]) is not None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert len(prepared) > before and any('"username" = $1' in text for text in prepared)
