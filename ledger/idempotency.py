@@ -79,7 +79,8 @@ def _run(execute: Execute, record: IdempotencyKey) -> tuple[int, dict[str, Any]]
         return execute(record)
     except DomainError as exc:
         # Business refusals are deterministic answers to this request: store and replay them.
-        # The service's own atomic block has already rolled its writes back.
+        # A service refuses before it writes, or inside an atomic block of its own that has
+        # rolled its writes back (a posting that fails after writing dooms this transaction).
         return exc.status_code, exc.as_body()
 
 

@@ -57,8 +57,9 @@ def payment_send(
     """Pay `payee` (a VPA, an Indian mobile number or a username; exact match) from the
     payer's primary account.
 
-    Plain atomic only (transfer_create's): voice and QR wrap this in their own atomic block to
-    commit their state (an executed command, a consumed QR) with the money. Raises
+    No atomic block of its own: transfer_create's when called outside one, else the caller's
+    (the idempotent request's; voice and QR wrap this in theirs to commit their state, an
+    executed command or a consumed QR, with the money). Raises
     PayeeNotFound, InvalidAmount, SelfTransfer, AccountFrozen, LimitExceeded,
     InsufficientFunds; a risk decline is returned (status declined, recorded), not raised.
     """

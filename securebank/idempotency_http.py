@@ -131,8 +131,8 @@ def idempotent_response(request: Request, *, scope: str, execute: Execute, gate:
 def _unkeyed(execute: Execute, gate: Gate | None) -> Executed:
     """No key: `execute(None)`, in one transaction with the gate when there is one. A business
     refusal is raised after the commit, as it would be without the gate: what the services
-    committed before refusing (a declined payment, a counted wrong PIN) is kept, and their own
-    atomic blocks (savepoints here) have rolled the rest back."""
+    committed before refusing (a declined payment, a counted wrong PIN) is kept; a service
+    refuses before it writes, or its own atomic block (a savepoint here) rolls the rest back."""
     if gate is None:
         return execute(None)
     with transaction.atomic(durable=True):
