@@ -19,6 +19,7 @@ creates (`transfer_create(idempotency=record)`) and refuses a record that alread
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -26,7 +27,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from ledger.exceptions import IdempotencyConflict, RequestInProgress
-from ledger.models import IdempotencyKey
+from ledger.models import IdempotencyKey, Transaction
 from securebank import sql
 from securebank.errors import DomainError
 from securebank.idempotency_http import Answer, Execute, Gate
@@ -51,7 +52,7 @@ def idempotent_execute(
                 record = _insert(user=user, key=key, scope=scope, digest=fingerprint)
                 if record is not None:
                     status, body = _run(execute, record)
-                    _store_answer(record.pk, status, body)
+                    _store_answer(record, status, body)
                     return Answer(status, body, replayed=False)
         if refused is not None:  # committed alone (the counted wrong PIN), the key not claimed
             raise refused
@@ -64,12 +65,17 @@ def idempotent_execute(
     raise RequestInProgress()
 
 
-def _store_answer(pk: int, status: int, body: Any) -> None:
+def _store_answer(record: IdempotencyKey, status: int, body: Any) -> None:
+    """The answer, and the link to the transaction the call made (`transfer_create` sets
+    `record.transaction_id`), in one UPDATE. The link goes through a lookup of that transaction:
+    a savepoint that rolled it back (a QR or money request refusing after paying) leaves no
+    row, so nothing dangles."""
     sql.execute(
-        sql.model_sql(IdempotencyKey, _ANSWER_SQL),
+        _answer_sql(connection.vendor),
         [
             str(IdempotencyKey.State.COMPLETED), status, sql.prep(IdempotencyKey, "response_body", body),
-            connection.ops.adapt_datetimefield_value(timezone.now()), pk,
+            connection.ops.adapt_datetimefield_value(timezone.now()),
+            sql.prep(IdempotencyKey, "transaction", record.transaction_id), record.pk,
         ],
     )
 
@@ -84,7 +90,20 @@ def _run(execute: Execute, record: IdempotencyKey) -> tuple[int, dict[str, Any]]
         return exc.status_code, exc.as_body()
 
 
-_ANSWER_SQL = "UPDATE {table} SET {state} = %s, {response_status} = %s, {response_body} = %s, {updated_at} = %s WHERE {id} = %s"
+_ANSWER_SQL = (
+    "UPDATE {table} SET {state} = %s, {response_status} = %s, {response_body} = %s, {updated_at} = %s, "
+    "{transaction} = (SELECT {transaction_id} FROM {transactions} WHERE {transaction_id} = %s) WHERE {id} = %s"
+)
+
+
+@lru_cache(maxsize=4)
+def _answer_sql(vendor: str) -> str:
+    quote = connection.ops.quote_name
+    return sql.model_sql(
+        IdempotencyKey,
+        _ANSWER_SQL.replace("{transactions}", quote(Transaction._meta.db_table))
+        .replace("{transaction_id}", quote(Transaction._meta.pk.column)),
+    )
 
 # INSERT ... ON CONFLICT DO NOTHING (PostgreSQL, SQLite >= 3.35): a taken key returns no row
 # instead of raising, so the claim needs no savepoint inside the transaction it shares with the

@@ -18,7 +18,14 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from ledger.exceptions import AccountFrozen, InsufficientFunds, LimitExceeded, RefusedAfterWriting, SelfTransfer
+from ledger.exceptions import (
+    AccountFrozen,
+    AccountNotFound,
+    InsufficientFunds,
+    LimitExceeded,
+    RefusedAfterWriting,
+    SelfTransfer,
+)
 from ledger.models import Account, Transaction
 from ledger.risk import AllowAll, RiskAssessor, RiskVerdict, TransferContext
 from ledger.selectors import daily_outgoing_total
@@ -49,7 +56,7 @@ class TransferOutcome:
 class Posting:
     """What to move: `amount` from one account to another, as `kind` through `channel`."""
 
-    payer_id: int
+    payer_id: int | None  # None: the primary account of `payer_owner_id`, found by the lock
     payee_id: int
     amount: Decimal
     kind: str
@@ -57,14 +64,16 @@ class Posting:
     description: str
     initiated_by: User | None
     reversal_of: Transaction | None = None
+    payer_owner_id: int | None = None
+
+    def __post_init__(self) -> None:
+        if (self.payer_id is None) == (self.payer_owner_id is None):
+            raise ValueError("a posting names its payer by account id or by owner, not both")
 
 
 def post(posting: Posting, *, assessor: RiskAssessor, enforce_limits: bool) -> TransferOutcome:
     """Lock, check, score and write. Caller is inside transaction.atomic."""
-    if posting.payer_id == posting.payee_id:
-        raise SelfTransfer()
-    locked = accounts_lock(account_ids=[posting.payer_id, posting.payee_id])
-    payer, payee = locked[posting.payer_id], locked[posting.payee_id]
+    payer, payee = _accounts_locked(posting)
     now = clock.now()  # the transaction's created_at, and its completed_at when allowed
     _statuses_check(payer=payer, payee=payee)
     if enforce_limits:
@@ -93,6 +102,21 @@ def post(posting: Posting, *, assessor: RiskAssessor, enforce_limits: bool) -> T
         raise
     return TransferOutcome(transaction=txn, payer_account=payer, payee_account=payee)
 
+
+
+def _accounts_locked(posting: Posting) -> tuple[Account, Account]:
+    """Payer and payee, locked by one statement (`accounts_lock`: primary-key order)."""
+    if posting.payer_id is None:
+        locked = accounts_lock(account_ids=[posting.payee_id], primary_of=posting.payer_owner_id)
+        payer = next((a for a in locked.values() if a.owner_id == posting.payer_owner_id and a.is_primary), None)
+        if payer is None:
+            raise AccountNotFound("You have no account.")
+    else:
+        locked = accounts_lock(account_ids=[posting.payer_id, posting.payee_id])
+        payer = locked[posting.payer_id]
+    if payer.pk == posting.payee_id:
+        raise SelfTransfer()
+    return payer, locked[posting.payee_id]
 
 
 # --- Checks (under the locks, on the balances just read) -----------------------------------------

@@ -21,8 +21,8 @@ from django.db import connection
 from django.db.models import Model
 from django.utils import timezone
 
-from ledger.exceptions import AccountNotFound, AlreadyExecuted
-from ledger.models import Account, Entry, IdempotencyKey, Transaction
+from ledger.exceptions import AccountNotFound
+from ledger.models import Account, Entry, Transaction
 from securebank import sql
 
 Owner = get_user_model()  # the ledger names owners by settings.AUTH_USER_MODEL, not by app
@@ -31,42 +31,47 @@ Balances = dict[int, tuple[Decimal, Decimal]]  # account id -> (balance before, 
 
 
 # --- Locks ---------------------------------------------------------------------------------------
-def accounts_lock(*, account_ids: list[int]) -> dict[int, Account]:
+def accounts_lock(*, account_ids: list[int], primary_of: int | None = None) -> dict[int, Account]:
     """Lock accounts FOR UPDATE in primary-key order and return them freshly read.
 
     The caller must be inside `transaction.atomic`. Always lock through this helper: one global
     order is what makes concurrent transfers deadlock-free. Owners come along, unlocked
     (`FOR UPDATE OF` the account only), because every caller renders or notifies them: loading
     them here saved the reload after commit and the lazy owner query of the response (−1.3 ms,
-    −2 queries, bench/results_transfers.md "hot spots").
+    −2 queries, bench/results_transfers.md "hot spots"). `primary_of` (an owner id) also locks
+    that owner's primary account, found by the same statement: a customer transfer names its
+    payer by owner, and looking the account up first cost a statement per transfer. Every id
+    in `account_ids` must exist (AccountNotFound); the owner's primary account may not.
     """
     ids = sorted(set(account_ids))
-    rows = sql.fetch_all(_accounts_lock_sql(connection.vendor, len(ids)), ids)
+    params: list[Any] = [*ids] if primary_of is None else [*ids, primary_of]
+    rows = sql.fetch_all(_accounts_lock_sql(connection.vendor, len(ids), primary_of is not None), params)
     locked: dict[int, Account] = {}
     width = len(Account._meta.concrete_fields)
     for row in rows:
         account = sql.from_row(Account, row[:width])
         account.owner = None if row[width] is None else sql.from_row(Owner, row[width:])
         locked[account.pk] = account
-    if len(locked) != len(ids):
+    if any(pk not in locked for pk in ids):
         raise AccountNotFound()
     return locked
 
 
 _ACCOUNTS_LOCK_SQL = (
     "SELECT {account_columns}, {owner_columns} FROM {accounts} a LEFT JOIN {users} u ON u.{user_id} = a.{owner} "
-    "WHERE a.{id} IN ({ids}) ORDER BY a.{id}{lock}"
+    "WHERE a.{id} IN ({ids}){primary_of} ORDER BY a.{id}{lock}"
 )
 
 
-@lru_cache(maxsize=8)
-def _accounts_lock_sql(vendor: str, count: int) -> str:
+@lru_cache(maxsize=16)
+def _accounts_lock_sql(vendor: str, count: int, primary_of: bool) -> str:
     quote = connection.ops.quote_name
+    owner, is_primary = quote(Account._meta.get_field("owner").column), quote(Account._meta.get_field("is_primary").column)
     return _ACCOUNTS_LOCK_SQL.format(
         account_columns=sql.columns(Account, "a."), owner_columns=sql.columns(Owner, "u."),
         accounts=quote(Account._meta.db_table), users=quote(Owner._meta.db_table), user_id=quote(Owner._meta.pk.column),
-        owner=quote(Account._meta.get_field("owner").column), id=quote(Account._meta.pk.column),
-        ids=", ".join(["%s"] * count),
+        owner=owner, id=quote(Account._meta.pk.column), ids=", ".join(["%s"] * count),
+        primary_of=f" OR (a.{owner} = %s AND a.{is_primary})" if primary_of else "",
         lock=" FOR UPDATE OF a" if connection.features.has_select_for_update_of else "",  # SQLite: one writer anyway
     )
 
@@ -143,19 +148,3 @@ def insert_with_unique(obj: Model, field: str, make: Callable[[], str], attempts
         if sql.insert_unless_taken(obj, field):
             return
     raise RuntimeError(f"could not allocate a unique {field}")
-
-
-# --- Lookups and links of a customer transfer ----------------------------------------------------
-def primary_account_id(*, owner_id: int) -> int | None:
-    """The id of the owner's primary account, by key only: the row is read in full under the
-    lock."""
-    row = sql.fetch_one(sql.model_sql(Account, "SELECT {id} FROM {table} WHERE {owner} = %s AND {is_primary}"), [owner_id])
-    return None if row is None else row[0]
-
-
-def idempotency_link(record: IdempotencyKey, txn: Transaction) -> None:
-    """Link the key to its money in the same transaction. A key that already owns a
-    transaction raises, which rolls this transfer back (the UPDATE locks the key row)."""
-    link = "UPDATE {table} SET {transaction} = %s WHERE {id} = %s AND {transaction} IS NULL"
-    if not sql.execute(sql.model_sql(IdempotencyKey, link), [sql.prep(IdempotencyKey, "transaction", txn.pk), record.pk]):
-        raise AlreadyExecuted(IdempotencyKey.objects.filter(pk=record.pk).values_list("transaction_id", flat=True).first())

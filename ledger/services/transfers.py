@@ -10,12 +10,11 @@ from uuid import UUID
 
 from django.db import connection, transaction
 
-from ledger.exceptions import AccountNotFound, SelfTransfer, TransactionStateConflict
+from ledger.exceptions import AlreadyExecuted, TransactionStateConflict
 from ledger.models import Account, IdempotencyKey, Transaction
 from ledger.risk import AllowAll, get_risk_assessor
 from ledger.services.holds import transaction_lock
 from ledger.services.posting import Posting, TransferOutcome, post
-from ledger.services.statements import idempotency_link, primary_account_id
 from securebank.audit import audit_record
 
 if TYPE_CHECKING:
@@ -42,14 +41,9 @@ def transfer_create(
     nothing moves). `idempotency`, when given, is linked in the same transaction, and a key
     already linked to another transaction is refused: a key can never move money twice.
     """
-    payer_account_id = primary_account_id(owner_id=payer.pk)
-    if payer_account_id is None:
-        raise AccountNotFound("You have no account.")
-    if payer_account_id == payee_account.pk:
-        raise SelfTransfer()
     posting = Posting(
-        payer_id=payer_account_id, payee_id=payee_account.pk, amount=amount, kind=kind, channel=channel,
-        description=description, initiated_by=payer,
+        payer_id=None, payer_owner_id=payer.pk, payee_id=payee_account.pk, amount=amount, kind=kind,
+        channel=channel, description=description, initiated_by=payer,
     )
     # Inside a caller's transaction (every API path) no savepoint: `post` refuses only before it
     # writes, so a refusal leaves that transaction as it found it, and a savepoint would cost
@@ -59,6 +53,15 @@ def transfer_create(
         if idempotency is not None:
             idempotency_link(idempotency, outcome.transaction)
     return outcome
+
+
+def idempotency_link(record: IdempotencyKey, txn: Transaction) -> None:
+    """Link the key to its money: `ledger.idempotency` writes the link with the stored answer,
+    in this transaction. A key that already owns a transaction raises (a programming error: a
+    fresh claim owns none), which rolls the transfer back: a key never moves money twice."""
+    if record.transaction_id is not None:
+        raise AlreadyExecuted(record.transaction_id)
+    record.transaction_id = txn.pk
 
 
 def transfer_reverse(*, transaction_id: UUID, actor: User, reason: str) -> Transaction:
