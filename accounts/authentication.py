@@ -53,14 +53,7 @@ class JWTAuthentication(SimpleJWTAuthentication):
     def get_user(self, validated_token: Token) -> Any:
         if api_settings.CHECK_REVOKE_TOKEN:  # not used by SecureBank: simplejwt's own path
             return super().get_user(validated_token)
-        try:
-            user_id = validated_token[api_settings.USER_ID_CLAIM]
-        except KeyError as exc:
-            raise InvalidToken(_("Token contained no recognizable user identification")) from exc
-        try:
-            user = sql.get(User, api_settings.USER_ID_FIELD, user_id)
-        except (TypeError, ValueError):  # a claim of the wrong type names no user of ours
-            user = None
+        user = sql.get(User, api_settings.USER_ID_FIELD, _claimed_user_id(validated_token))
         if user is None:
             raise user_not_found()
         if api_settings.CHECK_USER_IS_ACTIVE and not user.is_active:
@@ -68,17 +61,23 @@ class JWTAuthentication(SimpleJWTAuthentication):
         return user
 
 
+def _claimed_user_id(validated_token: Token) -> Any:
+    """The token's user id claim as the user's key; a claim of the wrong type names no user."""
+    try:
+        claim = validated_token[api_settings.USER_ID_CLAIM]
+    except KeyError as exc:
+        raise InvalidToken(_("Token contained no recognizable user identification")) from exc
+    try:
+        return User._meta.get_field(api_settings.USER_ID_FIELD).to_python(claim)
+    except ValidationError as exc:
+        raise user_not_found() from exc
+
+
 def _user_unread(validated_token: Token) -> User:
     """The token's user with only its id: every other field is read from the database on first
     use (Django's deferred fields), so nothing can see a stale or invented value. For a view
     whose every path runs `pin_check_in_payment` before it reads or writes anything."""
-    try:
-        user_id = User._meta.pk.to_python(validated_token[api_settings.USER_ID_CLAIM])
-    except KeyError as exc:
-        raise InvalidToken(_("Token contained no recognizable user identification")) from exc
-    except ValidationError as exc:  # a claim of the wrong type names no user of ours
-        raise user_not_found() from exc
-    return User.from_db(DEFAULT_DB_ALIAS, [User._meta.pk.attname], [user_id])
+    return User.from_db(DEFAULT_DB_ALIAS, [User._meta.pk.attname], [_claimed_user_id(validated_token)])
 
 
 def user_not_found() -> AuthenticationFailed:

@@ -47,7 +47,7 @@ from accounts.exceptions import (
 )
 from accounts.models import User, UserPin
 from accounts.signals import pin_locked
-from securebank import clock
+from securebank import clock, sql
 from securebank.audit import audit_record
 
 _PIN_FORMAT = re.compile(r"[0-9]{4}|[0-9]{6}")  # ASCII digits only: \d would take other scripts'
@@ -242,11 +242,9 @@ def pin_reset(*, user: User, password: str, new_pin: str) -> PinStatus:
     return pin_status(user=user)
 
 
-def _check_no_pin(user: User, *, has_pin: bool | None = None) -> None:
+def _check_no_pin(*, has_pin: bool) -> None:
     """A payment sent without a PIN: refused once the customer has set one (PinRequired), or
     when PIN_REQUIRED is on (PinNotSet); allowed otherwise."""
-    if has_pin is None:
-        has_pin = UserPin.objects.filter(user=user).exists()
     if has_pin:
         raise PinRequired(fields={"pin": ["Enter your UPI PIN to pay."]})
     if settings.PIN_REQUIRED:
@@ -254,28 +252,21 @@ def _check_no_pin(user: User, *, has_pin: bool | None = None) -> None:
 
 
 # The payer as the payment's transaction sees it: still there, still active, and whether a PIN
-# is set, in one statement (the views on PaymentJWTAuthentication did not read the user).
-_PAYER_SQL = (
-    "SELECT u.{is_active}, EXISTS (SELECT 1 FROM {pins} p WHERE p.{pin_user} = u.{id}) FROM {users} u WHERE u.{id} = %s"
-)
+# is set, in one statement (views with `user_read_in_payment` did not read the user).
+_PAYER_SQL = "SELECT {is_active}, EXISTS (SELECT 1 FROM {pins} p WHERE p.{pin_user} = {table}.{id}) FROM {table} WHERE {id} = %s"
 
 
 @lru_cache(maxsize=4)
 def _payer_sql(vendor: str) -> str:
     quote = connection.ops.quote_name
-    return _PAYER_SQL.format(
-        is_active=quote(User._meta.get_field("is_active").column), id=quote(User._meta.pk.column),
-        users=quote(User._meta.db_table), pins=quote(UserPin._meta.db_table),
-        pin_user=quote(UserPin._meta.get_field("user").column),
-    )
+    template = _PAYER_SQL.replace("{pins}", quote(UserPin._meta.db_table))
+    return sql.model_sql(User, template.replace("{pin_user}", quote(UserPin._meta.get_field("user").column)))
 
 
 def _payer_has_pin(user: User) -> bool:
     """Whether the payer has set a UPI PIN; 401 (simplejwt's codes) when they were deleted or
     deactivated since their token was issued."""
-    with connection.cursor() as cursor:
-        cursor.execute(_payer_sql(connection.vendor), [user.pk])
-        row = cursor.fetchone()
+    row = sql.fetch_one(_payer_sql(connection.vendor), [user.pk])
     if row is None:
         raise user_not_found()
     if not row[0]:
@@ -288,15 +279,15 @@ def pin_check_in_payment(*, user: User, pin: str | None) -> PinInvalid | PinLock
     a payment commits once (ledger.idempotency's `gate`). Lock order: the PIN row, then the
     idempotency key, then the accounts.
 
-    It is also where a payment view on `PaymentJWTAuthentication` learns that its caller still
-    exists and is active: the first statement reads both, with whether a PIN is set.
+    It is also where a view with `user_read_in_payment` learns that its caller still exists and
+    is active: the first statement reads both, with whether a PIN is set.
 
     Refusals that wrote nothing are raised (the caller's transaction rolls back nothing of
     importance). A wrong or locked PIN is RETURNED: the caller must write nothing else, commit
     (the count and any lock with its audit row and notification are kept), then raise it."""
     has_pin = _payer_has_pin(user)
     if pin is None or pin == "":
-        _check_no_pin(user, has_pin=has_pin)
+        _check_no_pin(has_pin=has_pin)
         return None
     _check_format(pin, "pin")
     row = UserPin.objects.select_for_update().filter(user=user).first() if has_pin else None
@@ -316,7 +307,7 @@ def pin_check_for_payment(*, user: User, pin: str | None) -> None:
     - No PIN set: refused with PinNotSet when PIN_REQUIRED is on (the default), allowed off.
     """
     if pin is None or pin == "":
-        _check_no_pin(user)
+        _check_no_pin(has_pin=UserPin.objects.filter(user=user).exists())
         return
     try:
         pin_verify(user=user, pin=pin)

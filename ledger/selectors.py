@@ -353,10 +353,10 @@ def customer_decision_reads(*, account_id: int, payee_account_id: int, limit: in
         account_id, connection.ops.adapt_datetimefield_value(incoming_since), *kinds, str(Transaction.Status.COMPLETED),
         account_id, payee_account_id,
     ]
-    recent, incoming, opened = [], Decimal("0.00"), {}
+    recent, incoming, opened = [], _money(0), {}
     for part, amount, other, seconds in sql.fetch_all(_decision_reads_sql(connection.vendor), params):
         if part == 1:
-            incoming = Decimal("0.00") if amount is None else _money(amount)
+            incoming = _money(amount or 0)  # SUM of no rows is NULL
             continue
         at = datetime.fromtimestamp(round(seconds, 3), UTC)  # SQLite's julianday keeps milliseconds
         if part == 0:
