@@ -105,6 +105,17 @@ def user(user_factory):
 
 
 @pytest.fixture
+def alice(user_factory):
+    """Alice Rao, with a phone; a module may define its own `alice` for other details."""
+    return user_factory("alice", full_name="Alice Rao", phone="+91 98765 43210")
+
+
+@pytest.fixture
+def bob(user_factory):
+    return user_factory("bob", full_name="Bob Iyer", phone="9123456780")
+
+
+@pytest.fixture
 def authed_client(auth_client, user):
     """An APIClient authenticated (real JWT) as the `user` fixture; the user is `client.user`."""
     client = auth_client(user)

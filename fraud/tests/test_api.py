@@ -14,16 +14,6 @@ from securebank.audit import AuditEvent
 
 
 @pytest.fixture
-def alice(db):
-    return make_user("alice", full_name="Alice Rao", phone="+91 98765 43210")
-
-
-@pytest.fixture
-def bob(db):
-    return make_user("bob", full_name="Bob Iyer", phone="9123456780")
-
-
-@pytest.fixture
 def operator(db):
     return make_user("opsy", is_staff=True)
 

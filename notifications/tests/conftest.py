@@ -3,20 +3,6 @@ import gc
 import pytest
 
 
-@pytest.fixture
-def alice(db):
-    from payments.tests.factories import make_user
-
-    return make_user("alice", full_name="Alice Rao", phone="+91 98765 43210")
-
-
-@pytest.fixture
-def bob(db):
-    from payments.tests.factories import make_user
-
-    return make_user("bob", full_name="Bob Iyer", phone="9123456780")
-
-
 @pytest.fixture(autouse=True)
 def _fresh_channel_layer():
     """A channel layer instance per test: channels_redis's asyncio locks bind to the first

@@ -4,12 +4,9 @@ authentication (4401), group isolation, client messages, and every server event'
 from __future__ import annotations
 
 import asyncio
-import json
-import time
 from datetime import timedelta
 from decimal import Decimal
 
-import jwt
 import pytest
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
@@ -17,10 +14,10 @@ from channels.layers import InMemoryChannelLayer, get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
-from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
+from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.tests.factories import make_user
+from notifications.tests.tokens import BAD_TOKENS, access
 from securebank.asgi import application
 
 # Consumers reach the database from their own thread: data must be committed.
@@ -64,10 +61,6 @@ def run(coro_fn, *args):
     return async_to_sync(scenario)()
 
 
-def access(user) -> str:
-    return str(AccessToken.for_user(user))
-
-
 async def open_socket(token: str | None = None, subprotocols: list[str] | None = None) -> WebsocketCommunicator:
     path = "/ws/notifications/" + (f"?token={token}" if token is not None else "")
     comm = Socket(path, headers=ORIGIN, subprotocols=subprotocols)
@@ -101,37 +94,7 @@ def pay(payer, payee: str, amount: str = "25.00") -> None:
 
 
 # --- authentication ------------------------------------------------------------------------------
-def _forged(user_id: int, **claims: object) -> str:
-    payload = {"token_type": "access", "user_id": user_id, "jti": "f" * 32, "exp": int(time.time()) + 600, **claims}
-    return jwt.encode(payload, "not-the-signing-key-" + "x" * 32, algorithm="HS256")
-
-
-def _tampered(token: str, user_id: int) -> str:
-    import base64
-
-    header, payload, signature = token.split(".")
-    data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    data["user_id"] = user_id
-    forged = base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
-    return f"{header}.{forged}.{signature}"
-
-
-@pytest.mark.parametrize(
-    "make_token",
-    [
-        pytest.param(lambda a, b: None, id="missing"),
-        pytest.param(lambda a, b: "", id="empty"),
-        pytest.param(lambda a, b: "not-a-jwt", id="garbage"),
-        pytest.param(lambda a, b: "x" * 5000, id="huge"),
-        pytest.param(lambda a, b: _forged(a.pk), id="forged-signature"),
-        pytest.param(lambda a, b: jwt.encode({"token_type": "access", "user_id": a.pk, "jti": "n",
-                                              "exp": int(time.time()) + 600}, None, algorithm="none"), id="alg-none"),
-        pytest.param(lambda a, b: _tampered(access(b), a.pk), id="tampered-claims"),
-        pytest.param(lambda a, b: str(RefreshToken.for_user(a)), id="refresh-not-access"),
-        pytest.param(lambda a, b: _expired(a), id="expired"),
-        pytest.param(lambda a, b: _inactive(a), id="inactive-user"),
-    ],
-)
+@pytest.mark.parametrize("make_token", BAD_TOKENS)
 def test_bad_tokens_close_4401_before_joining_anything(users, group_adds, make_token):
     alice, bob, _ = users
     token = make_token(alice, bob)
@@ -150,18 +113,6 @@ def test_bad_tokens_close_4401_before_joining_anything(users, group_adds, make_t
 
     run(scenario)
     assert group_adds == []
-
-
-def _expired(user) -> str:
-    token = AccessToken.for_user(user)
-    token.set_exp(from_time=timezone.now() - timedelta(hours=1))
-    return str(token)
-
-
-def _inactive(user) -> str:
-    token = access(user)
-    type(user).objects.filter(pk=user.pk).update(is_active=False)
-    return token
 
 
 def test_token_as_query_or_subprotocol(users, group_adds):
@@ -332,6 +283,19 @@ def test_payment_events_reach_only_their_users_with_their_documented_shape(users
     assert b_balance["data"]["account"] == Account.objects.get(owner=bob).number
 
 
+def _first_event(user, action) -> dict:
+    """The first event `user`'s socket receives after `action` (a sync callable) has run."""
+
+    async def scenario() -> dict:
+        socket = await open_socket(access(user))
+        await database_sync_to_async(action)()
+        event = await socket.receive_json_from(timeout=3)
+        await socket.disconnect()
+        return event
+
+    return run(scenario)
+
+
 def test_money_request_notification_shape(users):
     alice, bob, _ = users
 
@@ -340,14 +304,7 @@ def test_money_request_notification_shape(users):
 
         money_request_create(requester=bob, payer="alice", amount=Decimal("40.00"), note="cab")
 
-    async def scenario() -> dict:
-        a = await open_socket(access(alice))
-        await database_sync_to_async(request)()
-        event = await a.receive_json_from(timeout=3)
-        await a.disconnect()
-        return event
-
-    event = run(scenario)
+    event = _first_event(alice, request)
     assert event["type"] == "notification" and set(event) == EVENT_KEYS
     assert set(event["data"]) == {"kind", "request", "title", "message", "notification_id"}
     assert event["data"]["kind"] == "money_request.created" and event["data"]["title"] == "Money request"
@@ -367,14 +324,7 @@ def test_fraud_alert_events_are_relayed(users):
             notification_send(user_id=alice.pk, event="fraud_alert", data={"transaction_id": "t", "score": 0.91},
                               title="Payment held", message="Held for review")
 
-    async def scenario() -> dict:
-        a = await open_socket(access(alice))
-        await database_sync_to_async(alert)()
-        event = await a.receive_json_from(timeout=3)
-        await a.disconnect()
-        return event
-
-    event = run(scenario)
+    event = _first_event(alice, alert)
     assert event["type"] == "fraud_alert" and event["data"]["transaction_id"] == "t"
     assert event["data"]["title"] == "Payment held" and "notification_id" in event["data"]
 

@@ -18,7 +18,6 @@ from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.layers import channel_layers
 from django.db import OperationalError
-from rest_framework_simplejwt.tokens import AccessToken
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
@@ -26,6 +25,7 @@ from accounts.tests.factories import make_user
 from notifications import socketio_server
 from notifications.socketio_guard import frame_ok, payload_ok
 from notifications.tests.live import Listener, live_server
+from notifications.tests.tokens import access
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -52,10 +52,6 @@ def no_tracebacks(caplog):
     bad = [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
     assert not bad, [(r.name, r.getMessage()) for r in bad]
     assert socketio_server.subscription_count() == 0
-
-
-def access(user: Any) -> str:
-    return str(AccessToken.for_user(user))
 
 
 def run(scenario: Any, *args: Any) -> Any:

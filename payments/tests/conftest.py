@@ -1,7 +1,7 @@
 import pytest
 
-# The customers and the per-test channel layer of the notification tests (payments notify).
-from notifications.tests.conftest import _fresh_channel_layer, alice, bob  # noqa: F401
+# The per-test channel layer of the notification tests (payments notify).
+from notifications.tests.conftest import _fresh_channel_layer  # noqa: F401
 
 
 @pytest.fixture(autouse=True)

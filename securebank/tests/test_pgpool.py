@@ -102,15 +102,19 @@ def test_the_pool_hands_out_a_live_connection_after_its_backend_is_terminated(ur
         pool.close()
 
 
-def test_the_backend_builds_its_pool_with_the_check_and_survives_a_terminated_backend(url, pings):
+def _pooled(alias: str, *, health_checks: bool, pool: dict) -> DatabaseWrapper:
+    """The pool backend on the test database, one connection, as a request would use it."""
     settings_dict = {
         **connection.settings_dict,
         "CONN_MAX_AGE": 0,
-        "CONN_HEALTH_CHECKS": True,
-        "OPTIONS": {**connection.settings_dict["OPTIONS"],
-                    "pool": {"min_size": 1, "max_size": 1, "check_idle_seconds": 3600}},
+        "CONN_HEALTH_CHECKS": health_checks,
+        "OPTIONS": {**connection.settings_dict["OPTIONS"], "pool": {"min_size": 1, "max_size": 1, **pool}},
     }
-    wrapper = DatabaseWrapper(settings_dict, alias="pgpool_test")
+    return DatabaseWrapper(settings_dict, alias=alias)
+
+
+def test_the_backend_builds_its_pool_with_the_check_and_survives_a_terminated_backend(url, pings):
+    wrapper = _pooled("pgpool_test", health_checks=True, pool={"check_idle_seconds": 3600})
     try:
         pids = []
         for _ in range(3):  # three requests: connection out of the pool, query, back
@@ -129,13 +133,7 @@ def test_the_backend_builds_its_pool_with_the_check_and_survives_a_terminated_ba
 
 
 def test_without_health_checks_the_pool_checks_nothing(url, pings):
-    settings_dict = {
-        **connection.settings_dict,
-        "CONN_MAX_AGE": 0,
-        "CONN_HEALTH_CHECKS": False,
-        "OPTIONS": {**connection.settings_dict["OPTIONS"], "pool": {"min_size": 1, "max_size": 1}},
-    }
-    wrapper = DatabaseWrapper(settings_dict, alias="pgpool_test_unchecked")
+    wrapper = _pooled("pgpool_test_unchecked", health_checks=False, pool={})
     try:
         for _ in range(2):
             with wrapper.cursor() as cursor:
