@@ -4,17 +4,7 @@ notifications), never through the admin."""
 from django.contrib import admin
 
 from payments.models import MoneyRequest
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+from securebank.admin import ReadOnlyAdmin
 
 
 @admin.register(MoneyRequest)
