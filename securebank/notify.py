@@ -70,12 +70,22 @@ def events_send_not_rollback_safe(events: list[Event]) -> list[bool]:
 
 
 async def _group_send_all(layer: Any, batch: list[tuple[int, dict[str, Any]]]) -> list[bool]:
-    sent = []
-    for user_id, message in batch:
+    stamp = clock.timestamp(clock.now())
+    messages = [(user_group(user_id), {**message, "sent_at": stamp}) for user_id, message in batch]
+    send_many = getattr(layer, "group_send_many", None)
+    if send_many is not None:  # the Redis layer: one pipeline (securebank/channel_layers.py)
         try:
-            await layer.group_send(user_group(user_id), {**message, "sent_at": clock.timestamp(clock.now())})
+            await send_many(messages)
+            return [True] * len(messages)
+        except Exception:  # none known to be sent: the outbox re-sends the stored ones
+            logger.warning("could not push %d event(s)", len(messages), exc_info=True)
+            return [False] * len(messages)
+    sent = []
+    for group, message in messages:
+        try:
+            await layer.group_send(group, message)
             sent.append(True)
         except Exception:  # one user's failure must not cost the others their events
-            logger.warning("could not push %s to user %s", message.get("event"), user_id, exc_info=True)
+            logger.warning("could not push %s to %s", message.get("event"), group, exc_info=True)
             sent.append(False)
     return sent

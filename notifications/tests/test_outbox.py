@@ -18,6 +18,7 @@ from ledger.models import Transaction
 from notifications import outbox
 from notifications.models import Notification
 from notifications.outbox import outbox_sweep
+from notifications.tests.layer import group_send_replaced
 from payments.services import payment_send
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("scripted_risk")]  # risk outcomes chosen here
@@ -83,19 +84,17 @@ def test_a_crash_between_commit_and_push_loses_nothing(alice, bob, listening, dj
 def test_a_failed_push_is_redelivered_with_the_same_notification_id(alice, bob, listening, monkeypatch,
                                                                     django_capture_on_commit_callbacks):
     bobs = listening(bob)
-    layer = get_channel_layer()
-    real_send = layer.group_send
 
     async def down(group: str, message: dict) -> None:
         raise ConnectionError("layer down")
 
-    monkeypatch.setattr(layer, "group_send", down)
-    with django_capture_on_commit_callbacks(execute=True):
-        payment_send(payer=alice, payee="bob", amount=Decimal("7.00"))
-    row = Notification.objects.get(user=bob)
-    assert row.pushed_at is None
-    assert outbox_sweep(older_than=NOW) == 0  # still down: the rows wait
-    monkeypatch.setattr(layer, "group_send", real_send)
+    with monkeypatch.context() as patched:
+        group_send_replaced(patched, down)
+        with django_capture_on_commit_callbacks(execute=True):
+            payment_send(payer=alice, payee="bob", amount=Decimal("7.00"))
+        row = Notification.objects.get(user=bob)
+        assert row.pushed_at is None
+        assert outbox_sweep(older_than=NOW) == 0  # still down: the rows wait
     assert outbox_sweep(older_than=NOW) == 2
     [message] = bobs()
     assert message["event"] == "payment_received" and message["data"]["notification_id"] == row.pk

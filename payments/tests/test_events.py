@@ -5,13 +5,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from channels.layers import get_channel_layer
 from django.db import transaction
 
 from ledger.models import Account
 from ledger.services import deposit_create, hold_complete, hold_release, transfer_reverse
 from notifications.models import Notification
-from notifications.tests.layer import heard_in_group
+from notifications.tests.layer import group_send_replaced, heard_in_group
 from payments.services import payment_send
 from payments.tests.factories import make_user
 
@@ -21,13 +20,12 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def pushed(monkeypatch):
     """Every push that reaches the channel layer: (group, event, data)."""
-    layer = get_channel_layer()
     sent: list[tuple[str, str, dict]] = []
 
     async def capture(group: str, message: dict) -> None:
         sent.append((group, message["event"], message["data"]))
 
-    monkeypatch.setattr(layer, "group_send", capture)
+    group_send_replaced(monkeypatch, capture)
     return sent
 
 
@@ -131,12 +129,10 @@ def test_notifications_that_cannot_be_stored_stop_the_payment(alice, bob, monkey
 
 
 def test_a_channel_layer_outage_keeps_the_stored_copy(alice, bob, monkeypatch, django_capture_on_commit_callbacks):
-    layer = get_channel_layer()
-
     async def down(group: str, message: dict) -> None:
         raise ConnectionError("redis down")
 
-    monkeypatch.setattr(layer, "group_send", down)
+    group_send_replaced(monkeypatch, down)
     with django_capture_on_commit_callbacks(execute=True):
         payment_send(payer=alice, payee="bob", amount=Decimal("3.00"))
     assert Notification.objects.filter(user=bob, event="payment_received", data__kind="payment").count() == 1

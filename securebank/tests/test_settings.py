@@ -153,7 +153,7 @@ def test_environment_overrides_and_throttle_off():
         DATABASE_URL="postgres://u:p@127.0.0.1:5432/securebank", REDIS_URL="redis://127.0.0.1:6379/2",
     )
     assert values["ENGINE"] == "django.db.backends.postgresql"
-    assert values["LAYER"] == "channels_redis.pubsub.RedisPubSubChannelLayer"
+    assert values["LAYER"] == "securebank.channel_layers.PipelinedPubSubChannelLayer"
     assert values["CACHE"] == "securebank.cache.FailOpenRedisCache"  # a Redis outage fails open
     assert values["RATES"]["login"] == "3/min" and values["RATES"]["voice"] is None
     assert values["RATES"]["register"] == "5/min"  # the default when not overridden
@@ -214,6 +214,6 @@ def test_the_pool_uses_the_backend_whose_check_pings_only_suspect_connections():
 
 def test_the_redis_layer_is_pubsub_unless_lists_are_asked_for():
     redis = "redis://127.0.0.1:6379/0"
-    assert probe(DEBUG="1", REDIS_URL=redis)["LAYER"] == "channels_redis.pubsub.RedisPubSubChannelLayer"
+    assert probe(DEBUG="1", REDIS_URL=redis)["LAYER"] == "securebank.channel_layers.PipelinedPubSubChannelLayer"
     assert probe(DEBUG="1", REDIS_URL=redis, CHANNEL_LAYER="core")["LAYER"] == "channels_redis.core.RedisChannelLayer"
     assert probe(DEBUG="1", CHANNEL_LAYER="pubsub")["LAYER"] == "channels.layers.InMemoryChannelLayer"
