@@ -34,6 +34,8 @@ from django.core.handlers.base import BaseHandler
 from django.http import HttpRequest, HttpResponseBase
 from django.urls import set_script_prefix
 
+PROBE_PREFIX = "/api/health"  # liveness, readiness and the full report (securebank/urls.py)
+
 
 class SyncChainASGIHandler(ASGIHandler):
     def __init__(self) -> None:
@@ -41,6 +43,10 @@ class SyncChainASGIHandler(ASGIHandler):
         self.load_middleware(is_async=False)
         # Requests in the view at once per process; more wait here, not in the database pool.
         self.executor = ThreadPoolExecutor(max_workers=settings.HTTP_THREADS, thread_name_prefix="http")
+        # Health probes on threads of their own: with a few HTTP_THREADS, all of them waiting
+        # for a database that is down (up to DB_POOL_TIMEOUT each) left /live and /ready
+        # unanswered behind them (bench/results_faults.md); a probe must say so at once.
+        self.probe_executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="http-probe")
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -53,15 +59,16 @@ class SyncChainASGIHandler(ASGIHandler):
         except RequestAborted:
             return
         set_script_prefix(get_script_prefix(scope))
+        executor = self.probe_executor if scope["path"].startswith(PROBE_PREFIX) else self.executor
         try:
-            response = await sync_to_async(self._respond, thread_sensitive=False, executor=self.executor)(
+            response = await sync_to_async(self._respond, thread_sensitive=False, executor=executor)(
                 scope, body_file
             )
             try:
                 await self.send_response(response, send)
             finally:
                 if response.streaming:  # closed after its last chunk, or when the client left
-                    await sync_to_async(response.close, thread_sensitive=False, executor=self.executor)()
+                    await sync_to_async(response.close, thread_sensitive=False, executor=executor)()
         finally:
             body_file.close()
 

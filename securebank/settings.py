@@ -155,7 +155,10 @@ if DATABASE_URL:
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
             "min_size": 2,
             "max_size": env_int("DB_POOL_MAX", 20),
-            "timeout": 10,
+            # How long a request waits for a connection. HTTP_THREADS <= DB_POOL_MAX, so only a
+            # database that cannot be reached makes one wait: answer 503 soon, before the
+            # requests queued behind it on the few HTTP threads time out unanswered.
+            "timeout": env_float("DB_POOL_TIMEOUT", "5"),
             "check_idle_seconds": env_float("DB_POOL_CHECK_IDLE_SECONDS", "5"),
         }
     if DATABASES["default"]["ENGINE"] in {"django.db.backends.postgresql", "securebank.pgpool"}:
@@ -194,7 +197,11 @@ else:
     SILENCED_SYSTEM_CHECKS = ["models.W040"]
 # Requests running their view at once in one server process (securebank/handlers.py); more
 # wait for a thread. At most DB_POOL_MAX, so that none of them waits for a pooled connection.
-HTTP_THREADS = env_int("HTTP_THREADS", 20)
+# Few: the views are CPU-bound Python under one GIL. With 20, every request in flight ran at
+# once, each held its account locks while waiting for the GIL, and PostgreSQL waited on them:
+# 4 threads gave 136-171 transfers/s (p99 169-241 ms) against 98-137/s (p99 274-370 ms) with 20,
+# interleaved runs, 16 clients, 2 processes (bench/results_transfers.md, "Threads per process").
+HTTP_THREADS = env_int("HTTP_THREADS", 4)
 DATABASES["default"].setdefault("TEST", {})
 if env_str("TEST_DATABASE_NAME"):
     DATABASES["default"]["TEST"]["NAME"] = env_str("TEST_DATABASE_NAME")

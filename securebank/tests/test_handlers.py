@@ -114,3 +114,17 @@ def test_a_streaming_answer_is_sent_whole_and_closed_after_it():
     assert sent[0]["status"] == 200
     assert b"".join(m.get("body", b"") for m in sent[1:]) == b"one,two,three"
     assert finished == [len(sent)]  # once, and only after the last message was sent
+
+
+def test_health_probes_answer_while_every_http_thread_is_busy():
+    """A database that is down holds each HTTP thread up to DB_POOL_TIMEOUT: the probes run on
+    threads of their own, so /live still answers and /ready says 503 at once."""
+    release = threading.Event()
+    busy = [django_asgi_app.executor.submit(release.wait, 30) for _ in range(django_asgi_app.executor._max_workers)]
+    try:
+        status, body, _ = call("GET", "/api/health/live")
+        assert status == 200 and body["status"] == "ok"
+        assert not any(job.done() for job in busy)  # the HTTP threads were all still taken
+    finally:
+        release.set()
+    assert all(job.result(timeout=5) for job in busy)
