@@ -45,7 +45,8 @@ class SyncChainASGIHandler(ASGIHandler):
         self.executor = ThreadPoolExecutor(max_workers=settings.HTTP_THREADS, thread_name_prefix="http")
         # Health probes on threads of their own: with a few HTTP_THREADS, all of them waiting
         # for a database that is down (up to DB_POOL_TIMEOUT each) left /live and /ready
-        # unanswered behind them (bench/results_faults.md); a probe must say so at once.
+        # unanswered behind them (bench/results_transfers.md, "Threads per process"); a probe must
+        # say so at once.
         self.probe_executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="http-probe")
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:

@@ -199,8 +199,8 @@ else:
 # wait for a thread. At most DB_POOL_MAX, so that none of them waits for a pooled connection.
 # Few: the views are CPU-bound Python under one GIL. With 20, every request in flight ran at
 # once, each held its account locks while waiting for the GIL, and PostgreSQL waited on them:
-# 4 threads gave 136-171 transfers/s (p99 169-241 ms) against 98-137/s (p99 274-370 ms) with 20,
-# interleaved runs, 16 clients, 2 processes (bench/results_transfers.md, "Threads per process").
+# 4 threads averaged 145.6 transfers/s (p99 217 ms) against 122.7/s (p99 346 ms) with 20 over 6
+# and 8 interleaved runs, 16 clients, 2 processes (bench/results_transfers.md, "Threads per process").
 HTTP_THREADS = env_int("HTTP_THREADS", 4)
 DATABASES["default"].setdefault("TEST", {})
 if env_str("TEST_DATABASE_NAME"):
