@@ -14,7 +14,8 @@ it starts for that request alone (asgiref's per-request `ThreadSensitiveContext`
 three run in one call on a thread of a fixed pool, in the order and on the thread a WSGI server
 would use: request_started, the middleware chain and view, then `close()` (which hands the
 database connection back) before the answer is sent. Streaming answers are closed after they
-are sent, as Django does. Reading the body and sending stay Django's.
+are sent, as Django does. Reading the body and sending stay Django's. The hop itself is a plain
+`run_in_executor` (securebank/server_loop.py), not asgiref's `sync_to_async`.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ from django.core.handlers.asgi import ASGIHandler, get_script_prefix
 from django.core.handlers.base import BaseHandler
 from django.http import HttpRequest, HttpResponseBase
 from django.urls import set_script_prefix
+
+from securebank import server_loop
 
 PROBE_PREFIX = "/api/health"  # liveness, readiness and the full report (securebank/urls.py)
 
@@ -62,14 +65,12 @@ class SyncChainASGIHandler(ASGIHandler):
         set_script_prefix(get_script_prefix(scope))
         executor = self.probe_executor if scope["path"].startswith(PROBE_PREFIX) else self.executor
         try:
-            response = await sync_to_async(self._respond, thread_sensitive=False, executor=executor)(
-                scope, body_file
-            )
+            response = await server_loop.in_thread(executor, self._respond, scope, body_file)
             try:
                 await self.send_response(response, send)
             finally:
                 if response.streaming:  # closed after its last chunk, or when the client left
-                    await sync_to_async(response.close, thread_sensitive=False, executor=executor)()
+                    await server_loop.in_thread(executor, response.close)
         finally:
             body_file.close()
 

@@ -21,9 +21,10 @@ import logging
 import uuid
 from collections.abc import Callable
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import connection
+
+from securebank import server_loop
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +70,7 @@ def check_channel_layer() -> tuple[str, str]:
         async def bounded() -> None:
             await asyncio.wait_for(roundtrip(), timeout=CHECK_TIMEOUT_SECONDS)
 
-        async_to_sync(bounded)()
+        server_loop.run(bounded)
         return "ok", type(layer).__name__
     except Exception:
         logger.warning("health: channel layer unreachable", exc_info=True)

@@ -14,11 +14,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
-from securebank import clock
+from securebank import clock, server_loop
 
 logger = logging.getLogger("securebank.notify")
 
@@ -52,7 +51,7 @@ def event_check(events: list[Event]) -> None:
 
 
 def events_send_not_rollback_safe(events: list[Event]) -> list[bool]:
-    """Send now, in one hop through the event loop (each `async_to_sync` is a round trip, and
+    """Send now, in one hop through the event loop (each hop is a round trip, and
     one ledger transaction tells up to four sockets). Returns, per event, whether the channel
     layer took it. Only call after commit: this cannot be taken back."""
     layer = get_channel_layer()
@@ -63,7 +62,7 @@ def events_send_not_rollback_safe(events: list[Event]) -> list[bool]:
     batch = [(user_id, {"type": "user.event", "event": event, "data": data, "timestamp": stamp})
              for user_id, event, data in events]
     try:
-        return async_to_sync(_group_send_all)(layer, batch)
+        return server_loop.run(_group_send_all, layer, batch)
     except Exception:  # e.g. no event loop to hop through; the outbox re-sends what is stored
         logger.warning("could not push %d event(s)", len(batch), exc_info=True)
         return [False] * len(events)
