@@ -23,3 +23,7 @@ channels_application = ProtocolTypeRouter(
 # `/socket.io/` (HTTP long-polling and WebSocket) to the Socket.IO server, which checks the
 # origin with the same rule; everything else to Channels.
 application = socketio_asgi_app(channels_application)
+
+from securebank.gc_tuning import freeze_startup_heap  # noqa: E402
+
+freeze_startup_heap()  # last: everything above is loaded for the life of the process

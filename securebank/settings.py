@@ -202,6 +202,9 @@ else:
 # 4 threads averaged 145.6 transfers/s (p99 217 ms) against 122.7/s (p99 346 ms) with 20 over 6
 # and 8 interleaved runs, 16 clients, 2 processes (bench/results_transfers.md, "Threads per process").
 HTTP_THREADS = env_int("HTTP_THREADS", 4)
+# Allocations between young-generation collections in a server process (CPython's default is
+# 700); see securebank/gc_tuning.py.
+GC_GEN0_THRESHOLD = env_int("GC_GEN0_THRESHOLD", 10_000)
 DATABASES["default"].setdefault("TEST", {})
 if env_str("TEST_DATABASE_NAME"):
     DATABASES["default"]["TEST"]["NAME"] = env_str("TEST_DATABASE_NAME")
