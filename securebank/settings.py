@@ -201,7 +201,9 @@ else:
 # once, each held its account locks while waiting for the GIL, and PostgreSQL waited on them:
 # 4 threads averaged 145.6 transfers/s (p99 217 ms) against 122.7/s (p99 346 ms) with 20 over 6
 # and 8 interleaved runs, 16 clients, 2 processes (bench/results_transfers.md, "Threads per process").
-HTTP_THREADS = env_int("HTTP_THREADS", 4)
+# Re-checked after the plain hops and the GC tuning: 3 threads, p99 142-154 ms in 4 runs against
+# 165-172 ms with 4, interleaved, at the same rate ("Threads per process, again").
+HTTP_THREADS = env_int("HTTP_THREADS", 3)
 # Allocations between young-generation collections in a server process (CPython's default is
 # 700); see securebank/gc_tuning.py.
 GC_GEN0_THRESHOLD = env_int("GC_GEN0_THRESHOLD", 10_000)
