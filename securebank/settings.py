@@ -157,8 +157,9 @@ if DATABASE_URL:
             "max_size": env_int("DB_POOL_MAX", 20),
             # How long a request waits for a connection. HTTP_THREADS <= DB_POOL_MAX, so only a
             # database that cannot be reached makes one wait: answer 503 soon, before the
-            # requests queued behind it on the few HTTP threads time out unanswered.
-            "timeout": env_float("DB_POOL_TIMEOUT", "5"),
+            # requests queued behind it on the few HTTP threads time out unanswered (with 5 s and
+            # 3 threads, 12 clients on one process waited up to 20 s: bench/results_faults.md).
+            "timeout": env_float("DB_POOL_TIMEOUT", "2"),
             "check_idle_seconds": env_float("DB_POOL_CHECK_IDLE_SECONDS", "5"),
         }
     if DATABASES["default"]["ENGINE"] in {"django.db.backends.postgresql", "securebank.pgpool"}:
