@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import functools
 import threading
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor
@@ -34,7 +33,7 @@ async def in_thread(executor: Executor, func: Callable[..., T], *args: Any) -> T
     request's context variables are seen there), with this loop known to `run` on that thread."""
     loop = asyncio.get_running_loop()
     context = contextvars.copy_context()
-    return await loop.run_in_executor(executor, functools.partial(_on_thread, loop, context, func, *args))
+    return await loop.run_in_executor(executor, _on_thread, loop, context, func, *args)
 
 
 def _on_thread(loop: asyncio.AbstractEventLoop, context: contextvars.Context, func: Callable[..., T], *args: Any) -> T:

@@ -198,12 +198,8 @@ else:
     SILENCED_SYSTEM_CHECKS = ["models.W040"]
 # Requests running their view at once in one server process (securebank/handlers.py); more
 # wait for a thread. At most DB_POOL_MAX, so that none of them waits for a pooled connection.
-# Few: the views are CPU-bound Python under one GIL. With 20, every request in flight ran at
-# once, each held its account locks while waiting for the GIL, and PostgreSQL waited on them:
-# 4 threads averaged 145.6 transfers/s (p99 217 ms) against 122.7/s (p99 346 ms) with 20 over 6
-# and 8 interleaved runs, 16 clients, 2 processes (bench/results_transfers.md, "Threads per process").
-# Re-checked after the plain hops and the GC tuning: 3 threads, p99 142-154 ms in 4 runs against
-# 165-172 ms with 4, interleaved, at the same rate ("Threads per process, again").
+# Few: the views are CPU-bound Python under one GIL, and with many threads each request held its
+# account locks while it waited for the GIL. 3 measured best on 2 cores (docs/scaling.md).
 HTTP_THREADS = env_int("HTTP_THREADS", 3)
 # Allocations between young-generation collections in a server process (CPython's default is
 # 700); see securebank/gc_tuning.py.
