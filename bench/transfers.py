@@ -16,6 +16,9 @@ transaction (lock two accounts in id order, update both, insert one transaction 
 entries) for T seconds, and the HTTP rate is printed as a ratio of that raw-SQL rate. Before
 the raw phase, the floor: K clients of an authenticated `GET /api/accounts/me` (JWT and two
 reads, nothing written) for T seconds, the rate no authenticated endpoint here can beat.
+`--rounds N` replaces the single raw phase with N rounds of `--slice` seconds of HTTP transfers
+then as long of raw SQL (between N more customers of its own), while the servers stay up: the ratio measured in the same minutes, which
+a machine whose speed drifts needs (the median round is the figure).
 
 Servers run with production settings (DEBUG=0, fresh secrets for the run); `--debug` runs them
 with DEBUG=1, which also records every SQL statement in memory.
@@ -45,6 +48,7 @@ sys.path.insert(0, str(ROOT))
 from bench.transfer_phases.database import db_name, db_recreate, fraud_model_setup, manage, users_create  # noqa: E402
 from bench.transfer_phases.floor import floor_phase  # noqa: E402
 from bench.transfer_phases.http_load import login_all  # noqa: E402
+from bench.transfer_phases.interleaved import interleaved_phase  # noqa: E402
 from bench.transfer_phases.ledger_checks import ledger_phase  # noqa: E402
 from bench.transfer_phases.raw_sql import raw_phase  # noqa: E402
 from bench.transfer_phases.report import comparison  # noqa: E402
@@ -82,6 +86,11 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--profile", metavar="DIR", help="py-spy the servers during the measured window into DIR")
     p.add_argument("--profile-rate", type=int, default=200)
     p.add_argument("--skip-raw", action="store_true", help="HTTP phase only")
+    p.add_argument("--rounds", type=int, default=0,
+                   help="instead of one raw-SQL phase after the HTTP one: N rounds of --slice seconds of HTTP "
+                        "transfers then --slice seconds of raw SQL, the ratio measured in the same minutes "
+                        "(see bench/transfer_phases/interleaved.py)")
+    p.add_argument("--slice", type=float, default=5.0, help="seconds of each side of a round (default 5)")
     p.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--no-floor", dest="floor", action="store_false",
@@ -103,8 +112,12 @@ def run(args: argparse.Namespace, cleanup: list) -> int:
         figures["fraud_scorer"] = fraud_model_setup(env, args.fraud_model, Path(args.cache_dir), args.fraud_rows)
     else:
         figures["fraud_scorer"] = "placeholder in fraud/services.py (allows everything)"
-    customers = users_create(env, args.database_url, args.users, args.http_logins)
-    print(f"  {len(customers)} users registered ({time.monotonic() - t:.1f}s)", flush=True)
+    # The rounds' raw SQL pays between customers of its own: the HTTP side's fraud and limit reads
+    # then see only its own payers' history, as when the raw phase runs after it.
+    raw_users = args.users if args.rounds and not args.skip_raw else 0
+    everyone = users_create(env, args.database_url, args.users + raw_users, args.http_logins)
+    customers, raw_customers = everyone[:args.users], everyone[args.users:]
+    print(f"  {len(everyone)} users registered ({time.monotonic() - t:.1f}s)", flush=True)
 
     log_dir = Path(tempfile.mkdtemp(prefix="securebank-bench-"))
     servers = Servers(env, args.port, args.workers, log_dir, args.server)
@@ -114,7 +127,7 @@ def run(args: argparse.Namespace, cleanup: list) -> int:
           f"REDIS_URL={'set' if args.redis_url else 'unset'}, logs in {log_dir}); fraud scorer: {figures['fraud_scorer']}",
           flush=True)
     t = time.monotonic()
-    login_all(customers, servers.ports, threads=min(args.clients, 4 * args.workers))
+    login_all(everyone, servers.ports, threads=min(args.clients, 4 * args.workers))
     print(f"  {min(args.http_logins, len(customers))} users logged in over HTTP ({time.monotonic() - t:.1f}s)", flush=True)
 
     http = transfers_phase(args, servers, customers, low, high, cleanup)
@@ -128,12 +141,19 @@ def run(args: argparse.Namespace, cleanup: list) -> int:
         floor = floor_phase(args.database_url, servers, customers, args.clients, args.duration, args.seed)
         figures["floor"] = floor["figures"]
         failed |= floor["failed"]
+    created = http["created"]
+    if args.rounds and not args.skip_raw:
+        rounds = interleaved_phase(args.database_url, servers, customers, raw_customers, args.clients, args.slice,
+                                   args.rounds, args.seed, low, high)
+        figures["interleaved"] = rounds["figures"]
+        created += rounds["created"]
+        failed |= rounds["failed"]
     servers.stop()
 
-    figures["ledger"], broken = ledger_phase(args.database_url, env, http["created"])
+    figures["ledger"], broken = ledger_phase(args.database_url, env, created)
     figures["ledger"]["replays_ok"] = http["replays"]
     failed |= broken
-    if not args.skip_raw:
+    if not args.skip_raw and not args.rounds:
         raw = raw_phase(args.database_url, customers, args.clients, args.duration, args.seed, low, high)
         failed |= bool(raw["violations"])
         compared = comparison(http, raw, floor)
