@@ -89,8 +89,9 @@ class Transaction(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     amount = models.DecimalField(**MONEY)
     description = models.CharField(max_length=255, blank=True)
-    payer_account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="outgoing")
-    payee_account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="incoming")
+    # No index of their own: each side's (account, created_at, ...) index below leads with it.
+    payer_account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="outgoing", db_index=False)
+    payee_account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="incoming", db_index=False)
     channel = models.CharField(max_length=16, default="api")
     initiated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -117,7 +118,11 @@ class Transaction(models.Model):
                          name="txn_payer_time_summary_idx"),
             models.Index(fields=["payee_account", "created_at", "status", "kind", "amount", "payer_account"],
                          name="txn_payee_time_summary_idx"),
-            models.Index(fields=["status", "hold_expires_at"]),
+            # The hold sweeper's; partial, so a completed payment writes nothing to it and no
+            # plan can reach every completed row through it (a status index did, on PostgreSQL
+            # without statistics: bench/results_transfers.md).
+            models.Index(fields=["hold_expires_at"], condition=Q(status="held"),  # Status.HELD
+                         name="txn_held_expiry_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="transaction_amount_positive"),
@@ -133,7 +138,8 @@ class Transaction(models.Model):
 class Entry(models.Model):
     """One posting. Debits are negative, credits positive. Never updated or deleted."""
 
-    transaction = models.ForeignKey(Transaction, on_delete=models.PROTECT, related_name="entries")
+    # No index of its own: the (transaction, account) unique constraint leads with it.
+    transaction = models.ForeignKey(Transaction, on_delete=models.PROTECT, related_name="entries", db_index=False)
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="entries")
     amount = models.DecimalField(**MONEY)
     balance_after = models.DecimalField(**MONEY)
