@@ -14,7 +14,9 @@ class Notification(models.Model):
     reports, pushed after the commit, `pushed_at` set once the channel layer took it; a row
     still unpushed a few seconds later is re-sent by the sweeper (notifications/outbox.py)."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    # No index of its own: the (user, -created_at) and (user, read_at) indexes lead with it.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications",
+                             db_index=False)
     event = models.CharField(max_length=32)  # payment_received, notification, fraud_alert, ...
     title = models.CharField(max_length=120, blank=True)
     message = models.CharField(max_length=500, blank=True)

@@ -9,14 +9,14 @@
   fraud reads combined it with the payer's index in a bitmap AND that read every completed
   row, so their cost grew with the whole table (bench/results_transfers.md).
 
-Only indexes change, so the database side is written by hand: Django's AlterField would drop and
-re-create each foreign key, which on PostgreSQL re-validates it over the whole table under a
-lock. On PostgreSQL the indexes are dropped and built CONCURRENTLY (no write lock on a live
-table; hence `atomic = False`).
+Only indexes change, so the database side is written by hand (securebank/migration_indexes.py:
+no foreign key re-validated; CONCURRENTLY on PostgreSQL, hence `atomic = False`).
 """
 
 import django.db.models.deletion
 from django.db import migrations, models
+
+from securebank.migration_indexes import index_create, index_drop, index_drop_named
 
 TRANSACTION = "ledger_transaction"
 ENTRY = "ledger_entry"
@@ -30,36 +30,18 @@ STATUS_INDEX = ("ledger_tran_status_222421_idx", ["status", "hold_expires_at"])
 HELD_INDEX = "txn_held_expiry_idx"
 
 
-def _concurrently(schema_editor) -> str:
-    return " CONCURRENTLY" if schema_editor.connection.vendor == "postgresql" else ""
-
-
-def _plain_indexes(schema_editor, table: str, columns: list[str]) -> list[str]:
-    """Names of the non-unique, non-partial indexes on exactly these columns."""
-    connection = schema_editor.connection
-    with connection.cursor() as cursor:
-        found = connection.introspection.get_constraints(cursor, table)
-    return [name for name, info in found.items()
-            if info["index"] and not info["unique"] and not info["primary_key"] and info["columns"] == columns]
-
-
 def forwards(apps, schema_editor):
-    quote, how = schema_editor.quote_name, _concurrently(schema_editor)
     for table, column, _ in SINGLE_COLUMN:
-        for name in _plain_indexes(schema_editor, table, [column]):
-            schema_editor.execute(f"DROP INDEX{how} IF EXISTS {quote(name)}")
-    schema_editor.execute(f"CREATE INDEX{how} IF NOT EXISTS {quote(HELD_INDEX)} ON {quote(TRANSACTION)} "
-                          f"({quote('hold_expires_at')}) WHERE {quote('status')} = 'held'")
-    schema_editor.execute(f"DROP INDEX{how} IF EXISTS {quote(STATUS_INDEX[0])}")
+        index_drop(schema_editor, table, [column])
+    index_create(schema_editor, HELD_INDEX, TRANSACTION, ["hold_expires_at"], where=f"{schema_editor.quote_name('status')} = 'held'")
+    index_drop_named(schema_editor, STATUS_INDEX[0])
 
 
 def backwards(apps, schema_editor):
-    quote, how = schema_editor.quote_name, _concurrently(schema_editor)
-    columns = ", ".join(quote(c) for c in STATUS_INDEX[1])
-    schema_editor.execute(f"CREATE INDEX{how} IF NOT EXISTS {quote(STATUS_INDEX[0])} ON {quote(TRANSACTION)} ({columns})")
-    schema_editor.execute(f"DROP INDEX{how} IF EXISTS {quote(HELD_INDEX)}")
+    index_create(schema_editor, STATUS_INDEX[0], TRANSACTION, STATUS_INDEX[1])
+    index_drop_named(schema_editor, HELD_INDEX)
     for table, column, name in SINGLE_COLUMN:
-        schema_editor.execute(f"CREATE INDEX{how} IF NOT EXISTS {quote(name)} ON {quote(table)} ({quote(column)})")
+        index_create(schema_editor, name, table, [column])
 
 
 class Migration(migrations.Migration):

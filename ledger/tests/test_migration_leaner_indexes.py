@@ -1,5 +1,6 @@
-"""ledger 0007: a payment writes fewer indexes, and the hold sweeper keeps a (partial) index of
-its own. Runs on both databases: the migration writes its statements by hand."""
+"""ledger 0007 and 0008, notifications 0002: a payment writes fewer indexes, and the hold
+sweeper keeps a (partial) index of its own. Runs on both databases: the migrations write their
+statements by hand (securebank/migration_indexes.py)."""
 
 from __future__ import annotations
 
@@ -33,6 +34,8 @@ def test_payments_write_no_index_that_another_leads_with():
     transaction_single = _single_column("ledger_transaction")
     assert {"payer_account_id", "payee_account_id"}.isdisjoint(transaction_single)
     assert "transaction_id" not in _single_column("ledger_entry")
+    assert not _single_column("ledger_idempotencykey") - {"created_at"}  # the key sweeper's
+    assert "user_id" not in _single_column("payments_notification")
     indexes = _indexes("ledger_transaction")
     assert indexes["txn_held_expiry_idx"] == ["hold_expires_at"]
     if connection.vendor == "postgresql":  # partial: completed payments write nothing to it
@@ -51,6 +54,7 @@ def test_backwards_restores_the_indexes_and_forwards_drops_them_again():
         before = _indexes("ledger_transaction")
         assert {"payer_account_id", "payee_account_id"} <= _single_column("ledger_transaction")
         assert "transaction_id" in _single_column("ledger_entry")
+        assert {"user_id", "transaction_id"} <= _single_column("ledger_idempotencykey")
         assert ["status", "hold_expires_at"] in before.values()
         assert "txn_held_expiry_idx" not in before
     finally:
@@ -59,3 +63,4 @@ def test_backwards_restores_the_indexes_and_forwards_drops_them_again():
         executor.migrate(executor.loader.graph.leaf_nodes())
     assert "txn_held_expiry_idx" in _indexes("ledger_transaction")
     assert "payer_account_id" not in _single_column("ledger_transaction")
+    assert "user_id" not in _single_column("ledger_idempotencykey")

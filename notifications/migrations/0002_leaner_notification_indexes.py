@@ -1,0 +1,42 @@
+"""A notification writes one index fewer: `user` is the first column of the (user, -created_at)
+and (user, read_at) indexes. Index-only, by hand: securebank/migration_indexes.py."""
+
+import django.db.models.deletion
+from django.conf import settings
+from django.db import migrations, models
+
+from securebank.migration_indexes import index_create, index_drop
+
+TABLE = "payments_notification"  # the table kept its name when the model moved here
+INDEX = "payments_notification_user_id_a5bb07bc"
+
+
+def forwards(apps, schema_editor):
+    index_drop(schema_editor, TABLE, ["user_id"])
+
+
+def backwards(apps, schema_editor):
+    index_create(schema_editor, INDEX, TABLE, ["user_id"])
+
+
+class Migration(migrations.Migration):
+    atomic = False
+
+    dependencies = [
+        ("notifications", "0001_initial"),
+        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+    ]
+
+    operations = [
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AlterField(
+                    model_name="notification",
+                    name="user",
+                    field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE,
+                                            related_name="notifications", to=settings.AUTH_USER_MODEL),
+                ),
+            ],
+            database_operations=[migrations.RunPython(forwards, backwards)],
+        ),
+    ]
