@@ -17,8 +17,9 @@ entries) for T seconds, and the HTTP rate is printed as a ratio of that raw-SQL 
 the raw phase, the floor: K clients of an authenticated `GET /api/accounts/me` (JWT and two
 reads, nothing written) for T seconds, the rate no authenticated endpoint here can beat.
 `--rounds N` replaces the single raw phase with N rounds of `--slice` seconds of HTTP transfers
-then as long of raw SQL (between N more customers of its own), while the servers stay up: the ratio measured in the same minutes, which
-a machine whose speed drifts needs (the median round is the figure).
+then as long of raw SQL (between `--users` more customers of its own), while the servers stay
+up: the ratio measured in the same minutes, which a machine whose speed drifts needs (the
+median round is the figure).
 
 Servers run with production settings (DEBUG=0, fresh secrets for the run); `--debug` runs them
 with DEBUG=1, which also records every SQL statement in memory.
@@ -114,7 +115,8 @@ def run(args: argparse.Namespace, cleanup: list) -> int:
         figures["fraud_scorer"] = "placeholder in fraud/services.py (allows everything)"
     # The rounds' raw SQL pays between customers of its own: the HTTP side's fraud and limit reads
     # then see only its own payers' history, as when the raw phase runs after it.
-    raw_users = args.users if args.rounds and not args.skip_raw else 0
+    interleave = args.rounds > 0 and not args.skip_raw
+    raw_users = args.users if interleave else 0
     everyone = users_create(env, args.database_url, args.users + raw_users, args.http_logins)
     customers, raw_customers = everyone[:args.users], everyone[args.users:]
     print(f"  {len(everyone)} users registered ({time.monotonic() - t:.1f}s)", flush=True)
@@ -142,7 +144,7 @@ def run(args: argparse.Namespace, cleanup: list) -> int:
         figures["floor"] = floor["figures"]
         failed |= floor["failed"]
     created = http["created"]
-    if args.rounds and not args.skip_raw:
+    if interleave:
         rounds = interleaved_phase(args.database_url, servers, customers, raw_customers, args.clients, args.slice,
                                    args.rounds, args.seed, low, high)
         figures["interleaved"] = rounds["figures"]
@@ -153,7 +155,7 @@ def run(args: argparse.Namespace, cleanup: list) -> int:
     figures["ledger"], broken = ledger_phase(args.database_url, env, created)
     figures["ledger"]["replays_ok"] = http["replays"]
     failed |= broken
-    if not args.skip_raw and not args.rounds:
+    if not args.skip_raw and not interleave:
         raw = raw_phase(args.database_url, customers, args.clients, args.duration, args.seed, low, high)
         failed |= bool(raw["violations"])
         compared = comparison(http, raw, floor)

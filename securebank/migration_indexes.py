@@ -22,14 +22,14 @@ def plain_indexes(schema_editor: Any, table: str, columns: list[str]) -> list[st
             if info["index"] and not info["unique"] and not info["primary_key"] and info["columns"] == columns]
 
 
+def index_drop_named(schema_editor: Any, name: str) -> None:
+    schema_editor.execute(f"DROP INDEX{_concurrently(schema_editor)} IF EXISTS {schema_editor.quote_name(name)}")
+
+
 def index_drop(schema_editor: Any, table: str, columns: list[str]) -> None:
     """Drop the plain index(es) on exactly these columns, if any."""
     for name in plain_indexes(schema_editor, table, columns):
-        schema_editor.execute(f"DROP INDEX{_concurrently(schema_editor)} IF EXISTS {schema_editor.quote_name(name)}")
-
-
-def index_drop_named(schema_editor: Any, name: str) -> None:
-    schema_editor.execute(f"DROP INDEX{_concurrently(schema_editor)} IF EXISTS {schema_editor.quote_name(name)}")
+        index_drop_named(schema_editor, name)
 
 
 def index_create(schema_editor: Any, name: str, table: str, columns: list[str], where: str = "") -> None:
@@ -38,3 +38,19 @@ def index_create(schema_editor: Any, name: str, table: str, columns: list[str], 
     cols = ", ".join(quote(c) for c in columns)
     predicate = f" WHERE {where}" if where else ""
     schema_editor.execute(f"CREATE INDEX{_concurrently(schema_editor)} IF NOT EXISTS {quote(name)} ON {quote(table)} ({cols}){predicate}")
+
+
+# (table, column, the index's name to re-create it under when migrating backwards)
+SingleColumn = tuple[str, str, str]
+
+
+def single_column_indexes_drop(schema_editor: Any, indexes: list[SingleColumn]) -> None:
+    """Forwards: drop each column's own index (a foreign key's, whatever Django named it)."""
+    for table, column, _ in indexes:
+        index_drop(schema_editor, table, [column])
+
+
+def single_column_indexes_restore(schema_editor: Any, indexes: list[SingleColumn]) -> None:
+    """Backwards: re-create them under their old names."""
+    for table, column, name in indexes:
+        index_create(schema_editor, name, table, [column])

@@ -16,11 +16,15 @@ no foreign key re-validated; CONCURRENTLY on PostgreSQL, hence `atomic = False`)
 import django.db.models.deletion
 from django.db import migrations, models
 
-from securebank.migration_indexes import index_create, index_drop, index_drop_named
+from securebank.migration_indexes import (
+    index_create,
+    index_drop_named,
+    single_column_indexes_drop,
+    single_column_indexes_restore,
+)
 
 TRANSACTION = "ledger_transaction"
 ENTRY = "ledger_entry"
-# (table, column, name to re-create it under when migrating backwards)
 SINGLE_COLUMN = [
     (TRANSACTION, "payer_account_id", "ledger_transaction_payer_account_id_f430d2a6"),
     (TRANSACTION, "payee_account_id", "ledger_transaction_payee_account_id_dadd43ec"),
@@ -31,8 +35,7 @@ HELD_INDEX = "txn_held_expiry_idx"
 
 
 def forwards(apps, schema_editor):
-    for table, column, _ in SINGLE_COLUMN:
-        index_drop(schema_editor, table, [column])
+    single_column_indexes_drop(schema_editor, SINGLE_COLUMN)
     index_create(schema_editor, HELD_INDEX, TRANSACTION, ["hold_expires_at"], where=f"{schema_editor.quote_name('status')} = 'held'")
     index_drop_named(schema_editor, STATUS_INDEX[0])
 
@@ -40,8 +43,7 @@ def forwards(apps, schema_editor):
 def backwards(apps, schema_editor):
     index_create(schema_editor, STATUS_INDEX[0], TRANSACTION, STATUS_INDEX[1])
     index_drop_named(schema_editor, HELD_INDEX)
-    for table, column, name in SINGLE_COLUMN:
-        index_create(schema_editor, name, table, [column])
+    single_column_indexes_restore(schema_editor, SINGLE_COLUMN)
 
 
 class Migration(migrations.Migration):

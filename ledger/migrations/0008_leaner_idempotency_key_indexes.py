@@ -8,24 +8,21 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-from securebank.migration_indexes import index_create, index_drop
+from securebank.migration_indexes import single_column_indexes_drop, single_column_indexes_restore
 
 TABLE = "ledger_idempotencykey"
-# (column, name to re-create it under when migrating backwards)
 SINGLE_COLUMN = [
-    ("user_id", "ledger_idempotencykey_user_id_9e81709e"),
-    ("transaction_id", "ledger_idempotencykey_transaction_id_0bf7bca1"),
+    (TABLE, "user_id", "ledger_idempotencykey_user_id_9e81709e"),
+    (TABLE, "transaction_id", "ledger_idempotencykey_transaction_id_0bf7bca1"),
 ]
 
 
 def forwards(apps, schema_editor):
-    for column, _ in SINGLE_COLUMN:
-        index_drop(schema_editor, TABLE, [column])
+    single_column_indexes_drop(schema_editor, SINGLE_COLUMN)
 
 
 def backwards(apps, schema_editor):
-    for column, name in SINGLE_COLUMN:
-        index_create(schema_editor, name, TABLE, [column])
+    single_column_indexes_restore(schema_editor, SINGLE_COLUMN)
 
 
 class Migration(migrations.Migration):

@@ -5,18 +5,18 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-from securebank.migration_indexes import index_create, index_drop
+from securebank.migration_indexes import single_column_indexes_drop, single_column_indexes_restore
 
-TABLE = "payments_notification"  # the table kept its name when the model moved here
-INDEX = "payments_notification_user_id_a5bb07bc"
+# The table kept its name when the model moved here.
+SINGLE_COLUMN = [("payments_notification", "user_id", "payments_notification_user_id_a5bb07bc")]
 
 
 def forwards(apps, schema_editor):
-    index_drop(schema_editor, TABLE, ["user_id"])
+    single_column_indexes_drop(schema_editor, SINGLE_COLUMN)
 
 
 def backwards(apps, schema_editor):
-    index_create(schema_editor, INDEX, TABLE, ["user_id"])
+    single_column_indexes_restore(schema_editor, SINGLE_COLUMN)
 
 
 class Migration(migrations.Migration):
